@@ -1,0 +1,5 @@
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    cgtools::main("cgget", std::env::args_os())
+}

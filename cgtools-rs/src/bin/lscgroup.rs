@@ -1,0 +1,5 @@
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    cgtools::main("lscgroup", std::env::args_os())
+}

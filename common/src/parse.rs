@@ -1,0 +1,157 @@
+//! Parsers for values several tools take: sizes, signals, users and groups.
+
+use nix::sys::signal::Signal;
+use nix::unistd::{Gid, Group, Uid, User};
+
+/// A value that could not be parsed; the message is ready for `tool: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError(pub String);
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// A size as util-linux's `strtosize` reads it: an integer with an optional suffix `K M G T P E`
+/// (case-insensitive), optionally followed by `iB` (powers of 1024, the same as no `iB`) or `B`
+/// (powers of 1000). `10M` = 10485760, `10MB` = 10000000, `512` = 512.
+pub fn parse_size(text: &str) -> Result<u64, ParseError> {
+    let bad = || ParseError(format!("invalid size: '{text}'"));
+    let digits_end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    if digits_end == 0 {
+        return Err(bad());
+    }
+    let number: u64 = text[..digits_end].parse().map_err(|_| bad())?;
+    let suffix = &text[digits_end..];
+    if suffix.is_empty() {
+        return Ok(number);
+    }
+    let mut chars = suffix.chars();
+    let exponent = match chars.next().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => 1,
+        Some('M') => 2,
+        Some('G') => 3,
+        Some('T') => 4,
+        Some('P') => 5,
+        Some('E') => 6,
+        _ => return Err(bad()),
+    };
+    let base: u64 = match chars.as_str() {
+        "" | "iB" | "ib" => 1024,
+        "B" | "b" => 1000,
+        _ => return Err(bad()),
+    };
+    number
+        .checked_mul(base.checked_pow(exponent).ok_or_else(bad)?)
+        .ok_or_else(bad)
+}
+
+/// A signal by name (`TERM`, `SIGTERM`, `term`) or number (`15`), like util-linux's
+/// `signame_to_signum`. The message on failure is `unknown signal: X`.
+pub fn parse_signal(text: &str) -> Result<Signal, ParseError> {
+    let bad = || ParseError(format!("unknown signal: {text}"));
+    if let Ok(number) = text.parse::<i32>() {
+        return Signal::try_from(number).map_err(|_| bad());
+    }
+    let name = text.to_ascii_uppercase();
+    let name = name.strip_prefix("SIG").unwrap_or(&name);
+    // Historical aliases util-linux accepts.
+    let name = match name {
+        "IOT" => "ABRT",
+        "POLL" => "IO",
+        "CLD" => "CHLD",
+        other => other,
+    };
+    Signal::iterator()
+        .find(|sig| sig.as_str().strip_prefix("SIG") == Some(name))
+        .ok_or_else(bad)
+}
+
+/// The name of a signal without `SIG` (`TERM`), as kill -l prints it.
+pub fn signal_name(sig: Signal) -> &'static str {
+    sig.as_str().trim_start_matches("SIG")
+}
+
+/// A user by name or number. Numbers need not exist in passwd (`unshare -S 1234`).
+pub fn parse_user(text: &str) -> Result<Uid, ParseError> {
+    if let Ok(n) = text.parse::<u32>() {
+        return Ok(Uid::from_raw(n));
+    }
+    match User::from_name(text) {
+        Ok(Some(user)) => Ok(user.uid),
+        _ => Err(ParseError(format!("failed to parse uid '{text}'"))),
+    }
+}
+
+/// A group by name or number.
+pub fn parse_group(text: &str) -> Result<Gid, ParseError> {
+    if let Ok(n) = text.parse::<u32>() {
+        return Ok(Gid::from_raw(n));
+    }
+    match Group::from_name(text) {
+        Ok(Some(group)) => Ok(group.gid),
+        _ => Err(ParseError(format!("failed to parse gid '{text}'"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        let table: &[(&str, Option<u64>)] = &[
+            ("512", Some(512)),
+            ("0", Some(0)),
+            ("1k", Some(1024)),
+            ("1K", Some(1024)),
+            ("10M", Some(10_485_760)),
+            ("10MiB", Some(10_485_760)),
+            ("10MB", Some(10_000_000)),
+            ("1g", Some(1 << 30)),
+            ("2T", Some(2 << 40)),
+            ("", None),
+            ("M", None),
+            ("1X", None),
+            ("1Mx", None),
+            ("-1", None),
+            ("99999999999E", None),
+        ];
+        for (text, want) in table {
+            assert_eq!(parse_size(text).ok(), *want, "parse_size({text:?})");
+        }
+    }
+
+    #[test]
+    fn signals_by_name_and_number() {
+        for text in ["TERM", "SIGTERM", "term", "SigTerm", "15"] {
+            assert_eq!(parse_signal(text), Ok(Signal::SIGTERM), "{text}");
+        }
+        assert_eq!(parse_signal("KILL"), Ok(Signal::SIGKILL));
+        assert_eq!(parse_signal("9"), Ok(Signal::SIGKILL));
+        assert_eq!(parse_signal("CLD"), Ok(Signal::SIGCHLD));
+        assert_eq!(
+            parse_signal("FOO").unwrap_err().to_string(),
+            "unknown signal: FOO"
+        );
+        assert!(parse_signal("999").is_err());
+        assert!(parse_signal("").is_err());
+        assert_eq!(signal_name(Signal::SIGHUP), "HUP");
+    }
+
+    #[test]
+    fn users_and_groups_by_name_or_number() {
+        assert_eq!(parse_user("0"), Ok(Uid::from_raw(0)));
+        assert_eq!(parse_user("root"), Ok(Uid::from_raw(0)));
+        assert_eq!(parse_user("4321"), Ok(Uid::from_raw(4321)));
+        assert!(parse_user("no-such-user-nstools").is_err());
+        assert_eq!(parse_group("root"), Ok(Gid::from_raw(0)));
+        assert_eq!(parse_group("7"), Ok(Gid::from_raw(7)));
+        assert!(parse_group("no-such-group-nstools").is_err());
+    }
+}

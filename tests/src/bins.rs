@@ -1,0 +1,31 @@
+//! Where the binaries under test and the originals are.
+
+use std::path::PathBuf;
+
+/// Directory holding our built binaries: `NSTOOLS_BIN_DIR`, else the cargo profile directory the
+/// running test binary was built into (`target/<profile>/deps/x` -> `target/<profile>`).
+pub fn bin_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("NSTOOLS_BIN_DIR") {
+        return PathBuf::from(dir);
+    }
+    let exe = std::env::current_exe().expect("current_exe");
+    let deps = exe.parent().expect("test binary has a directory");
+    deps.parent().unwrap_or(deps).to_path_buf()
+}
+
+/// Our binary named `tool`. Panics with the command to run when it has not been built, because a
+/// missing binary is a broken setup, not a skip.
+pub fn ours(tool: &str) -> PathBuf {
+    let path = bin_dir().join(tool);
+    assert!(
+        path.is_file(),
+        "{} is not built: run `cargo build --workspace --bins` first (or set NSTOOLS_BIN_DIR)",
+        path.display()
+    );
+    path
+}
+
+/// The original tool's path on a Debian system (util-linux, procps, cgroup-tools, numactl).
+pub fn original(tool: &str) -> PathBuf {
+    PathBuf::from(format!("/usr/bin/{tool}"))
+}

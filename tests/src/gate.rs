@@ -1,0 +1,193 @@
+//! What a test needs, and probes that find out by doing the operation.
+//!
+//! A probe never trusts a proxy (euid 0 does not mean mounts work in this container): it forks a
+//! child that tries the real thing. Results are cached per process.
+
+use std::collections::HashMap;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+
+/// One requirement of a test.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Need {
+    /// Effective uid 0.
+    Root,
+    /// A capability in the effective set, by number (e.g. `libc::CAP_SYS_ADMIN` = 21).
+    Capability(u32),
+    /// unshare(CLONE_NEWUSER) works.
+    UserNamespaces,
+    /// unshare(CLONE_NEWNS) + a private remount of / works in a child.
+    MountNamespaces,
+    /// A cgroup v1 controller hierarchy where we may create a group (e.g. `memory`).
+    CgroupV1(&'static str),
+    /// The cgroup2 (unified) hierarchy, where we may create a group.
+    Unified,
+    /// An original tool installed at this path (e.g. `/usr/bin/cgcreate`).
+    Original(&'static str),
+    /// A program on PATH (e.g. `hyperfine`, `qemu-system-x86_64`).
+    Program(&'static str),
+}
+
+impl std::fmt::Display for Need {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Need::Root => write!(f, "root"),
+            Need::Capability(n) => write!(f, "capability {n}"),
+            Need::UserNamespaces => write!(f, "user namespaces"),
+            Need::MountNamespaces => write!(f, "mount namespaces"),
+            Need::CgroupV1(c) => write!(f, "cgroup v1 controller {c}"),
+            Need::Unified => write!(f, "the unified cgroup hierarchy"),
+            Need::Original(p) => write!(f, "the original tool {p}"),
+            Need::Program(p) => write!(f, "{p} on PATH"),
+        }
+    }
+}
+
+/// Why a need is unmet, or `None` when it is met.
+pub fn unmet(need: &Need) -> Option<String> {
+    static CACHE: OnceLock<Mutex<HashMap<Need, Option<String>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(answer) = cache.lock().unwrap().get(need) {
+        return answer.clone();
+    }
+    let answer = probe(need);
+    cache.lock().unwrap().insert(need.clone(), answer.clone());
+    answer
+}
+
+/// The first unmet need of a list, as `needs X: reason`.
+pub fn first_unmet(needs: &[Need]) -> Option<String> {
+    needs
+        .iter()
+        .find_map(|n| unmet(n).map(|why| format!("needs {n}: {why}")))
+}
+
+fn probe(need: &Need) -> Option<String> {
+    match need {
+        // SAFETY: geteuid has no preconditions.
+        Need::Root => (unsafe { libc::geteuid() } != 0).then(|| "not running as root".into()),
+        Need::Capability(n) => probe_capability(*n),
+        Need::UserNamespaces => probe_in_child("unshare(CLONE_NEWUSER)", || {
+            nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWUSER)
+        }),
+        Need::MountNamespaces => probe_in_child("unshare(CLONE_NEWNS)", || {
+            use nix::mount::{mount, MsFlags};
+            nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)?;
+            mount(
+                None::<&str>,
+                "/",
+                None::<&str>,
+                MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+                None::<&str>,
+            )
+        }),
+        Need::CgroupV1(controller) => match v1_mount(controller) {
+            None => Some(format!(
+                "no cgroup v1 hierarchy with {controller} is mounted"
+            )),
+            Some(root) => probe_mkdir(&root),
+        },
+        Need::Unified => match unified_mount() {
+            None => Some("no cgroup2 hierarchy is mounted".into()),
+            Some(root) => probe_mkdir(&root),
+        },
+        Need::Original(path) => {
+            let p = Path::new(path);
+            (!p.is_file()).then(|| format!("{path} is not installed"))
+        }
+        Need::Program(name) => common_path_lookup(name)
+            .is_none()
+            .then(|| format!("{name} not found on PATH")),
+    }
+}
+
+fn common_path_lookup(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+fn probe_capability(number: u32) -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let hex = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))?
+        .trim();
+    let mask = u64::from_str_radix(hex, 16).unwrap_or(0);
+    (mask & (1u64 << number) == 0).then(|| format!("capability {number} is not effective"))
+}
+
+/// Fork a child (via Command's pre_exec) that performs `op` and then execs `true`.
+fn probe_in_child(what: &str, op: fn() -> nix::Result<()>) -> Option<String> {
+    let mut cmd = Command::new("/bin/true");
+    cmd.stdout(Stdio::null()).stderr(Stdio::null());
+    // SAFETY: `op` performs only raw syscalls (unshare, mount) in the forked child.
+    unsafe {
+        cmd.pre_exec(move || op().map_err(std::io::Error::from));
+    }
+    match cmd.status() {
+        Ok(s) if s.success() => None,
+        Ok(s) => Some(format!("{what} failed in a child ({s})")),
+        Err(e) => Some(format!("{what} failed: {e}")),
+    }
+}
+
+/// Creating (and removing) a uniquely named group under `root` proves we may make test cgroups.
+fn probe_mkdir(root: &Path) -> Option<String> {
+    let dir = root.join(crate::guard::unique_name("probe"));
+    match std::fs::create_dir(&dir) {
+        Ok(()) => {
+            let _ = std::fs::remove_dir(&dir);
+            None
+        }
+        Err(e) => Some(format!(
+            "cannot create a cgroup under {}: {e}",
+            root.display()
+        )),
+    }
+}
+
+/// Mount entries of type cgroup/cgroup2 from /proc/self/mountinfo: (mount point, fs type, options).
+fn cgroup_mounts() -> Vec<(PathBuf, String, String)> {
+    let text = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    text.lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split(' ').collect();
+            let dash = fields.iter().position(|f| *f == "-")?;
+            let fstype = fields.get(dash + 1)?;
+            if *fstype != "cgroup" && *fstype != "cgroup2" {
+                return None;
+            }
+            let super_opts = fields.get(dash + 3).copied().unwrap_or("");
+            Some((
+                PathBuf::from(fields[4]),
+                fstype.to_string(),
+                super_opts.to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// Mount point of the v1 hierarchy carrying `controller` (`name=systemd` style names work too).
+pub fn v1_mount(controller: &str) -> Option<PathBuf> {
+    cgroup_mounts()
+        .into_iter()
+        .find(|(_, t, opts)| t == "cgroup" && opts.split(',').any(|o| o == controller))
+        .map(|(p, _, _)| p)
+}
+
+/// Mount point of the cgroup2 hierarchy.
+pub fn unified_mount() -> Option<PathBuf> {
+    cgroup_mounts()
+        .into_iter()
+        .find(|(_, t, _)| t == "cgroup2")
+        .map(|(p, _, _)| p)
+}
+
+/// True when `NSTOOLS_REQUIRE_PRIVILEGED=1`: unmet needs fail instead of skipping.
+pub fn privileged_required() -> bool {
+    std::env::var("NSTOOLS_REQUIRE_PRIVILEGED").is_ok_and(|v| v == "1")
+}

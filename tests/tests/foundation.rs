@@ -1,0 +1,176 @@
+//! Tests of the foundation: `--version` of every tool, and the test support itself (gates,
+//! guards, the differential runner), so later suites can rely on it.
+
+use std::process::Command;
+use std::time::Duration;
+
+use nstools_tests::gate::{self, Need};
+use nstools_tests::guard::{wait_until, ChildGuard, TestCgroup};
+use nstools_tests::{ensure, ensure_eq, ours, run::run, Differential, Side, Suite};
+
+const TOOLS: [&str; 12] = [
+    "unshare",
+    "nsenter",
+    "cgcreate",
+    "cgexec",
+    "cgdelete",
+    "cgset",
+    "cgget",
+    "cgclassify",
+    "lscgroup",
+    "lssubsys",
+    "memhog",
+    "ps",
+];
+
+fn main() {
+    let mut suite = Suite::new();
+
+    suite.test("ci_runs_with_privileged_tests_required", &[], || {
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+        ensure!(
+            !ci || gate::privileged_required(),
+            "CI=true but NSTOOLS_REQUIRE_PRIVILEGED is not 1: privileged tests could skip silently"
+        );
+        Ok(())
+    });
+
+    for tool in TOOLS {
+        suite.test(&format!("version::{tool}"), &[], move || {
+            for flag in ["--version", "-V"] {
+                if tool == "memhog" && flag == "-V" {
+                    continue; // numactl's memhog has no -V; only --version is ours to add.
+                }
+                let out = run(Command::new(ours(tool)).arg(flag))?;
+                ensure_eq!(
+                    out.stdout,
+                    format!("{tool} from nstools {}\n", env!("CARGO_PKG_VERSION")),
+                    "{tool} {flag} stdout"
+                );
+                ensure_eq!(out.code, Some(0), "{tool} {flag} exit code");
+                ensure_eq!(out.stderr, "", "{tool} {flag} stderr");
+            }
+            Ok(())
+        });
+    }
+
+    suite.test("gate::missing_original_is_unmet_with_reason", &[], || {
+        let why = gate::first_unmet(&[Need::Original("/nonexistent/nstools-tool")]);
+        ensure_eq!(
+            why.as_deref(),
+            Some("needs the original tool /nonexistent/nstools-tool: /nonexistent/nstools-tool is not installed")
+        );
+        ensure!(gate::first_unmet(&[Need::Program("sh")]).is_none(), "sh must be found");
+        Ok(())
+    });
+
+    suite.test("gate::root_probe_agrees_with_euid", &[], || {
+        // SAFETY: geteuid has no preconditions.
+        let root = unsafe { libc::geteuid() } == 0;
+        ensure_eq!(gate::unmet(&Need::Root).is_none(), root);
+        Ok(())
+    });
+
+    suite.test("guard::child_group_is_killed_on_drop", &[], || {
+        let guard = ChildGuard::spawn(Command::new("sh").args(["-c", "sleep 300 & sleep 300"]))?;
+        let pgid = guard.pid();
+        ensure!(
+            wait_until(Duration::from_secs(5), || count_group(pgid) >= 2),
+            "the shell and its background sleep should be running"
+        );
+        drop(guard);
+        ensure!(
+            wait_until(Duration::from_secs(5), || count_group(pgid) == 0),
+            "process group {pgid} still has members after drop"
+        );
+        Ok(())
+    });
+
+    suite.test(
+        "guard::test_cgroup_removes_itself_and_its_processes",
+        &[Need::Root, Need::CgroupV1("pids")],
+        || {
+            let root = gate::v1_mount("pids").ok_or("pids hierarchy vanished")?;
+            let group = TestCgroup::create(&root, "guard")?;
+            let path = group.path.clone();
+            std::fs::create_dir(path.join("child")).map_err(|e| e.to_string())?;
+            let mut sleeper = Command::new("sleep")
+                .arg("300")
+                .spawn()
+                .map_err(|e| e.to_string())?;
+            std::fs::write(path.join("child/cgroup.procs"), sleeper.id().to_string())
+                .map_err(|e| e.to_string())?;
+            drop(group);
+            let status = sleeper.wait().map_err(|e| e.to_string())?;
+            ensure!(!path.exists(), "{} still exists", path.display());
+            ensure!(!status.success(), "sleeper should have been killed");
+            Ok(())
+        },
+    );
+
+    suite.test(
+        "guard::test_cgroup_on_unified_hierarchy",
+        &[Need::Root, Need::Unified],
+        || {
+            let root = gate::unified_mount().ok_or("no cgroup2 mount")?;
+            let group = TestCgroup::create(&root, "guard2")?;
+            ensure!(
+                group.read("cgroup.procs")?.is_empty(),
+                "new group must be empty"
+            );
+            let path = group.path.clone();
+            drop(group);
+            ensure!(!path.exists(), "{} still exists", path.display());
+            Ok(())
+        },
+    );
+
+    suite.test(
+        "diff::reports_a_difference_and_honours_named_allowances",
+        &[Need::Original("/usr/bin/unshare")],
+        || {
+            let strict = Differential::new("unshare", &["--version"]);
+            let report = match strict.check() {
+                Ok(_) => return Err("`--version` texts differ, yet check() passed".into()),
+                Err(r) => r,
+            };
+            ensure!(
+                report.contains("from nstools") && report.contains("from util-linux"),
+                "report must show both sides:\n{report}"
+            );
+            let lenient = Differential::new("unshare", &["--version"]).allow(
+                "the version line names the implementation",
+                |side, o| {
+                    let who = if side == Side::Ours {
+                        "nstools"
+                    } else {
+                        "util-linux"
+                    };
+                    o.stdout = o.stdout.replace(who, "IMPL");
+                    o.stdout
+                        .truncate(o.stdout.find("IMPL").map_or(0, |i| i + 4));
+                },
+            );
+            lenient.check().map(|_| ())
+        },
+    );
+
+    suite.run();
+}
+
+/// Number of live processes in process group `pgid` (zombies excluded).
+fn count_group(pgid: i32) -> usize {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    dir.flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .filter(|stat| {
+            let Some(after) = stat.rfind(')').map(|i| &stat[i + 2..]) else {
+                return false;
+            };
+            let fields: Vec<&str> = after.split(' ').collect();
+            fields.first() != Some(&"Z") && fields.get(2) == Some(&pgid.to_string().as_str())
+        })
+        .count()
+}
