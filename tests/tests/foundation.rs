@@ -155,7 +155,48 @@ fn main() {
         },
     );
 
+    suite.test(
+        "suite::non_root_run_passes_and_lists_skips_with_reasons",
+        &[Need::Root, Need::Program("setpriv")],
+        non_root_run,
+    );
+
     suite.run();
+}
+
+/// Run this very test binary as `nobody` (from a world-readable copy, with our tools beside it):
+/// it must pass, report the root-only tests as skipped and list each with its reason.
+fn non_root_run() -> nstools_tests::TestResult {
+    // The child is not root, so it never reaches this test again.
+    let dir = std::env::temp_dir().join(nstools_tests::guard::unique_name("nonroot"));
+    std::fs::create_dir(&dir).map_err(|e| e.to_string())?;
+    let result = (|| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| e.to_string())?;
+        let me = std::env::current_exe().map_err(|e| e.to_string())?;
+        std::fs::copy(&me, dir.join("foundation")).map_err(|e| e.to_string())?;
+        for tool in TOOLS {
+            std::fs::copy(ours(tool), dir.join(tool)).map_err(|e| e.to_string())?;
+        }
+        let out = run(Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(dir.join("foundation"))
+            .env_remove("CI")
+            .env_remove("NSTOOLS_REQUIRE_PRIVILEGED")
+            .env("NSTOOLS_BIN_DIR", &dir))?;
+        ensure_eq!(out.code, Some(0), "non-root run failed:\n{}", out.show());
+        for line in [
+            "skipped: needs root: not running as root] guard::test_cgroup_removes_itself_and_its_processes",
+            "  guard::test_cgroup_on_unified_hierarchy: needs root: not running as root",
+            " 0 failed; 3 ignored;",
+        ] {
+            ensure!(out.stdout.contains(line), "missing {line:?} in:\n{}", out.stdout);
+        }
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }
 
 /// Number of live processes in process group `pgid` (zombies excluded).
