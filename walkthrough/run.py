@@ -16,8 +16,9 @@ How the lines stay verbatim:
 - `sudo`: this runs as root and sudo's secure_path would swap the system's tools in, so a `sudo`
   shim comes first on PATH (in a private temp dir): it runs the command as is, with our PATH.
 - Interactive steps (`bash` in a new namespace, `top`, `exit`) are typed into a pty. Each shell
-  knows when it is done through PROMPT_COMMAND (bash) or PS1 (sh), inherited from the
-  environment; HOME points at an empty private dir so no rc file changes PATH or the prompt.
+  tells when a command is done, and its status, through its prompt: PROMPT_COMMAND (bash) or
+  the file named by $ENV (sh), inherited from the environment; HOME points at an empty private
+  dir so no rc file changes PATH or the prompt.
 - Docker has no engine here: each docker line is replaced by its nstools equivalent, marked.
 - Literal pids of the author's machine (942, 1032) are replaced by the real ones, marked.
 
@@ -311,6 +312,9 @@ class Walkthrough:
         os.mkdir(os.path.join(self.tmp, "home"))
         with open(os.path.join(self.tmp, "home", ".bashrc"), "w") as f:
             f.write("# empty on purpose: the walkthrough's shells keep its PATH and prompt\n")
+        with open(os.path.join(self.tmp, "home", ".shrc"), "w") as f:
+            f.write("# sh reads $ENV when interactive: its prompt tells the walkthrough the status\n")
+            f.write("PS1='<<nst:$?>> '\n")
         self.sudo = os.path.join(self.tmp, "bin", "sudo")
         with open(self.sudo, "w") as f:
             f.write(SUDO_SHIM)
@@ -330,6 +334,7 @@ class Walkthrough:
             HISTFILE="/dev/null",
             PROMPT_COMMAND='__nst=$?; PS1="<<nst:$__nst>> "',
             PS1="<<nst:?>> ",
+            ENV=os.path.join(self.tmp, "home", ".shrc"),
         )
         self.host_pidns = ns(os.getpid(), "pid")
         self.proc_mounts_before = proc_mounts()

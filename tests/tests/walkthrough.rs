@@ -80,11 +80,6 @@ fn runs_verbatim_with_our_tools() -> TestResult {
     }
     let play_before = user_exists("play");
     let mounts_before = proc_mounts();
-    // Should the driver die half-way, these guards still remove what it made (they did not exist).
-    let _guards: Vec<TestCgroup> = FIXED
-        .iter()
-        .map(|p| TestCgroup::adopt(PathBuf::from(p), p.rsplit('/').next().unwrap()))
-        .collect::<Result<_, _>>()?;
 
     let outcome = run_with(
         &mut driver(&["--dd-count", DD_COUNT]),
@@ -93,6 +88,22 @@ fn runs_verbatim_with_our_tools() -> TestResult {
     )?;
     let out = &outcome.stdout;
     let fail = |msg: String| format!("{msg}\n\n{}", outcome.show());
+    // Should the driver have died half-way, remove what it left (none existed before the run).
+    let left: Vec<&str> = FIXED
+        .into_iter()
+        .filter(|p| Path::new(p).exists())
+        .collect();
+    for path in &left {
+        drop(TestCgroup::adopt(
+            PathBuf::from(path),
+            path.rsplit('/').next().unwrap(),
+        )?);
+    }
+    ensure!(
+        left.is_empty(),
+        "{}",
+        fail(format!("left behind: {left:?}"))
+    );
 
     let table = table(out);
     let failed: Vec<String> = table
@@ -121,14 +132,7 @@ fn runs_verbatim_with_our_tools() -> TestResult {
     check_cpu_shares(&steps, out).map_err(&fail)?;
     check_document_lines(out).map_err(&fail)?;
 
-    // Nothing left behind, seen from here.
-    for path in FIXED {
-        ensure!(
-            !Path::new(path).exists(),
-            "{}",
-            fail(format!("{path} left behind"))
-        );
-    }
+    // Nothing else left behind, seen from here.
     ensure_eq!(
         user_exists("play"),
         play_before,
