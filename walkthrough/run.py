@@ -689,6 +689,7 @@ class Walkthrough:
     def memory(self):
         t1 = self.t1
         self.step("user-play")
+        self.group_before = group_exists("play")
         try:
             pw = pwd.getpwnam("play")
             seen = f"play exists already (uid {pw.pw_uid}): used as is, not removed"
@@ -1069,6 +1070,8 @@ class Walkthrough:
                 problems.append("user play")
             except KeyError:
                 pass
+            if group_exists("play") and not self.group_before:
+                problems.append("group play")
         if os.path.exists(self.tmp):
             problems.append(self.tmp)
         self.check(
@@ -1086,6 +1089,10 @@ class Walkthrough:
 
 def ifaces(proc_net_dev):
     return sorted(l.split(":")[0].strip() for l in proc_net_dev.splitlines() if ":" in l)
+
+
+def group_exists(name):
+    return any(l.split(":")[0] == name for l in read("/etc/group").splitlines())
 
 
 def file_owner(path):

@@ -51,6 +51,11 @@ fn main() {
             refuses_when_a_fixed_cgroup_exists()
         },
     );
+    suite.test(
+        "walkthrough::refuses_without_every_tool_in_bin_dir",
+        &[Need::Program("python3")],
+        refuses_without_every_tool_in_bin_dir,
+    );
     suite.run();
 }
 
@@ -186,6 +191,41 @@ fn refuses_when_a_fixed_cgroup_exists() -> TestResult {
     drop(guard);
     ensure!(!Path::new(MYCGROUP).exists(), "guard removes {MYCGROUP}");
     Ok(())
+}
+
+/// A BIN_DIR lacking one of the document's tools: refused before anything is made or started.
+fn refuses_without_every_tool_in_bin_dir() -> TestResult {
+    let dir = std::env::temp_dir().join(nstools_tests::guard::unique_name("walkthrough-bin"));
+    std::fs::create_dir(&dir).map_err(|e| e.to_string())?;
+    let result = (|| {
+        for tool in [
+            "unshare", "nsenter", "cgcreate", "cgexec", "cgdelete", "cgset", "ps",
+        ] {
+            std::os::unix::fs::symlink(bin_dir().join(tool), dir.join(tool))
+                .map_err(|e| e.to_string())?;
+        }
+        let mut cmd = Command::new("python3");
+        cmd.arg(repo().join("walkthrough/run.py"))
+            .arg("--check")
+            .arg("--bin-dir")
+            .arg(&dir);
+        let outcome = run_with(&mut cmd, None, Duration::from_secs(60))?;
+        ensure_eq!(outcome.code, Some(2), "exit status\n{}", outcome.show());
+        let want = format!("walkthrough: {}/memhog is missing", dir.display());
+        ensure!(
+            outcome.stderr.lines().any(|l| l.starts_with(&want)),
+            "the refusal names the missing tool\n{}",
+            outcome.show()
+        );
+        ensure!(
+            !outcome.stdout.contains("=== step"),
+            "no step may run\n{}",
+            outcome.show()
+        );
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }
 
 // ---------------------------------------------------------------------------------------------
