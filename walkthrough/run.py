@@ -123,6 +123,8 @@ class Term:
         self.start = starttime(pid)
         self.raw = b""
         self.closed = False
+        self.tty = None
+        TERMS.append(self)  # from now on, cleanup ends its session whatever happens
         self.prompt(20)
         self.tty = os.path.realpath(f"/proc/{pid}/fd/0").removeprefix("/dev/")
 
@@ -152,7 +154,7 @@ class Term:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise Fatal(f"{self.name}: no prompt within {timeout} s; it printed:\n{text}")
-            pump_all(TERMS if self in TERMS else TERMS + [self], min(left, 0.2))
+            pump_all(TERMS, min(left, 0.2))
 
 
 TERMS = []
@@ -1234,9 +1236,7 @@ def main():
     try:
         try:
             w.t1 = Term("term1", w.env)
-            TERMS.append(w.t1)
             w.t2 = Term("term2", w.env)
-            TERMS.append(w.t2)
             print(f"# term1: your shell (pid {w.t1.pid}, {w.t1.tty}); term2: a separate "
                   f"connection to the host (pid {w.t2.pid}, {w.t2.tty})")
             for section in (w.pid_namespace, w.containers, w.memory, w.cgroup_namespace,
