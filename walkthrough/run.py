@@ -153,7 +153,8 @@ class Term:
                 raise Fatal(f"{self.name}: the shell ended; it printed:\n{text}")
             left = deadline - time.monotonic()
             if left <= 0:
-                raise Fatal(f"{self.name}: no prompt within {timeout} s; it printed:\n{text}")
+                # The section's cleanup kills what hangs below the shell and goes on.
+                raise Abort(f"{self.name}: no prompt within {timeout} s; it printed:\n{text}")
             pump_all(TERMS, min(left, 0.2))
 
 
@@ -345,6 +346,7 @@ class Walkthrough:
         cpus = sorted(os.sched_getaffinity(0))
         self.cpu = cpus[0]
         self.t1 = self.t2 = None
+        self.current = None  # the step being run
 
     # -- resolving binaries ------------------------------------------------------------------
 
@@ -377,6 +379,7 @@ class Walkthrough:
     # -- output ------------------------------------------------------------------------------
 
     def step(self, sid):
+        self.current = sid
         expected = dict(STEPS)[sid]
         print(f"\n=== step {sid} ===\n# expected: {expected}", flush=True)
 
@@ -446,6 +449,12 @@ class Walkthrough:
                 raise Abort(f"no {what} below {term.name}'s shell")
             time.sleep(0.05)
 
+    def stopped(self, why):
+        """The running step ended by an Abort or Fatal: record it as failed with the reason."""
+        print(f"# stopped: {why}", flush=True)
+        if self.current and self.current not in self.results:
+            self.check(self.current, f"stopped: {why.splitlines()[0]}", False)
+
     def reset(self, term):
         """After an aborted section: kill what runs below the terminal's shell, get its prompt."""
         pids = descendants(term.pid)
@@ -457,6 +466,12 @@ class Walkthrough:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        deadline = time.monotonic() + 2
+        while not PROMPT_RE.search(clean(term.raw)) and time.monotonic() < deadline:
+            pump_all(TERMS, 0.2)
+        if not PROMPT_RE.search(clean(term.raw)):
+            # What was killed ran in the background: the shell sat at its prompt already.
+            term.send("\n")
         term.prompt(15)
 
     # -- sections ----------------------------------------------------------------------------
@@ -964,7 +979,7 @@ class Walkthrough:
                     outs[term.name] = (text[: m.start()], int(m.group(1)))
                     finished.append(term.name)
             if time.monotonic() > deadline:
-                raise Fatal(f"dd runs still going after {deadline - start:.0f} s")
+                raise Abort(f"dd runs still going after {deadline - start:.0f} s")
             pump_all(TERMS, 0.2)
         reals = {}
         for term, shares in ((t1, 2), (t2, 1024)):
@@ -1244,11 +1259,11 @@ def main():
                 try:
                     section()
                 except Abort as e:
-                    print(f"# section stopped: {e}", flush=True)
+                    w.stopped(str(e))
                     for term in TERMS:
                         w.reset(term)
-        except Fatal as e:
-            print(f"# the run stopped: {e}", flush=True)
+        except (Abort, Fatal) as e:
+            w.stopped(f"the run cannot go on: {e}")
         w.coverage()
     finally:
         for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
