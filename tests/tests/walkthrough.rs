@@ -18,8 +18,8 @@ const PLAYGROUND: &str = "/sys/fs/cgroup/memory/playground";
 const MYCGROUP: &str = "/sys/fs/cgroup/freezer/mycgroup";
 const CPU_PARENT: &str = "/sys/fs/cgroup/cpu/nstools-walkthrough";
 const FIXED: [&str; 3] = [PLAYGROUND, MYCGROUP, CPU_PARENT];
-/// count= of the CPU-shares dd runs: the document's 2000 MiB of urandom per run would take most
-/// of a minute on CI's two cores; 200 keeps the race clear and short (the driver marks it).
+/// count= of the CPU-shares dd runs: with the document's 2000 MiB of urandom per run the race took
+/// 45 s and 93 s on a busy two-core machine; 200 keeps it clear and short (the driver marks it).
 const DD_COUNT: &str = "200";
 
 fn main() {
@@ -170,8 +170,9 @@ fn refuses_when_a_fixed_cgroup_exists() -> TestResult {
         !Path::new(MYCGROUP).exists(),
         "{MYCGROUP} exists before the test: not touching it"
     );
-    let guard = TestCgroup::adopt(PathBuf::from(MYCGROUP), "mycgroup")?;
+    // Adopted only once this test made it, so the guard never removes somebody else's group.
     std::fs::create_dir(MYCGROUP).map_err(|e| format!("mkdir {MYCGROUP}: {e}"))?;
+    let guard = TestCgroup::adopt(PathBuf::from(MYCGROUP), "mycgroup")?;
     let before = inode(MYCGROUP);
     let outcome = run_with(&mut driver(&[]), None, Duration::from_secs(60))?;
     ensure_eq!(outcome.code, Some(2), "exit status\n{}", outcome.show());
@@ -420,7 +421,16 @@ fn check_binaries(table: &[(String, Row)], steps: &HashMap<String, Vec<Cmd>>) ->
         seen("container-nsenter").contains(&nsenter),
         "container-nsenter: {nsenter}"
     );
-    ensure!(steps.contains_key("pidns-enter"), "no pidns-enter step");
+    for step in ["coverage", "left-behind"] {
+        ensure!(
+            table.iter().any(|(id, r)| id == step && r.ok == "yes"),
+            "no ok row {step} in the table"
+        );
+    }
+    ensure!(
+        steps.contains_key("pidns-enter"),
+        "no output block for pidns-enter"
+    );
     Ok(())
 }
 
