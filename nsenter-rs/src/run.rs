@@ -34,18 +34,20 @@ fn proc_path(pid: u32, what: &str) -> PathBuf {
     PathBuf::from(format!("/proc/{pid}/{what}"))
 }
 
-/// `--all`: is the target's namespace of this kind worth entering? Missing kinds (old kernels)
-/// and the caller's own user namespace (setns would fail with EINVAL) are skipped.
+/// `--all`: is the target's namespace of this kind worth entering? Kinds our kernel lacks are
+/// skipped, and so is the caller's own user namespace (setns would fail with EINVAL); as in
+/// util-linux, only the user namespace of the target is looked at here.
 fn usable_for_all(pid: u32, ns: &Namespace) -> anyhow::Result<bool> {
-    let path = proc_path(pid, &format!("ns/{}", ns.file));
-    let theirs = match std::fs::metadata(&path) {
+    let own = format!("/proc/self/ns/{}", ns.file);
+    let ours = match std::fs::metadata(&own) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(e).with_context(|| format!("stat of {} failed", path.display())),
+        Err(e) => return Err(e).with_context(|| format!("stat of {own} failed")),
     };
     if ns.file == "user" {
-        let ours =
-            std::fs::metadata("/proc/self/ns/user").context("stat of /proc/self/ns/user failed")?;
+        let path = proc_path(pid, "ns/user");
+        let theirs = std::fs::metadata(&path)
+            .with_context(|| format!("stat of {} failed", path.display()))?;
         if ours.ino() == theirs.ino() && ours.dev() == theirs.dev() {
             return Ok(false);
         }
