@@ -25,6 +25,7 @@ pub fn selinux_enabled() -> bool {
 }
 
 fn open(path: &Path) -> anyhow::Result<OwnedFd> {
+    log::debug!("open {}", path.display());
     File::open(path)
         .map(OwnedFd::from)
         .with_context(|| format!("cannot open {}", path.display()))
@@ -78,6 +79,7 @@ fn socket_namespace(pid: u32, fd: i32) -> anyhow::Result<OwnedFd> {
 /// `/proc/PID/environ` as (name, value) pairs in the target's order.
 fn target_environment(pid: u32) -> anyhow::Result<Vec<(OsString, OsString)>> {
     let path = proc_path(pid, "environ");
+    log::debug!("open {}", path.display());
     let mut bytes = Vec::new();
     File::open(&path)
         .with_context(|| format!("cannot open {}", path.display()))?
@@ -109,6 +111,7 @@ fn open_target_cgroups(pid: u32) -> anyhow::Result<Vec<(PathBuf, File)>> {
         match group {
             Ok(dir) => {
                 let procs = dir.join("cgroup.procs");
+                log::debug!("open {}", procs.display());
                 let file = std::fs::OpenOptions::new()
                     .append(true)
                     .open(&procs)
@@ -297,6 +300,7 @@ pub fn execute(plan: Plan) -> anyhow::Result<u8> {
     }
     if let Some(root) = root_fd {
         sys::fchdir(&root).context("change directory by root file descriptor failed")?;
+        log::debug!("chroot(\".\")");
         nix::unistd::chroot(".").context("chroot failed")?;
         std::env::set_current_dir("/").context("cannot change directory to /")?;
     }
@@ -339,9 +343,11 @@ pub fn execute(plan: Plan) -> anyhow::Result<u8> {
             if sys::drop_groups().is_err() && setgroups_failed {
                 sys::drop_groups().context("setgroups failed")?;
             }
+            log::debug!("setgid({gid})");
             nix::unistd::setgid(Gid::from_raw(gid)).context("setgid failed")?;
         }
         if let Some(uid) = uid {
+            log::debug!("setuid({uid})");
             nix::unistd::setuid(Uid::from_raw(uid)).context("setuid failed")?;
         }
     }

@@ -461,6 +461,36 @@ fn container_tests(suite: &mut Suite) {
     );
 
     suite.test(
+        "e2e::everything_is_opened_before_the_first_setns",
+        PRIV,
+        || {
+            let ct = container()?;
+            let pid = ct.pid();
+            let mut cmd = Command::new(ours("nsenter"));
+            cmd.args(["-t", &pid, "-a", "-r", "-w", "-e", "true"])
+                .env("NSTOOLS_LOG", "debug");
+            let out = run(&mut cmd)?;
+            ok(&out, "nsenter -a -r -w -e with debug logging")?;
+            let lines: Vec<&str> = out.stderr.lines().collect();
+            let opens: Vec<usize> = (0..lines.len())
+                .filter(|&i| lines[i].contains("] open /proc/"))
+                .collect();
+            let setns: Vec<usize> = (0..lines.len())
+                .filter(|&i| lines[i].contains("] setns("))
+                .collect();
+            // user is ours (skipped); cgroup ipc uts net pid mnt time + root, cwd, environ.
+            ensure_eq!(opens.len(), 10, "opens:\n{}", out.stderr);
+            ensure_eq!(setns.len(), 7, "setns calls:\n{}", out.stderr);
+            ensure!(
+                opens.last() < setns.first(),
+                "an open came after a setns:\n{}",
+                out.stderr
+            );
+            Ok(())
+        },
+    );
+
+    suite.test(
         "e2e::no_program_runs_the_shell_as_a_login_shell",
         PRIV,
         || {
