@@ -237,7 +237,7 @@ pub fn execute(plan: Plan) -> anyhow::Result<u8> {
     let user_entered = entries.iter().any(|e| e.ns.file == "user");
     let (uid, gid) = plan::credentials(&plan, user_entered);
     let follow = if uid == Some(Id::Follow) || gid == Some(Id::Follow) {
-        let path = proc_path(tpid, "");
+        let path = PathBuf::from(format!("/proc/{tpid}"));
         let m = std::fs::metadata(&path)
             .with_context(|| format!("stat of {} failed", path.display()))?;
         Some((m.uid(), m.gid()))

@@ -288,6 +288,46 @@ fn differential_bad_input(suite: &mut Suite) {
         Ok(())
     });
 
+    suite.test("cli::errors_of_the_2_41_options", &[Need::Root], || {
+        let n = NO_SUCH_PID;
+        let table: Vec<(Vec<&str>, String)> = vec![
+            (
+                vec!["-t", n, "-c", "-u", "true"],
+                format!("nsenter: cannot open /proc/{n}/ns/uts: No such file or directory\n"),
+            ),
+            (
+                vec!["-t", n, "-c", "--net=/proc/self/ns/net", "true"],
+                format!("nsenter: cannot read /proc/{n}/cgroup: No such file or directory\n"),
+            ),
+            (
+                vec!["-t", n, "-e", "--net=/proc/self/ns/net", "true"],
+                format!("nsenter: cannot open /proc/{n}/environ: No such file or directory\n"),
+            ),
+            (
+                vec!["-t", n, "-S", "follow", "--net=/proc/self/ns/net", "true"],
+                format!("nsenter: stat of /proc/{n} failed: No such file or directory\n"),
+            ),
+            (
+                vec!["-t", n, "-N", "0", "true"],
+                format!("nsenter: cannot open process {n}: No such process\n"),
+            ),
+            (
+                // Our network namespace is owned by our own user namespace: setns refuses.
+                vec!["--user-parent", "--net=/proc/self/ns/net", "true"],
+                "nsenter: reassociate to namespace 'ns/user' failed: Invalid argument\n".into(),
+            ),
+        ];
+        for (args, want) in table {
+            let out = nsenter(&args)?;
+            ensure_eq!(
+                (out.code, out.stdout.as_str(), out.stderr.as_str()),
+                (Some(1), "", want.as_str()),
+                "nsenter {args:?}"
+            );
+        }
+        Ok(())
+    });
+
     suite.test(
         "diff::exec_failures_126_127",
         &[NSENTER, Need::Root],
