@@ -143,12 +143,26 @@ struct Entry {
     fd: Option<OwnedFd>,
 }
 
-/// Do everything the plan says; returns only on failure (or with the child's status).
-pub fn execute(plan: Plan) -> anyhow::Result<u8> {
-    let target = plan.target;
-    let tpid = target.unwrap_or(0);
+/// Everything opened and read before the first setns.
+struct Prepared {
+    entries: Vec<Entry>,
+    root: Option<OwnedFd>,
+    wd: Option<OwnedFd>,
+    /// `-W`: opened only after entering (the path is the namespace's).
+    wdns: Option<PathBuf>,
+    environment: Option<Vec<(OsString, OsString)>>,
+    cgroups: Vec<(PathBuf, File)>,
+    user_entered: bool,
+    uid: Option<u32>,
+    gid: Option<u32>,
+    exec_context: Option<Vec<u8>>,
+}
 
-    // ---- Everything is read and opened before the first setns. ----
+/// Open every namespace (files named on the command line first, as util-linux opens them while
+/// reading argv; then a socket's namespace; then the target's), the root and working
+/// directories, the target's environment and cgroups; settle the credentials.
+fn prepare(plan: &Plan) -> anyhow::Result<Prepared> {
+    let tpid = plan.target.unwrap_or(0);
     let exec_context = if plan.follow_context {
         let path = proc_path(tpid, "attr/current");
         let mut ctx = std::fs::read(&path)
@@ -172,8 +186,6 @@ pub fn execute(plan: Plan) -> anyhow::Result<u8> {
             fd: None,
         });
     }
-    // Files named on the command line first (util-linux opens them while reading argv), then a
-    // socket's namespace, then the target's files.
     for pass in 0..3 {
         for entry in entries.iter_mut() {
             let fd = match (&entry.source, pass) {
@@ -185,17 +197,16 @@ pub fn execute(plan: Plan) -> anyhow::Result<u8> {
             entry.fd = Some(fd);
         }
     }
-    let root_fd = match &plan.root {
-        Some(Dir::Target) => Some(open(&proc_path(tpid, "root"))?),
-        Some(Dir::Path(p)) => Some(open(p)?),
-        None => None,
+    let open_dir = |dir: &Option<Dir>, what: &str| -> anyhow::Result<Option<OwnedFd>> {
+        match dir {
+            Some(Dir::Target) => open(&proc_path(tpid, what)).map(Some),
+            Some(Dir::Path(p)) => open(p).map(Some),
+            None => Ok(None),
+        }
     };
-    let mut wd_fd = match &plan.wd {
-        Some(Dir::Target) => Some(open(&proc_path(tpid, "cwd"))?),
-        Some(Dir::Path(p)) => Some(open(p)?),
-        None => None,
-    };
-    let wdns: Option<PathBuf> = match &plan.wdns {
+    let root = open_dir(&plan.root, "root")?;
+    let wd = open_dir(&plan.wd, "cwd")?;
+    let wdns = match &plan.wdns {
         Some(Dir::Path(p)) => Some(p.clone()),
         Some(Dir::Target) => {
             let link = proc_path(tpid, "cwd");
@@ -234,8 +245,9 @@ pub fn execute(plan: Plan) -> anyhow::Result<u8> {
     } else {
         Vec::new()
     };
+
     let user_entered = entries.iter().any(|e| e.ns.file == "user");
-    let (uid, gid) = plan::credentials(&plan, user_entered);
+    let (uid, gid) = plan::credentials(plan, user_entered);
     let follow = if uid == Some(Id::Follow) || gid == Some(Id::Follow) {
         let path = PathBuf::from(format!("/proc/{tpid}"));
         let m = std::fs::metadata(&path)
@@ -251,25 +263,26 @@ pub fn execute(plan: Plan) -> anyhow::Result<u8> {
             Id::Follow => follow.map(pick).unwrap_or(0),
         })
     };
-    let uid = resolve(uid, |(u, _)| u);
-    let gid = resolve(gid, |(_, g)| g);
+    Ok(Prepared {
+        entries,
+        root,
+        wd,
+        wdns,
+        environment,
+        cgroups,
+        user_entered,
+        uid: resolve(uid, |(u, _)| u),
+        gid: resolve(gid, |(_, g)| g),
+        exec_context,
+    })
+}
 
-    // setgroups() is tried before and after entering a user namespace; only both failing counts.
-    let mut setgroups_failed = false;
-    if user_entered && !plan.preserve_credentials {
-        setgroups_failed = sys::drop_groups().is_err();
-    }
-
-    // ---- Join the target's cgroups (every hierarchy), still with our own privileges. ----
-    let me = std::process::id().to_string();
-    for (dir, mut file) in cgroups {
-        log::debug!("join cgroup {}", dir.display());
-        file.write_all(me.as_bytes())
-            .with_context(|| format!("cannot join cgroup {}", dir.display()))?;
-    }
-
-    // ---- Enter: first everything but the user namespace, errors ignored; then the rest. ----
-    let mut entered: Vec<&Namespace> = Vec::new();
+/// Enter the namespaces in util-linux's two passes: first all but the user namespace, failures
+/// ignored (entering a less privileged user namespace first would take the right to enter the
+/// others); then whatever is left, user namespace first, failures fatal. Returns what was
+/// entered.
+fn enter(entries: &mut [Entry]) -> anyhow::Result<Vec<&'static Namespace>> {
+    let mut entered = Vec::new();
     for pass in 0..2 {
         for entry in entries.iter_mut() {
             if pass == 0 && entry.ns.file == "user" {
@@ -293,25 +306,58 @@ pub fn execute(plan: Plan) -> anyhow::Result<u8> {
             }
         }
     }
+    Ok(entered)
+}
 
-    // ---- Root and working directory. ----
-    if root_fd.is_some() && wd_fd.is_none() && wdns.is_none() {
-        wd_fd = Some(open(Path::new(".")).context("cannot open current working directory")?);
+/// Do everything the plan says; returns only on failure (a forking parent ends as its child).
+pub fn execute(plan: Plan) -> anyhow::Result<u8> {
+    let Prepared {
+        mut entries,
+        root,
+        mut wd,
+        wdns,
+        environment,
+        cgroups,
+        user_entered,
+        uid,
+        gid,
+        exec_context,
+    } = prepare(&plan)?;
+
+    // setgroups() is tried before and after entering a user namespace; only both failing counts.
+    let mut setgroups_failed = false;
+    if user_entered && !plan.preserve_credentials {
+        setgroups_failed = sys::drop_groups().is_err();
     }
-    if let Some(root) = root_fd {
+
+    // Join the target's cgroups (every hierarchy) while we still have our own privileges.
+    let me = std::process::id().to_string();
+    for (dir, mut file) in cgroups {
+        log::debug!("join cgroup {}", dir.display());
+        file.write_all(me.as_bytes())
+            .with_context(|| format!("cannot join cgroup {}", dir.display()))?;
+    }
+
+    let entered = enter(&mut entries)?;
+
+    // Root and working directory (util-linux's wording for each step).
+    if root.is_some() && wd.is_none() && wdns.is_none() {
+        wd = Some(open(Path::new(".")).context("cannot open current working directory")?);
+    }
+    if let Some(root) = root {
         sys::fchdir(&root).context("change directory by root file descriptor failed")?;
         log::debug!("chroot(\".\")");
         nix::unistd::chroot(".").context("chroot failed")?;
         std::env::set_current_dir("/").context("cannot change directory to /")?;
     }
     if let Some(dir) = &wdns {
-        wd_fd = Some(
+        wd = Some(
             File::open(dir)
                 .map(OwnedFd::from)
                 .context("cannot open current working directory")?,
         );
     }
-    if let Some(wd) = wd_fd {
+    if let Some(wd) = wd {
         sys::fchdir(&wd).context("change directory by working directory file descriptor failed")?;
     }
 
@@ -325,7 +371,7 @@ pub fn execute(plan: Plan) -> anyhow::Result<u8> {
         }
     }
 
-    // ---- A PID namespace applies to children only: fork, and mirror the child. ----
+    // A PID namespace applies to children only: fork; the parent ends as the child ends.
     if plan::forks(&plan, &entered) {
         sys::default_sigchld();
         match sys::fork().context("fork failed")? {
@@ -337,19 +383,17 @@ pub fn execute(plan: Plan) -> anyhow::Result<u8> {
         }
     }
 
-    // ---- Credentials, capabilities, SELinux context, exec. ----
-    if uid.is_some() || gid.is_some() {
-        if let Some(gid) = gid {
-            if sys::drop_groups().is_err() && setgroups_failed {
-                sys::drop_groups().context("setgroups failed")?;
-            }
-            log::debug!("setgid({gid})");
-            nix::unistd::setgid(Gid::from_raw(gid)).context("setgid failed")?;
+    // Credentials, capabilities, SELinux context, exec.
+    if let Some(gid) = gid {
+        if sys::drop_groups().is_err() && setgroups_failed {
+            sys::drop_groups().context("setgroups failed")?;
         }
-        if let Some(uid) = uid {
-            log::debug!("setuid({uid})");
-            nix::unistd::setuid(Uid::from_raw(uid)).context("setuid failed")?;
-        }
+        log::debug!("setgid({gid})");
+        nix::unistd::setgid(Gid::from_raw(gid)).context("setgid failed")?;
+    }
+    if let Some(uid) = uid {
+        log::debug!("setuid({uid})");
+        nix::unistd::setuid(Uid::from_raw(uid)).context("setuid failed")?;
     }
     if plan.keep_caps && user_entered {
         sys::permitted_to_ambient()?;
