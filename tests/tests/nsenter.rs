@@ -329,20 +329,24 @@ fn differential_bad_input(suite: &mut Suite) {
     });
 
     suite.test(
-        "diff::exec_failures_126_127",
+        "diff::exec_failures_and_what_follows_the_options",
         &[NSENTER, Need::Root],
         || {
-            for args in [
-                ["--mount=/proc/self/ns/mnt", "nosuchprog-nst"],
-                ["--mount=/proc/self/ns/mnt", "/etc/passwd"],
-                ["--net=/proc/self/ns/net", "/"],
-            ] {
-                let (o, _) = Differential::new("nsenter", &args).check()?;
-                ensure!(
-                    o.code == Some(127) || o.code == Some(126),
-                    "{args:?}: {}",
-                    o.show()
-                );
+            let cases: &[(&[&str], i32)] = &[
+                (&["--mount=/proc/self/ns/mnt", "nosuchprog-nst"], 127),
+                (&["--mount=/proc/self/ns/mnt", "/etc/passwd"], 126),
+                (&["--net=/proc/self/ns/net", "/"], 126),
+                (&["--net=/proc/self/ns/net", "--", "--", "x"], 127),
+                (
+                    &["--net=/proc/self/ns/net", "echo", "-h", "--help", "--", "x"],
+                    0,
+                ),
+                (&["--net=/proc/self/ns/net", "--", "echo", "-t"], 0),
+                (&["-n/proc/self/ns/net", "-", "x"], 127),
+            ];
+            for (args, code) in cases {
+                let (o, _) = Differential::new("nsenter", args).check()?;
+                ensure_eq!(o.code, Some(*code), "{args:?}: {}", o.show());
             }
             Ok(())
         },
@@ -846,7 +850,8 @@ fn option_tests(suite: &mut Suite) {
         "e2e::user_parent_enters_the_parent_user_namespace",
         &[Need::Root, Need::UserNamespaces],
         || {
-            // sh stays in user ns L1; the inner unshare moves itself and its sleep into L2.
+            // sh stays in user ns L1 (it has `true` left to run); the inner unshare moves itself
+            // and its sleep into L2.
             let mut cmd = Command::new(container_unshare());
             cmd.args([
                 "--user",
@@ -857,7 +862,7 @@ fn option_tests(suite: &mut Suite) {
                 "-c",
             ])
             .arg(format!(
-                "'{}' --user --map-user=0 --map-group=0 --uts --fork sleep 300",
+                "'{}' --user --map-user=0 --map-group=0 --uts --fork sleep 300; true",
                 container_unshare().display()
             ));
             let t = start(&mut cmd, 3, "sleep")?;
