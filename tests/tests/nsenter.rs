@@ -847,6 +847,48 @@ fn option_tests(suite: &mut Suite) {
     );
 
     suite.test(
+        "e2e::rootless_container_entered_by_its_owner",
+        &[Need::Root, Need::UserNamespaces, NSENTER],
+        || {
+            // An unprivileged user's container (user ns with root mapped to uid 4242), entered
+            // by that same user: both nsenters behave the same, including util-linux's
+            // `setgroups failed` where the container denies setgroups.
+            let as_user = ["--reuid=4242", "--regid=4242", "--clear-groups"];
+            let mut cmd = Command::new("/usr/bin/setpriv");
+            cmd.args(as_user)
+                .arg(container_unshare())
+                .args(["--user", "--map-root-user", "--fork", "-m", "-u", "-n"])
+                .args(["sh", "-c", "hostname rootless; exec sleep 300"]);
+            let ct = start(&mut cmd, 1, "sleep")?;
+            let pid = ct.pid();
+            let both = |args: &[&str]| -> Result<Outcome, String> {
+                let mine = run(Command::new("/usr/bin/setpriv").args(as_user).arg(ours("nsenter")).args(args))?;
+                let theirs = run(Command::new("/usr/bin/setpriv").args(as_user).arg(original("nsenter")).args(args))?;
+                ensure_eq!(mine, theirs, "nsenter {args:?} as uid 4242: ours vs util-linux");
+                Ok(mine)
+            };
+            let out = both(&["-t", &pid, "-U", "-m", "-u", "-n", "--preserve-credentials", "sh", "-c", "id -u; hostname; tail -n +3 /proc/net/dev"])?;
+            ok(&out, "rootless enter")?;
+            let lines: Vec<&str> = out.stdout.lines().collect();
+            ensure_eq!(lines.get(..2), Some(&["0", "rootless"][..]), "{}", out.stdout);
+            ensure!(
+                lines.get(2).is_some_and(|l| l.trim_start().starts_with("lo:")) && lines.len() == 3,
+                "only lo in the container: {}",
+                out.stdout
+            );
+            let out = both(&["-t", &pid, "-U", "-u", "true"])?;
+            ensure_eq!((out.code, out.stderr.as_str()), (Some(1), "nsenter: setgroups failed: Operation not permitted\n"));
+            let out = both(&["-t", &pid, "-a", "true"])?;
+            ensure_eq!(
+                (out.code, out.stderr.as_str()),
+                (Some(1), "nsenter: reassociate to namespace 'ns/cgroup' failed: Operation not permitted\n"),
+                "the cgroup namespace belongs to the host"
+            );
+            Ok(())
+        },
+    );
+
+    suite.test(
         "e2e::user_parent_enters_the_parent_user_namespace",
         &[Need::Root, Need::UserNamespaces],
         || {
