@@ -6,11 +6,13 @@
 //! - `no namespace specified` (2.38 silently runs the program when nothing is to be entered);
 //! - `no target PID specified` (2.38: `neither filename nor target pid supplied for ns/mnt`);
 //! - the 2.41 options 2.38 lacks: `-N/--net-socket`, `--user-parent`, `--keep-caps`, `-e/--env`,
-//!   `-c/--join-cgroup`, `-S/-G follow`; `-W` takes an optional, attached directory (2.38's short
-//!   `-W` required one), so `--n` is ambiguous among three options and the help lists them all;
+//!   `-c/--join-cgroup`, `-S/-G follow`; the help lists them, and `--n` is ambiguous among
+//!   `--net`, `--net-socket` and `--no-fork`;
+//! - `-W` takes an optional, attached directory (2.38's short `-W` required one, so `-W / true`
+//!   differs); without one it is the target's working directory, resolved inside;
 //! - `-c` joins the target's cgroup on every hierarchy (util-linux: cgroup v2 only);
 //! - `-Z` without SELinux is an error (util-linux silently ignores it);
-//! - `--version` names nstools.
+//! - `--version` names nstools; getopt's messages start with `nsenter:` whatever argv[0] is.
 
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
