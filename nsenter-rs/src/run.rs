@@ -155,25 +155,30 @@ struct Prepared {
     user_entered: bool,
     uid: Option<u32>,
     gid: Option<u32>,
-    exec_context: Option<Vec<u8>>,
 }
 
-/// Open every namespace (files named on the command line first, as util-linux opens them while
-/// reading argv; then a socket's namespace; then the target's), the root and working
-/// directories, the target's environment and cgroups; settle the credentials.
+/// Set the SELinux exec context (`-Z`); open every namespace (files named on the command line
+/// first, as util-linux opens them while reading argv; then a socket's namespace; then the
+/// target's), the root and working directories, the target's environment and cgroups; settle
+/// the credentials.
 fn prepare(plan: &Plan) -> anyhow::Result<Prepared> {
     let tpid = plan.target.unwrap_or(0);
-    let exec_context = if plan.follow_context {
+    if plan.follow_context {
+        // setexeccon() as util-linux does it, right away: later /proc may be the container's.
         let path = proc_path(tpid, "attr/current");
         let mut ctx = std::fs::read(&path)
             .with_context(|| format!("failed to get {tpid} SELinux context"))?;
         while ctx.last() == Some(&0) || ctx.last() == Some(&b'\n') {
             ctx.pop();
         }
-        Some(ctx)
-    } else {
-        None
-    };
+        log::debug!("exec context {}", String::from_utf8_lossy(&ctx));
+        std::fs::write("/proc/thread-self/attr/exec", &ctx).with_context(|| {
+            format!(
+                "failed to set exec context to '{}'",
+                String::from_utf8_lossy(&ctx)
+            )
+        })?;
+    }
 
     let mut entries: Vec<Entry> = Vec::new();
     for request in &plan.namespaces {
@@ -273,7 +278,6 @@ fn prepare(plan: &Plan) -> anyhow::Result<Prepared> {
         user_entered,
         uid: resolve(uid, |(u, _)| u),
         gid: resolve(gid, |(_, g)| g),
-        exec_context,
     })
 }
 
@@ -321,7 +325,6 @@ pub fn execute(plan: Plan) -> anyhow::Result<u8> {
         user_entered,
         uid,
         gid,
-        exec_context,
     } = prepare(&plan)?;
 
     // setgroups() is tried before and after entering a user namespace; only both failing counts.
@@ -383,7 +386,7 @@ pub fn execute(plan: Plan) -> anyhow::Result<u8> {
         }
     }
 
-    // Credentials, capabilities, SELinux context, exec.
+    // Credentials, capabilities, exec.
     if let Some(gid) = gid {
         if sys::drop_groups().is_err() && setgroups_failed {
             sys::drop_groups().context("setgroups failed")?;
@@ -397,14 +400,6 @@ pub fn execute(plan: Plan) -> anyhow::Result<u8> {
     }
     if plan.keep_caps && user_entered {
         sys::permitted_to_ambient()?;
-    }
-    if let Some(ctx) = exec_context {
-        std::fs::write("/proc/thread-self/attr/exec", &ctx).with_context(|| {
-            format!(
-                "failed to set exec context to '{}'",
-                String::from_utf8_lossy(&ctx)
-            )
-        })?;
     }
     let err = if plan.program.is_empty() {
         common::exec::exec_login_shell()
