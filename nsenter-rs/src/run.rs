@@ -155,6 +155,8 @@ struct Prepared {
     user_entered: bool,
     uid: Option<u32>,
     gid: Option<u32>,
+    /// `--keep-caps` with a user namespace: the kernel's last capability number.
+    keep_caps: Option<u32>,
 }
 
 /// Set the SELinux exec context (`-Z`); open every namespace (files named on the command line
@@ -278,6 +280,7 @@ fn prepare(plan: &Plan) -> anyhow::Result<Prepared> {
         user_entered,
         uid: resolve(uid, |(u, _)| u),
         gid: resolve(gid, |(_, g)| g),
+        keep_caps: (plan.keep_caps && user_entered).then(sys::cap_last_cap),
     })
 }
 
@@ -325,6 +328,7 @@ pub fn execute(plan: Plan) -> anyhow::Result<u8> {
         user_entered,
         uid,
         gid,
+        keep_caps,
     } = prepare(&plan)?;
 
     // setgroups() is tried before and after entering a user namespace; only both failing counts.
@@ -398,8 +402,8 @@ pub fn execute(plan: Plan) -> anyhow::Result<u8> {
         log::debug!("setuid({uid})");
         nix::unistd::setuid(Uid::from_raw(uid)).context("setuid failed")?;
     }
-    if plan.keep_caps && user_entered {
-        sys::permitted_to_ambient()?;
+    if let Some(last) = keep_caps {
+        sys::permitted_to_ambient(last)?;
     }
     let err = if plan.program.is_empty() {
         common::exec::exec_login_shell()

@@ -85,6 +85,14 @@ pub fn fchdir(fd: impl AsFd) -> nix::Result<()> {
     nix::unistd::fchdir(fd)
 }
 
+/// The highest capability number the kernel knows (`CAP_LAST_CAP`).
+pub fn cap_last_cap() -> u32 {
+    std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(40)
+}
+
 /// Reset SIGCHLD to its default disposition (util-linux clears inherited settings before fork).
 pub fn default_sigchld() {
     // SAFETY: installing the default disposition sets no handler.
@@ -113,8 +121,9 @@ struct CapData {
 const CAP_VERSION_3: u32 = 0x2008_0522;
 
 /// Make every permitted capability inheritable and ambient, so it survives exec for a non-root
-/// uid (`--keep-caps`, util-linux's `cap_permitted_to_ambient`).
-pub fn permitted_to_ambient() -> anyhow::Result<()> {
+/// uid (`--keep-caps`, util-linux's `cap_permitted_to_ambient`). `last` is the kernel's
+/// highest capability number (read from /proc before entering: /proc may be the container's).
+pub fn permitted_to_ambient(last: u32) -> anyhow::Result<()> {
     use anyhow::Context;
     let mut header = CapHeader {
         version: CAP_VERSION_3,
@@ -132,10 +141,6 @@ pub fn permitted_to_ambient() -> anyhow::Result<()> {
     if unsafe { libc::syscall(libc::SYS_capset, &mut header, data.as_ptr()) } < 0 {
         return Err(io::Error::last_os_error()).context("capset failed");
     }
-    let last: u32 = std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(40);
     let effective = u64::from(data[1].effective) << 32 | u64::from(data[0].effective);
     for cap in 0..=last.min(63) {
         if effective & (1u64 << cap) == 0 {
