@@ -1,0 +1,165 @@
+//! The system calls nsenter makes that std does not wrap: the only module with `unsafe`.
+//! Each call is logged at debug level (`NSTOOLS_LOG=debug`).
+
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+
+use nix::sched::CloneFlags;
+
+/// setns(2) into the namespace `fd` refers to, checking it is of kind `flag`.
+pub fn setns(fd: BorrowedFd<'_>, flag: libc::c_int) -> nix::Result<()> {
+    log::debug!("setns({}, {flag:#x})", fd.as_raw_fd());
+    nix::sched::setns(fd, CloneFlags::from_bits_retain(flag))
+}
+
+/// An ioctl on a namespace or socket fd that returns a new fd (NS_GET_USERNS, SIOCGSKNS).
+fn fd_ioctl(fd: BorrowedFd<'_>, request: libc::c_ulong) -> io::Result<OwnedFd> {
+    // SAFETY: these requests take no argument and return a new file descriptor or -1.
+    let ret = unsafe { libc::ioctl(fd.as_raw_fd(), request as _) };
+    log::debug!("ioctl({}, {request:#x}) = {ret}", fd.as_raw_fd());
+    if ret < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the kernel just gave us this descriptor; nothing else owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(ret) })
+}
+
+/// The user namespace owning the namespace `fd` (for a user namespace: its parent).
+pub fn owning_user_ns(fd: BorrowedFd<'_>) -> io::Result<OwnedFd> {
+    fd_ioctl(fd, libc::NS_GET_USERNS as libc::c_ulong)
+}
+
+/// The network namespace of socket `fd`.
+pub fn socket_net_ns(fd: BorrowedFd<'_>) -> io::Result<OwnedFd> {
+    fd_ioctl(fd, libc::SIOCGSKNS as libc::c_ulong)
+}
+
+/// pidfd_open(2).
+pub fn pidfd_open(pid: u32) -> io::Result<OwnedFd> {
+    // SAFETY: plain system call with integer arguments.
+    let ret = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
+    log::debug!("pidfd_open({pid}) = {ret}");
+    if ret < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: a new descriptor from the kernel.
+    Ok(unsafe { OwnedFd::from_raw_fd(ret as RawFd) })
+}
+
+/// pidfd_getfd(2): a duplicate of file descriptor `target_fd` of the process behind `pidfd`.
+pub fn pidfd_getfd(pidfd: BorrowedFd<'_>, target_fd: i32) -> io::Result<OwnedFd> {
+    // SAFETY: plain system call with integer arguments.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_pidfd_getfd,
+            pidfd.as_raw_fd(),
+            target_fd,
+            0 as libc::c_uint,
+        )
+    };
+    log::debug!("pidfd_getfd({}, {target_fd}) = {ret}", pidfd.as_raw_fd());
+    if ret < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: a new descriptor from the kernel (close-on-exec is set by pidfd_getfd).
+    Ok(unsafe { OwnedFd::from_raw_fd(ret as RawFd) })
+}
+
+/// fork(2). The caller is single-threaded (nsenter never starts a thread), so the child may
+/// carry on with ordinary code, as util-linux's child does.
+pub fn fork() -> nix::Result<nix::unistd::ForkResult> {
+    log::debug!("fork()");
+    // SAFETY: no other thread exists in this process, so no lock can be held across the fork.
+    unsafe { nix::unistd::fork() }
+}
+
+/// setgroups(0, NULL).
+pub fn drop_groups() -> nix::Result<()> {
+    log::debug!("setgroups(0, NULL)");
+    nix::unistd::setgroups(&[])
+}
+
+/// fchdir(2) to a directory descriptor.
+pub fn fchdir(fd: impl AsFd) -> nix::Result<()> {
+    log::debug!("fchdir({})", fd.as_fd().as_raw_fd());
+    nix::unistd::fchdir(fd)
+}
+
+/// The highest capability number the kernel knows (`CAP_LAST_CAP`).
+pub fn cap_last_cap() -> u32 {
+    std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(40)
+}
+
+/// Reset SIGCHLD to its default disposition (util-linux clears inherited settings before fork).
+pub fn default_sigchld() {
+    // SAFETY: installing the default disposition sets no handler.
+    unsafe {
+        let _ = nix::sys::signal::signal(
+            nix::sys::signal::Signal::SIGCHLD,
+            nix::sys::signal::SigHandler::SigDfl,
+        );
+    }
+}
+
+#[repr(C)]
+struct CapHeader {
+    version: u32,
+    pid: libc::c_int,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct CapData {
+    effective: u32,
+    permitted: u32,
+    inheritable: u32,
+}
+
+const CAP_VERSION_3: u32 = 0x2008_0522;
+
+/// Make every permitted capability inheritable and ambient, so it survives exec for a non-root
+/// uid (`--keep-caps`, util-linux's `cap_permitted_to_ambient`). `last` is the kernel's
+/// highest capability number (read from /proc before entering: /proc may be the container's).
+pub fn permitted_to_ambient(last: u32) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let mut header = CapHeader {
+        version: CAP_VERSION_3,
+        pid: 0,
+    };
+    let mut data = [CapData::default(); 2];
+    // SAFETY: header and a two-element data array, as capget(2) version 3 expects.
+    if unsafe { libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr()) } < 0 {
+        return Err(io::Error::last_os_error()).context("capget failed");
+    }
+    for d in &mut data {
+        d.inheritable = d.permitted;
+    }
+    // SAFETY: as above; the data was filled by capget.
+    if unsafe { libc::syscall(libc::SYS_capset, &mut header, data.as_ptr()) } < 0 {
+        return Err(io::Error::last_os_error()).context("capset failed");
+    }
+    let effective = u64::from(data[1].effective) << 32 | u64::from(data[0].effective);
+    for cap in 0..=last.min(63) {
+        if effective & (1u64 << cap) == 0 {
+            continue;
+        }
+        // SAFETY: prctl with integer arguments.
+        let ret = unsafe {
+            libc::prctl(
+                libc::PR_CAP_AMBIENT,
+                libc::PR_CAP_AMBIENT_RAISE as libc::c_ulong,
+                cap as libc::c_ulong,
+                0 as libc::c_ulong,
+                0 as libc::c_ulong,
+            )
+        };
+        if ret < 0 {
+            return Err(io::Error::last_os_error()).context("prctl(PR_CAP_AMBIENT) failed");
+        }
+    }
+    log::debug!("raised ambient capabilities up to {last}");
+    Ok(())
+}
