@@ -39,13 +39,41 @@ pub fn command_cgexec() -> Command {
                 .action(ArgAction::Append)
                 .num_args(1..)
                 .trailing_var_arg(true)
-                .allow_hyphen_values(true)
                 .value_parser(clap::value_parser!(OsString))
                 .help("The program to run, with its arguments"),
         )
 }
 
+/// getopt's `+` mode: options end at the first operand. clap would keep parsing the command's
+/// own options, so a `--` is put before the first operand.
+pub fn stop_at_command(args: &[OsString]) -> Vec<OsString> {
+    let mut out: Vec<OsString> = args.iter().take(1).cloned().collect();
+    let mut i = 1;
+    while i < args.len() {
+        let a = args[i].as_bytes();
+        if a == b"--" {
+            break;
+        }
+        if a.len() < 2 || a[0] != b'-' {
+            out.push(OsString::from("--"));
+            break;
+        }
+        out.push(args[i].clone());
+        // `-g VALUE` (also at the end of a cluster like `-sg VALUE`) and `--g...`/`--gr` never:
+        // only -g takes a value.
+        let takes_value = a[1] != b'-' && a.ends_with(b"g") && !a[1..a.len() - 1].contains(&b'g');
+        if takes_value && i + 1 < args.len() {
+            out.push(args[i + 1].clone());
+            i += 1;
+        }
+        i += 1;
+    }
+    out.extend(args.iter().skip(i).cloned());
+    out
+}
+
 pub fn run_cgexec(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
+    let args = &stop_at_command(args);
     let Some(m) = parse(command_cgexec(), prog, args, "--help", HELP)? else {
         return Ok(0);
     };
@@ -117,4 +145,39 @@ pub fn run_cgexec(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
     };
     eprintln!("exec failed:{}", common::strerror(errno as i32));
     Err(ToolError::Exit(255).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stop_at_command;
+    use std::ffi::OsString;
+
+    fn v(a: &[&str]) -> Vec<OsString> {
+        a.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn options_end_at_the_command() {
+        let table: &[(&[&str], &[&str])] = &[
+            (
+                &["cgexec", "-g", "cpu:/", "ls", "-l"],
+                &["cgexec", "-g", "cpu:/", "--", "ls", "-l"],
+            ),
+            (
+                &["cgexec", "-gcpu:/", "--sticky", "echo", "-g"],
+                &["cgexec", "-gcpu:/", "--sticky", "--", "echo", "-g"],
+            ),
+            (
+                &["cgexec", "-sg", "cpu:/", "x"],
+                &["cgexec", "-sg", "cpu:/", "--", "x"],
+            ),
+            (&["cgexec", "--", "x", "-z"], &["cgexec", "--", "x", "-z"]),
+            (&["cgexec", "-z", "x"], &["cgexec", "-z", "--", "x"]),
+            (&["cgexec"], &["cgexec"]),
+            (&["cgexec", "-g"], &["cgexec", "-g"]),
+        ];
+        for (input, want) in table {
+            assert_eq!(stop_at_command(&v(input)), v(want), "{input:?}");
+        }
+    }
 }

@@ -93,7 +93,11 @@ pub fn run_lscgroup(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
                 continue;
             };
             if group::exists(&dir) {
-                let label = t.hierarchy.label();
+                // On v2 the controllers typed (none for `:path`); on v1 the hierarchy's.
+                let label = match t.hierarchy.version {
+                    crate::layout::Version::V2 => t.controllers.join(","),
+                    crate::layout::Version::V1 => t.hierarchy.label(),
+                };
                 tree(t.hierarchy, &label, &dir, &mut text);
             }
         }
