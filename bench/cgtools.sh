@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Benchmark: our cgtools (release build) against libcgroup's (cgroup-tools) in one hyperfine run.
+#   1. `cgcreate -g cpu:X` + `cgdelete cpu:X` round trip
+#   2. `cgexec -g cpu:X true`
+# Prints each ratio ours/original (target <= 0.8). Needs root, a v1 `cpu` hierarchy (or cgroup v2
+# with the cpu controller) and hyperfine. Groups are named nst-bench-<pid>-* and removed at exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=${RUNS:-200}
+WARMUP=${WARMUP:-20}
+for tool in hyperfine /usr/bin/cgcreate /usr/bin/cgexec /usr/bin/cgdelete; do
+    command -v "$tool" >/dev/null || { echo "bench/cgtools.sh: $tool is missing" >&2; exit 1; }
+done
+[ "$(id -u)" = 0 ] || { echo "bench/cgtools.sh: needs root" >&2; exit 1; }
+
+cargo build --release -p cgtools-rs --bins >&2
+OURS=$PWD/target/release
+ORIG=/usr/bin
+
+X=nst-bench-$$-rt
+E=nst-bench-$$-exec
+cleanup() {
+    "$ORIG/cgdelete" -r "cpu:$X" 2>/dev/null || true
+    "$ORIG/cgdelete" -r "cpu:$E" 2>/dev/null || true
+}
+trap cleanup EXIT
+"$OURS/cgcreate" -g "cpu:$E"
+
+JSON=$(mktemp)
+trap 'cleanup; rm -f "$JSON"' EXIT
+hyperfine -N --runs "$RUNS" --warmup "$WARMUP" --export-json "$JSON" \
+    -n "ours cgcreate+cgdelete" "sh -c '$OURS/cgcreate -g cpu:$X && $OURS/cgdelete cpu:$X'" \
+    -n "libcgroup cgcreate+cgdelete" "sh -c '$ORIG/cgcreate -g cpu:$X && $ORIG/cgdelete cpu:$X'" \
+    -n "ours cgexec" "$OURS/cgexec -g cpu:$E true" \
+    -n "libcgroup cgexec" "$ORIG/cgexec -g cpu:$E true"
+
+python3 - "$JSON" <<'PY'
+import json, sys
+r = {x["command"]: x["mean"] for x in json.load(open(sys.argv[1]))["results"]}
+for what in ("cgcreate+cgdelete", "cgexec"):
+    ours, orig = r[f"ours {what}"], r[f"libcgroup {what}"]
+    verdict = "ok" if ours / orig <= 0.8 else "ABOVE TARGET"
+    print(f"{what}: ours {ours*1e3:.3f} ms, libcgroup {orig*1e3:.3f} ms, ratio {ours/orig:.2f} (target <= 0.8: {verdict})")
+PY
