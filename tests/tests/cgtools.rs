@@ -181,6 +181,67 @@ fn proc_cgroup(pid: i32, key: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A fixture tree for `NSTOOLS_CGROUP_FIXTURE`: a cgroup v2-only layout (mountinfo, /proc/cgroups,
+/// the mount's files as plain files), removed on drop.
+struct V2Fixture {
+    dir: PathBuf,
+}
+
+impl V2Fixture {
+    fn new() -> Result<Self, String> {
+        let dir = std::env::temp_dir().join(unique_name("cgtools-v2fx"));
+        let fx = V2Fixture { dir };
+        fx.file(
+            "proc/self/mountinfo",
+            "30 22 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n",
+        )?;
+        fx.file("proc/cgroups", "#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpu\t0\t1\t1\nmemory\t0\t1\t1\npids\t0\t1\t1\n")?;
+        fx.file("sys/fs/cgroup/cgroup.controllers", "cpu memory pids\n")?;
+        fx.file("sys/fs/cgroup/cgroup.subtree_control", "")?;
+        fx.file("sys/fs/cgroup/cgroup.procs", "")?;
+        Ok(fx)
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.join(rel)
+    }
+
+    fn file(&self, rel: &str, content: &str) -> Result<(), String> {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).map_err(|e| e.to_string())?;
+        std::fs::write(&p, content).map_err(|e| format!("{}: {e}", p.display()))
+    }
+
+    fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| format!("<{e}>"))
+    }
+
+    /// A group with these (file, content) pairs.
+    fn group(&self, name: &str, files: &[(&str, &str)]) -> Result<(), String> {
+        self.file(
+            &format!("sys/fs/cgroup/{name}/cgroup.controllers"),
+            "cpu memory\n",
+        )?;
+        for (f, c) in files {
+            self.file(&format!("sys/fs/cgroup/{name}/{f}"), c)?;
+        }
+        Ok(())
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) -> Result<Outcome, String> {
+        run(Command::new(ours(tool))
+            .args(args)
+            .env("LC_ALL", "C")
+            .env("NSTOOLS_CGROUP_FIXTURE", &self.dir))
+    }
+}
+
+impl Drop for V2Fixture {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 fn main() {
     let mut suite = Suite::new();
     let v1_diff = |c: &'static str| {
@@ -1262,6 +1323,117 @@ fn main() {
             // v1 names on a v2 group without the controller: a clear error, not a created file.
             let o = ours_run("cgset", &["-r", "memory.limit_in_bytes=1", &p.name])?;
             ensure!(o.code != Some(0), "{}", o.show());
+            Ok(())
+        },
+    );
+
+    // ---------------------------------------------------------------- cgroup v2 on a fixture tree
+    suite.test("fixture_v2::v1_names_translate_on_v2", &[], || {
+        let fx = V2Fixture::new()?;
+        // Knob files start empty: a plain file is not truncated by a write, unlike a cgroup knob.
+        fx.group("g", &[("memory.max", ""), ("memory.high", ""), ("cpu.weight", ""), ("cpu.max", "")])?;
+        let o = fx.run(
+            "cgset",
+            &["-r", "memory.limit_in_bytes=10485760", "-r", "memory.soft_limit_in_bytes=-1", "-r", "cpu.shares=512", "-r", "cpu.cfs_quota_us=50000", "g"],
+        )?;
+        ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
+        ensure_eq!(fx.read("sys/fs/cgroup/g/memory.max"), "10485760");
+        ensure_eq!(fx.read("sys/fs/cgroup/g/memory.high"), "max");
+        ensure_eq!(fx.read("sys/fs/cgroup/g/cpu.weight"), "50");
+        ensure_eq!(fx.read("sys/fs/cgroup/g/cpu.max"), "50000");
+        ensure!(!fx.path("sys/fs/cgroup/g/memory.limit_in_bytes").exists(), "no v1 file created");
+        // The period keeps the current quota (same length: the plain file's tail is overwritten).
+        fx.group("p", &[("cpu.max", "50000 100000\n")])?;
+        let o = fx.run("cgset", &["-r", "cpu.cfs_period_us=200000", "p"])?;
+        ensure_eq!(o.code, Some(0), "{}", o.show());
+        ensure_eq!(fx.read("sys/fs/cgroup/p/cpu.max"), "50000 200000\n");
+        // Reading: v1 names from v2 files, with v1 values.
+        fx.group("r", &[("memory.max", "max\n"), ("memory.high", "8388608\n"), ("cpu.weight", "100\n"), ("cpu.max", "25000 100000\n")])?;
+        let o = fx.run(
+            "cgget",
+            &["-r", "memory.limit_in_bytes", "-r", "memory.soft_limit_in_bytes", "-r", "cpu.shares", "-r", "cpu.cfs_quota_us", "-r", "cpu.cfs_period_us", "-r", "memory.max", "r"],
+        )?;
+        ensure_eq!(
+            o.stdout,
+            "r:\nmemory.limit_in_bytes: 9223372036854771712\nmemory.soft_limit_in_bytes: 8388608\ncpu.shares: 1024\ncpu.cfs_quota_us: 25000\ncpu.cfs_period_us: 100000\nmemory.max: max\n\n",
+            "{}",
+            o.show()
+        );
+        // An unmappable v1 name is a clear error, nothing written.
+        let o = fx.run("cgset", &["-r", "memory.swappiness=10", "g"])?;
+        ensure_eq!(o.code, Some(111), "{}", o.show());
+        ensure!(o.stderr.ends_with("cgset: cgroup modify error: memory.swappiness has no cgroup v2 equivalent \n"), "{}", o.stderr);
+        ensure!(!fx.path("sys/fs/cgroup/g/memory.swappiness").exists(), "nothing created");
+        let o = fx.run("cgget", &["-r", "memory.memsw.limit_in_bytes", "g"])?;
+        ensure_eq!(o.code, Some(111), "{}", o.show());
+        Ok(())
+    });
+    suite.test(
+        "fixture_v2::cgcreate_enables_controllers_and_tools_see_v2",
+        &[],
+        || {
+            let fx = V2Fixture::new()?;
+            fx.file("sys/fs/cgroup/top/cgroup.subtree_control", "memory\n")?;
+            fx.file("sys/fs/cgroup/top/cgroup.controllers", "cpu memory\n")?;
+            let o = fx.run("cgcreate", &["-g", "memory:top/new"])?;
+            ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
+            ensure!(fx.path("sys/fs/cgroup/top/new").is_dir(), "group created");
+            ensure_eq!(
+                fx.read("sys/fs/cgroup/cgroup.subtree_control"),
+                "+memory",
+                "the root lacked +memory"
+            );
+            ensure_eq!(
+                fx.read("sys/fs/cgroup/top/cgroup.subtree_control"),
+                "memory\n",
+                "top had it: untouched"
+            );
+            let o = fx.run("cgget", &["-m"])?;
+            ensure_eq!(o.stdout, "Unified Mode (Cgroup v2 only).\n");
+            let o = fx.run("cgget", &["-c"])?;
+            ensure_eq!(
+                o.stdout,
+                "#Controller\tVersion\ncpu\t2\nmemory\t2\npids\t2\n"
+            );
+            let o = fx.run("lssubsys", &["-im"])?;
+            let m = fx.path("sys/fs/cgroup").display().to_string();
+            ensure_eq!(o.stdout, format!("cpu 0 {m}\nmemory 0 {m}\npids 0 {m}\n"));
+            let o = fx.run("lscgroup", &["memory:/top"])?;
+            ensure_eq!(o.stdout, "memory:/top/\nmemory:/top/new\n");
+            // cgget -g memory reads the group's memory.* files; -a every controller it has.
+            fx.group(
+                "top/new",
+                &[
+                    ("memory.max", "max\n"),
+                    ("memory.stat", "anon 0\nfile 0\n"),
+                    ("cpu.weight", "100\n"),
+                ],
+            )?;
+            let o = fx.run("cgget", &["-g", "memory", "top/new"])?;
+            let mut lines: Vec<&str> = o.stdout.lines().collect();
+            lines.sort();
+            ensure_eq!(
+                lines,
+                vec![
+                    "",
+                    "\tfile 0",
+                    "memory.max: max",
+                    "memory.stat: anon 0",
+                    "top/new:"
+                ],
+                "{}",
+                o.show()
+            );
+            let o = fx.run("cgget", &["-n", "-a", "top/new"])?;
+            ensure!(
+                o.stdout.contains("cpu.weight: 100\n") && o.stdout.contains("memory.max: max\n"),
+                "{}",
+                o.show()
+            );
+            // A controller the unified hierarchy lacks.
+            let o = fx.run("cgcreate", &["-g", "blkio:x"])?;
+            ensure_eq!(o.code, Some(84), "{}", o.show());
+            ensure!(!fx.path("sys/fs/cgroup/x").exists(), "nothing created");
             Ok(())
         },
     );

@@ -96,6 +96,24 @@ fn write(dir: &Path, file: &str, value: &str) -> Result<(), CgError> {
     })
 }
 
+/// libcgroup 3.2's `cgroup.subtree_control` writes: one token at a time; `+ctrl` top-down and
+/// `-ctrl` bottom-up over `dirs` (pre-order), so a parent enables a controller before its children
+/// and disables it after them.
+fn subtree_writes(dirs: &[PathBuf], value: &str) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    for token in value.split_whitespace() {
+        let order: Vec<&PathBuf> = if token.starts_with('-') {
+            dirs.iter().rev().collect()
+        } else {
+            dirs.iter().collect()
+        };
+        for d in order {
+            out.push((d.clone(), token.to_string()));
+        }
+    }
+    out
+}
+
 /// Apply `settings` to the group `rel` (and with `recursive` to its subgroups).
 fn apply(
     prog: &str,
@@ -111,6 +129,12 @@ fn apply(
         let mut dirs = vec![dir.clone()];
         if recursive {
             dirs.extend(group::descendants(&dir));
+        }
+        if s.name == "cgroup.subtree_control" {
+            for (d, token) in subtree_writes(&dirs, &s.value) {
+                write(&d, &s.name, &token).map_err(|e| modify_error(prog, &e, e.exit()))?;
+            }
+            continue;
         }
         for d in dirs {
             let writes = match names::plan_write(h.version, &d, &s.name, &s.value) {
@@ -232,4 +256,30 @@ pub fn run_cgset(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         apply(prog, &layout, p, &settings, m.get_flag("recursive"))?;
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subtree_control_tokens_top_down_then_bottom_up() {
+        let dirs: Vec<PathBuf> = ["g", "g/a", "g/a/b"].iter().map(PathBuf::from).collect();
+        let w: Vec<(String, String)> = subtree_writes(&dirs, "+cpu  -io")
+            .into_iter()
+            .map(|(d, t)| (d.display().to_string(), t))
+            .collect();
+        let want: Vec<(String, String)> = [
+            ("g", "+cpu"),
+            ("g/a", "+cpu"),
+            ("g/a/b", "+cpu"),
+            ("g/a/b", "-io"),
+            ("g/a", "-io"),
+            ("g", "-io"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        assert_eq!(w, want);
+    }
 }

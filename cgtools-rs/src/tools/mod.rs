@@ -19,7 +19,7 @@ use common::cli::{from_clap, ClapOutcome};
 use common::ToolError;
 
 use crate::error::{CgError, Ecg};
-use crate::layout::Layout;
+use crate::layout::{Layout, Roots};
 
 /// libcgroup 3.1+'s `EXIT_BADARGS`.
 pub const EXIT_BADARGS: u8 = 129;
@@ -93,9 +93,28 @@ pub(crate) fn values(m: &ArgMatches, id: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Test hook: `NSTOOLS_CGROUP_FIXTURE=DIR` reads `DIR/proc/self/mountinfo`, `DIR/proc/cgroups`
+/// and the mount points under `DIR`, so the tools run end to end on a fixture tree (a cgroup v2
+/// layout on a host that has none). Ignored when running with other privileges than the
+/// caller's (a setuid/setgid install), so it can never redirect a privileged write.
+fn roots() -> Roots {
+    let same_ids = nix::unistd::getuid() == nix::unistd::geteuid()
+        && nix::unistd::getgid() == nix::unistd::getegid();
+    match std::env::var_os("NSTOOLS_CGROUP_FIXTURE") {
+        Some(dir) if same_ids && !dir.is_empty() => {
+            let dir = std::path::PathBuf::from(dir);
+            Roots {
+                proc: dir.join("proc"),
+                fs: dir,
+            }
+        }
+        _ => Roots::default(),
+    }
+}
+
 /// The machine's layout; no cgroup filesystem at all is libcgroup's initialization failure.
 pub(crate) fn layout(prog: &str) -> anyhow::Result<Layout> {
-    let layout = Layout::load().unwrap_or_default();
+    let layout = Layout::load_from(&roots()).unwrap_or_default();
     if layout.is_empty() {
         let e = CgError::new(Ecg::NotMounted);
         eprintln!("{prog}: libcgroup initialization failed: {e}");
