@@ -26,6 +26,11 @@
 //! - D12 `cgset -r name` without `=` is a usage error (2.0.2 segfaults).
 //! - D13 cgdelete with no argument is a usage error (2.0.2 exits 0 silently).
 //! - D14 cgset/cgget translate v1<->v2 setting names (2.0.2 and 3.x only in cgxset/cgxget).
+//! - D15 lscgroup with an unknown controller: `cannot list group 'P': Cgroup one of the needed
+//!   subsystems is not mounted`, exit 84 (2.0.2: `cannot find group ctrl..:P: Cgroup operation
+//!   failed`, exit 93).
+//! - D16 `cgset -r name=value` where the name has no `controller.` prefix exits 129 (2.0.2 and 3.x
+//!   print the same message and exit 0).
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -493,6 +498,14 @@ fn main() {
         ensure_eq!(o.stderr, "cgset: cgroup modify error: Invalid argument \n");
         ensure_eq!(o.code, Some(96));
         ensure_eq!(g.read("cpu.shares")?, "1024");
+        let (o, _) = differential("cgset", &["-r", "shares=5", &g.name])
+            .allow_code(
+                "D16: a setting name without a controller is an error",
+                0,
+                129,
+            )
+            .check()?;
+        ensure_eq!(o.stderr, "wrong -r  parameter (shares=5)\n");
         for args in [
             vec!["-r", "cpu.shares=5"],
             vec![&g.name],
@@ -517,6 +530,9 @@ fn main() {
             o.stderr,
             "cgget: cannot find controller 'foo' in group '/'\n"
         );
+        let (o, _) = differential("cgget", &["-r", "foo", "/"]).check()?;
+        ensure_eq!(o.stderr, "cgget: error parsing parameter name\n 'foo'");
+        ensure_eq!(o.code, Some(91));
         let (o, _) = differential("cgget", &["-r", "cpu.nosuch", "/"]).check()?;
         ensure_eq!(o.code, Some(96));
         // D9: a group that exists nowhere.
@@ -836,6 +852,18 @@ fn main() {
             let (o, _) = differential("lscgroup", &args).check()?;
             ensure_eq!(o.code, Some(0));
         }
+        // D15: an unknown controller.
+        let o = ours_run("lscgroup", &["nosuchctrl:/"])?;
+        ensure_eq!(o.code, Some(84), "{}", o.show());
+        ensure!(
+            o.stderr.ends_with(
+                ": cannot list group '/': Cgroup one of the needed subsystems is not mounted\n"
+            ),
+            "{}",
+            o.stderr
+        );
+        let t = orig_run("lscgroup", &["nosuchctrl:/"])?;
+        ensure_eq!(t.code, Some(93), "2.0.2's D15 behaviour: {}", t.show());
         let o = ours_run("lscgroup", &[&format!("cpu:{n}")])?;
         let mut lines: Vec<&str> = o.stdout.lines().collect();
         lines.sort();

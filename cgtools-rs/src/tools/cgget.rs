@@ -143,9 +143,10 @@ fn group_text(
     values_only: bool,
 ) -> anyhow::Result<String> {
     let mut text = String::new();
+    // libcgroup spells this one with a literal `cgget:`, whatever argv[0] is.
     let no_controller = |ctrl: &str| {
         fail(
-            prog,
+            "cgget",
             format!("cannot find controller '{ctrl}' in group '{rel}'"),
             Ecg::Other.exit(),
         )
@@ -153,7 +154,11 @@ fn group_text(
     match sel {
         Selection::Names(names) => {
             for name in names {
-                let ctrl = controller_of(name).unwrap_or(name);
+                let Some(ctrl) = controller_of(name) else {
+                    // libcgroup's message, line break and missing final newline included.
+                    eprint!("cgget: error parsing parameter name\n '{name}'");
+                    return Err(ToolError::Exit(Ecg::Inval.exit()).into());
+                };
                 let h = hierarchy_for(layout, ctrl).ok_or_else(|| no_controller(ctrl))?;
                 let dir = path::join(h.mount(), rel)
                     .map_err(|e| fail(prog, e.to_string(), Ecg::Inval.exit()))?;

@@ -201,7 +201,9 @@ pub fn run_cgset(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         match rule.split_once('=') {
             Some((name, value)) if !value.is_empty() && !name.is_empty() => {
                 if controller_of(name).is_none() {
-                    return usage_fail("wrong -r  parameter (name=value)".into());
+                    // libcgroup's text (without the program name); it then exits 0, we 129.
+                    eprintln!("wrong -r  parameter ({rule})");
+                    return Err(ToolError::Exit(EXIT_BADARGS).into());
                 }
                 settings.push(Setting {
                     name: name.to_string(),
