@@ -27,19 +27,22 @@ cleanup() {
 trap cleanup EXIT
 "$OURS/cgcreate" -g "cpu:$E"
 
-JSON=$(mktemp)
-trap 'cleanup; rm -f "$JSON"' EXIT
-hyperfine -N --runs "$RUNS" --warmup "$WARMUP" --export-json "$JSON" \
+CSV=$(mktemp)
+trap 'cleanup; rm -f "$CSV"' EXIT
+hyperfine -N --runs "$RUNS" --warmup "$WARMUP" --export-csv "$CSV" \
     -n "ours cgcreate+cgdelete" "sh -c '$OURS/cgcreate -g cpu:$X && $OURS/cgdelete cpu:$X'" \
     -n "libcgroup cgcreate+cgdelete" "sh -c '$ORIG/cgcreate -g cpu:$X && $ORIG/cgdelete cpu:$X'" \
     -n "ours cgexec" "$OURS/cgexec -g cpu:$E true" \
     -n "libcgroup cgexec" "$ORIG/cgexec -g cpu:$E true"
 
-python3 - "$JSON" <<'PY'
-import json, sys
-r = {x["command"]: x["mean"] for x in json.load(open(sys.argv[1]))["results"]}
-for what in ("cgcreate+cgdelete", "cgexec"):
-    ours, orig = r[f"ours {what}"], r[f"libcgroup {what}"]
-    verdict = "ok" if ours / orig <= 0.8 else "ABOVE TARGET"
-    print(f"{what}: ours {ours*1e3:.3f} ms, libcgroup {orig*1e3:.3f} ms, ratio {ours/orig:.2f} (target <= 0.8: {verdict})")
-PY
+# command,mean,stddev,median,user,system,min,max (seconds)
+awk -F, 'NR > 1 { mean[$1] = $2 }
+END {
+    n = split("cgcreate+cgdelete cgexec", what, " ")
+    for (i = 1; i <= n; i++) {
+        o = mean["ours " what[i]]; l = mean["libcgroup " what[i]]
+        r = o / l
+        printf "%s: ours %.3f ms, libcgroup %.3f ms, ratio %.2f (target <= 0.8: %s)\n",
+            what[i], o * 1000, l * 1000, r, (r <= 0.8 ? "ok" : "ABOVE TARGET")
+    }
+}' "$CSV"

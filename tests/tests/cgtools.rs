@@ -247,7 +247,18 @@ impl Drop for V2Fixture {
     }
 }
 
+/// When set, this test binary is a sleeper with three extra threads (for cgclassify): no
+/// interpreter needed on the test machine.
+const THREADED_SLEEPER: &str = "NSTOOLS_CGTOOLS_THREADED_SLEEPER";
+
 fn main() {
+    if std::env::var_os(THREADED_SLEEPER).is_some() {
+        for _ in 0..3 {
+            std::thread::spawn(|| std::thread::sleep(Duration::from_secs(30)));
+        }
+        std::thread::sleep(Duration::from_secs(30));
+        std::process::exit(0);
+    }
     let mut suite = Suite::new();
     let v1_diff = |c: &'static str| {
         vec![
@@ -1082,40 +1093,63 @@ fn main() {
             Ok(())
         },
     );
-    suite.test("e2e::cgclassify_moves_a_running_process_with_all_threads", &[Need::Root, Need::CgroupV1("memory"), Need::CgroupV1("cpu"), Need::Program("python3")], || {
-        let m = TestCgroup::create(&mem_root(), "cgclassify")?;
-        let cpu_dir = cpu_root().join(&m.name);
-        let _c = TestCgroup::adopt(cpu_dir.clone(), &m.name)?;
-        std::fs::create_dir(&cpu_dir).map_err(|e| e.to_string())?;
-        let mut child = ChildGuard::spawn(Command::new("python3").args([
-            "-c",
-            "import threading,time\nfor _ in range(3): threading.Thread(target=time.sleep,args=(30,),daemon=True).start()\nprint('ready', flush=True)\ntime.sleep(30)",
-        ]).stdout(std::process::Stdio::null()))?;
-        let pid = child.pid();
-        ensure!(
-            wait_until(Duration::from_secs(10), || std::fs::read_dir(format!("/proc/{pid}/task")).map(|d| d.count()).unwrap_or(0) >= 4),
-            "python started its threads"
-        );
-        let o = ours_run("cgclassify", &["-g", &format!("memory,cpu:{}", m.name), "--sticky", &pid.to_string()])?;
-        ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
-        let tids: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/task"))
-            .map_err(|e| e.to_string())?
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        ensure!(tids.len() >= 4, "threads: {tids:?}");
-        let mut in_tasks: Vec<String> = m.read("tasks")?.lines().map(str::to_string).collect();
-        in_tasks.sort();
-        let mut want = tids.clone();
-        want.sort();
-        ensure_eq!(in_tasks, want, "every thread is in the memory group");
-        ensure_eq!(proc_cgroup(pid, "cpu"), format!("/{}", m.name));
-        let o = ours_run("cgclassify", &["--cancel-sticky", "-g", "cpu:/", &pid.to_string()])?;
-        ensure_eq!(o.code, Some(0), "{}", o.show());
-        ensure_eq!(proc_cgroup(pid, "cpu"), "/");
-        let _ = child.child.kill();
-        Ok(())
-    });
+    suite.test(
+        "e2e::cgclassify_moves_a_running_process_with_all_threads",
+        &[Need::Root, Need::CgroupV1("memory"), Need::CgroupV1("cpu")],
+        || {
+            let m = TestCgroup::create(&mem_root(), "cgclassify")?;
+            let cpu_dir = cpu_root().join(&m.name);
+            let _c = TestCgroup::adopt(cpu_dir.clone(), &m.name)?;
+            std::fs::create_dir(&cpu_dir).map_err(|e| e.to_string())?;
+            // This test binary, run as a sleeper with three extra threads (see THREADED_SLEEPER).
+            let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+            let mut child = ChildGuard::spawn(
+                Command::new(exe)
+                    .env(THREADED_SLEEPER, "1")
+                    .stdout(std::process::Stdio::null()),
+            )?;
+            let pid = child.pid();
+            ensure!(
+                wait_until(Duration::from_secs(10), || std::fs::read_dir(format!(
+                    "/proc/{pid}/task"
+                ))
+                .map(|d| d.count())
+                .unwrap_or(0)
+                    >= 4),
+                "the sleeper started its threads"
+            );
+            let o = ours_run(
+                "cgclassify",
+                &[
+                    "-g",
+                    &format!("memory,cpu:{}", m.name),
+                    "--sticky",
+                    &pid.to_string(),
+                ],
+            )?;
+            ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
+            let tids: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/task"))
+                .map_err(|e| e.to_string())?
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            ensure!(tids.len() >= 4, "threads: {tids:?}");
+            let mut in_tasks: Vec<String> = m.read("tasks")?.lines().map(str::to_string).collect();
+            in_tasks.sort();
+            let mut want = tids.clone();
+            want.sort();
+            ensure_eq!(in_tasks, want, "every thread is in the memory group");
+            ensure_eq!(proc_cgroup(pid, "cpu"), format!("/{}", m.name));
+            let o = ours_run(
+                "cgclassify",
+                &["--cancel-sticky", "-g", "cpu:/", &pid.to_string()],
+            )?;
+            ensure_eq!(o.code, Some(0), "{}", o.show());
+            ensure_eq!(proc_cgroup(pid, "cpu"), "/");
+            let _ = child.child.kill();
+            Ok(())
+        },
+    );
     suite.test(
         "e2e::cgdelete_recursive_moves_tasks_to_the_parent",
         &[Need::Root, Need::CgroupV1("memory")],
