@@ -76,6 +76,11 @@ pub fn create(
             Err(e) => return Err(e.into()),
         }
     }
+    // The hierarchy root is never ours to re-own: `cgcreate -g memory:/` would otherwise chown and
+    // chmod every group on the machine. It exists, so there is nothing to create either.
+    if dir == mount {
+        return Ok(());
+    }
     // Owners: the admin (or the caller) owns the directory and everything in it.
     let uid = opts.admin.uid.unwrap_or(caller.0);
     let gid = opts.admin.gid.unwrap_or(caller.1);
@@ -335,6 +340,19 @@ mod tests {
             delete(h, &dir, false).unwrap_err(),
             CgError::errno(libc::ENOENT)
         );
+        // Creating the root is a no-op: nothing re-owned or re-moded.
+        let root_mode = mode(h.mount());
+        let strict = CreateOptions {
+            dperm: Some(0o700),
+            admin: crate::spec::Owner {
+                uid: Some(12345),
+                gid: Some(12345),
+            },
+            ..Default::default()
+        };
+        create(h, &[], h.mount(), &strict, me, &mut Created::default()).unwrap();
+        assert_eq!(mode(h.mount()), root_mode);
+        assert_ne!(std::fs::metadata(h.mount()).unwrap().uid(), 12345);
         // The root is never removed.
         delete(h, h.mount(), false).unwrap();
         delete(h, h.mount(), true).unwrap();
