@@ -14,6 +14,7 @@ pub mod group;
 pub mod layout;
 pub mod names;
 pub mod path;
+pub mod rules;
 pub mod spec;
 pub mod tools;
 

@@ -1527,6 +1527,32 @@ fn main() {
             Ok(())
         },
     );
+    suite.test("fixture_v2::cgexec_and_cgclassify_follow_cgrules_without_g", &[], || {
+        let fx = V2Fixture::new()?;
+        fx.group("shells/sh", &[("cgroup.procs", "")])?;
+        fx.group("sleepers", &[("cgroup.procs", "")])?;
+        fx.file(
+            "etc/cgrules.conf",
+            "# user:process controllers destination\n*:sh memory shells/%p\n*:sleep memory sleepers\n",
+        )?;
+        let o = fx.run("cgexec", &["sh", "-c", "echo $$"])?;
+        ensure_eq!(o.code, Some(0), "{}", o.show());
+        ensure_eq!(fx.read("sys/fs/cgroup/shells/sh/cgroup.procs"), o.stdout.trim(), "cgexec wrote its own pid");
+        // No matching rule: run where we are, nothing written.
+        let o = fx.run("cgexec", &["true"])?;
+        ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
+        let mut child = ChildGuard::spawn(&mut Command::new("sleep").arg("30"))?;
+        let o = fx.run("cgclassify", &[&child.pid().to_string()])?;
+        ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
+        ensure_eq!(fx.read("sys/fs/cgroup/sleepers/cgroup.procs"), child.pid().to_string());
+        // A rule naming a group that does not exist.
+        fx.file("etc/cgrules.conf", "*:sleep memory nowhere\n")?;
+        let o = fx.run("cgclassify", &[&child.pid().to_string()])?;
+        ensure_eq!(o.code, Some(1), "{}", o.show());
+        ensure_eq!(o.stderr, format!("Error: change of cgroup failed for pid {}: Cgroup does not exist\n", child.pid()));
+        let _ = child.child.kill();
+        Ok(())
+    });
 
     suite.run();
 }

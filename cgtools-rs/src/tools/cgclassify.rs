@@ -56,6 +56,35 @@ fn parse_pid(text: &str) -> Option<i32> {
     t.parse::<i64>().ok().map(|v| v as i32)
 }
 
+/// Where the rules send process `pid`: its effective uid/gid (`/proc/PID/status`) and executable.
+fn rule_specs(rules: &[crate::rules::Rule], pid: i32) -> Vec<crate::spec::Spec> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let id = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|r| r.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(u32::MAX)
+    };
+    let process = std::fs::read_link(format!("/proc/{pid}/exe"))
+        .map(|p| p.to_string_lossy().into_owned())
+        .or_else(|_| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).map(|c| c.trim().to_string())
+        })
+        .unwrap_or_default();
+    let subject = crate::rules::Subject {
+        uid: id("Uid:"),
+        gid: id("Gid:"),
+        process,
+        pid,
+    };
+    crate::rules::placements(rules, &subject)
+        .into_iter()
+        .map(|(controllers, path)| crate::spec::Spec { controllers, path })
+        .collect()
+}
+
 pub fn run_cgclassify(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
     if args.len() < 2 {
         return Err(bad_args(prog, "-h"));
@@ -75,7 +104,12 @@ pub fn run_cgclassify(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
     }
     let layout = layout(prog)?;
     let mut code = 0;
-    let no_rules = specs.is_empty() && !std::path::Path::new("/etc/cgrules.conf").exists();
+    let rules = if specs.is_empty() {
+        crate::rules::load(&super::roots().fs)
+    } else {
+        None
+    };
+    let no_rules = specs.is_empty() && rules.is_none();
     if no_rules && !values(&m, "pids").is_empty() {
         println!("Error: failed to parse the configuration rules");
     }
@@ -94,7 +128,15 @@ pub fn run_cgclassify(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             continue;
         }
         let mut result = Ok(());
-        'specs: for spec in &specs {
+        let by_rules;
+        let specs = match &rules {
+            Some(rules) => {
+                by_rules = rule_specs(rules, pid);
+                &by_rules
+            }
+            None => &specs,
+        };
+        'specs: for spec in specs {
             let targets = match resolve(&layout, &spec.controllers) {
                 Ok(t) => t,
                 Err(e) => {
@@ -113,7 +155,11 @@ pub fn run_cgclassify(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             }
         }
         if let Err(e) = result {
-            eprintln!("Error changing group of pid {pid}: {e}");
+            if rules.is_some() {
+                eprintln!("Error: change of cgroup failed for pid {pid}: {e}");
+            } else {
+                eprintln!("Error changing group of pid {pid}: {e}");
+            }
             code = 1;
         }
     }

@@ -108,12 +108,28 @@ pub fn run_cgexec(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         eprintln!("cgroup change of group failed");
         Err(ToolError::Exit(code).into())
     };
-    if specs.is_empty() && !std::path::Path::new("/etc/cgrules.conf").exists() {
-        // No group and no rules file: libcgroup's rule-based placement fails this way.
-        println!("Error: failed to parse the configuration rules");
-        return failed(crate::error::Ecg::ParseFail.exit());
-    }
     let pid = std::process::id() as i32;
+    if specs.is_empty() {
+        // No -g: the rules in cgrules.conf decide (no matching rule: stay where we are).
+        let Some(rules) = crate::rules::load(&super::roots().fs) else {
+            // No rules file: libcgroup's rule-based placement fails this way.
+            println!("Error: failed to parse the configuration rules");
+            return failed(crate::error::Ecg::ParseFail.exit());
+        };
+        let process = common::exec::find_in_path(&command[0])
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_else(|| command[0].to_string_lossy().into_owned());
+        let subject = crate::rules::Subject {
+            uid: uid.as_raw(),
+            gid: gid.as_raw(),
+            process,
+            pid,
+        };
+        for (controllers, path) in crate::rules::placements(&rules, &subject) {
+            log::debug!("cgrules: {controllers:?} -> {path}");
+            specs.push(crate::spec::Spec { controllers, path });
+        }
+    }
     for spec in &specs {
         let targets = match resolve(&layout, &spec.controllers) {
             Ok(t) => t,

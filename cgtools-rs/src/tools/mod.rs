@@ -97,7 +97,7 @@ pub(crate) fn values(m: &ArgMatches, id: &str) -> Vec<String> {
 /// and the mount points under `DIR`, so the tools run end to end on a fixture tree (a cgroup v2
 /// layout on a host that has none). Ignored when running with other privileges than the
 /// caller's (a setuid/setgid install), so it can never redirect a privileged write.
-fn roots() -> Roots {
+pub(crate) fn roots() -> Roots {
     let same_ids = nix::unistd::getuid() == nix::unistd::geteuid()
         && nix::unistd::getgid() == nix::unistd::getegid();
     match std::env::var_os("NSTOOLS_CGROUP_FIXTURE") {
