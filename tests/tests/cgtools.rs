@@ -1541,7 +1541,7 @@ fn main() {
         // No matching rule: run where we are, nothing written.
         let o = fx.run("cgexec", &["true"])?;
         ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
-        let mut child = ChildGuard::spawn(&mut Command::new("sleep").arg("30"))?;
+        let mut child = ChildGuard::spawn(Command::new("sleep").arg("30"))?;
         let o = fx.run("cgclassify", &[&child.pid().to_string()])?;
         ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
         ensure_eq!(fx.read("sys/fs/cgroup/sleepers/cgroup.procs"), child.pid().to_string());
