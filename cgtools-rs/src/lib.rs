@@ -6,8 +6,13 @@
 //! * [`spec`]: `-g ctrls:path`, owners and modes as libcgroup parses them.
 //! * [`group`]: create (owners, modes, v2 `subtree_control`), delete, attach, list.
 //! * [`names`]: v1 <-> v2 setting names and values for cgset/cgget.
+//! * [`rules`]: `/etc/cgrules.conf` placement for cgexec/cgclassify without `-g`.
 //! * [`error`]: libcgroup's error numbers, texts and exit codes.
 //! * [`tools`]: one module per tool, each with its public `command_<tool>()`.
+//!
+//! Test hook: `NSTOOLS_CGROUP_FIXTURE=DIR` makes the tools read `DIR/proc/self/mountinfo`,
+//! `DIR/proc/cgroups`, `DIR/etc/cgrules.conf` and the mount points under `DIR` (ignored when the
+//! process runs with privileges other than its caller's).
 
 pub mod error;
 pub mod group;
