@@ -629,18 +629,20 @@ fn main() {
         &[Need::Root, Need::Unified, Need::Original("/usr/bin/cgexec")],
         || {
             // D11: `-g :path` is a cgroup v2 group for us; 2.0.2 cannot parse it.
-            let t = orig_run("cgexec", &["-g", ":/", "true"])?;
+            let g = TestCgroup::create(&unified_root(), "d11")?;
+            let spec = format!(":{}", g.name);
+            let t = orig_run("cgexec", &["-g", &spec, "true"])?;
             ensure_eq!(
                 (t.code, t.stderr.as_str()),
                 (Some(255), "cgroup controller and pathparsing failed\n")
             );
             let o = ours_run(
                 "cgexec",
-                &["-g", ":/", "sh", "-c", "grep ^0:: /proc/$$/cgroup"],
+                &["-g", &spec, "sh", "-c", "grep ^0:: /proc/$$/cgroup"],
             )?;
             ensure_eq!(
-                (o.code, o.stdout.as_str()),
-                (Some(0), "0::/\n"),
+                (o.code, o.stdout.clone()),
+                (Some(0), format!("0::/{}\n", g.name)),
                 "{}",
                 o.show()
             );
