@@ -31,6 +31,8 @@
 //!   failed`, exit 93).
 //! - D16 `cgset -r name=value` where the name has no `controller.` prefix exits 129 (2.0.2 and 3.x
 //!   print the same message and exit 0).
+//! - D17 `cgset --copy-from SRC` with a SRC that does not exist exits 82 (2.0.2: same message,
+//!   exit 0).
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -1202,7 +1204,11 @@ fn main() {
     );
     suite.test(
         "e2e::cgset_copy_from_and_recursive",
-        &[Need::Root, Need::CgroupV1("cpu")],
+        &[
+            Need::Root,
+            Need::CgroupV1("cpu"),
+            Need::Original("/usr/bin/cgset"),
+        ],
         || {
             let p = TestCgroup::create(&cpu_root(), "cgset-copy")?;
             for d in ["src", "dst", "tree/a/b"] {
@@ -1230,11 +1236,34 @@ fn main() {
                 ensure_eq!(p.read(&format!("{d}/cpu.shares"))?, "300", "{d}");
             }
             ensure_eq!(p.read("src/cpu.shares")?, "512", "siblings untouched");
+            let o = ours_run("cgset", &["--copy-from", "/nst-absent", &p.name])?;
+            ensure_eq!(
+                (o.code, o.stderr.as_str()),
+                (
+                    Some(82),
+                    "cgroup /nst-absent error: Cgroup does not exist \n"
+                ),
+                "D17"
+            );
+            let t = orig_run("cgset", &["--copy-from", "/nst-absent", &p.name])?;
+            ensure_eq!(
+                (t.code, t.stderr.as_str()),
+                (
+                    Some(0),
+                    "cgroup /nst-absent error: Cgroup does not exist \n"
+                ),
+                "2.0.2's D17"
+            );
             let o = ours_run(
                 "cgset",
                 &["--copy-from", "x", "-r", "cpu.shares=2", &p.name],
             )?;
             ensure_eq!(o.code, Some(129), "{}", o.show());
+            ensure!(
+                o.stderr.starts_with("Wrong input parameters, try "),
+                "{}",
+                o.stderr
+            );
             Ok(())
         },
     );

@@ -215,9 +215,7 @@ pub fn run_cgset(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
     }
     let copy_from = m.get_one::<String>("copy-from").cloned();
     if copy_from.is_some() && !settings.is_empty() {
-        return usage_fail(
-            "wrong input parameters - -r and --copy-from options can't be used together".into(),
-        );
+        return Err(super::bad_args(prog, "--help"));
     }
     let paths = values(&m, "paths");
     if paths.is_empty() {
@@ -231,7 +229,8 @@ pub fn run_cgset(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         settings = match snapshot(&layout, &src) {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("{prog}: cgroup error: {e} ");
+                // libcgroup's text; it then exits 0, we with the error's code.
+                eprintln!("cgroup {src} error: {e} ");
                 return Err(ToolError::Exit(e.exit()).into());
             }
         };
