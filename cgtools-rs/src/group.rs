@@ -87,7 +87,6 @@ pub fn create(
     let task_file = h.task_file();
     walk(dir, &mut |p, is_dir| {
         std::os::unix::fs::lchown(p, Some(uid), Some(gid))?;
-        let mode = std::fs::symlink_metadata(p)?.mode() & 0o7777;
         let is_tasks =
             h.version == Version::V1 && !is_dir && p.file_name() == Some(task_file.as_ref());
         let new = if is_dir {
@@ -95,7 +94,11 @@ pub fn create(
         } else if is_tasks {
             None
         } else {
-            opts.fperm.map(|m| masked(m, mode))
+            match opts.fperm {
+                // The current mode is only needed (one stat per file) when -f was given.
+                Some(m) => Some(masked(m, std::fs::symlink_metadata(p)?.mode() & 0o7777)),
+                None => None,
+            }
         };
         if let Some(new) = new {
             std::fs::set_permissions(p, std::fs::Permissions::from_mode(new))?;
