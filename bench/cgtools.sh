@@ -49,3 +49,20 @@ END {
             mean["ours " what[i]] / mean["libcgroup " what[i]]
     }
 }' "$CSV"
+
+# On a loaded machine wall-clock times mostly measure the scheduler: also compare CPU time
+# (perf stat task-clock), which the load barely moves.
+if command -v perf >/dev/null; then
+    cpu_ms() { perf stat -x, -e task-clock -r "$RUNS" "$@" 2>&1 >/dev/null | awk -F, '/task-clock/ { print $1 }'; }
+    for what in cgcreate+cgdelete cgexec; do
+        if [ "$what" = cgexec ]; then
+            o=$(cpu_ms "$OURS/cgexec" -g "cpu:$E" true)
+            l=$(cpu_ms "$ORIG/cgexec" -g "cpu:$E" true)
+        else
+            o=$(cpu_ms sh -c "$OURS/cgcreate -g cpu:$X && $OURS/cgdelete cpu:$X")
+            l=$(cpu_ms sh -c "$ORIG/cgcreate -g cpu:$X && $ORIG/cgdelete cpu:$X")
+        fi
+        awk -v w="$what" -v o="$o" -v l="$l" 'BEGIN {
+            printf "%s: CPU time (task-clock) ours %.3f ms, libcgroup %.3f ms, ratio %.2f\n", w, o, l, o / l }'
+    done
+fi
