@@ -1,23 +1,115 @@
-//! libcgroup's command-line tools: placeholder until they land.
+//! libcgroup's command-line tools (`cgcreate cgexec cgdelete cgset cgget cgclassify lscgroup
+//! lssubsys`, options of libcgroup 3.x) on cgroup v1, hybrid and v2 hosts.
+//!
+//! * [`layout`]: the hierarchies, from `/proc/self/mountinfo` (roots are parameters).
+//! * [`path`]: group paths that cannot escape their hierarchy; knobs opened without creating.
+//! * [`spec`]: `-g ctrls:path`, owners and modes as libcgroup parses them.
+//! * [`group`]: create (owners, modes, v2 `subtree_control`), delete, attach, list.
+//! * [`names`]: v1 <-> v2 setting names and values for cgset/cgget.
+//! * [`rules`]: `/etc/cgrules.conf` placement for cgexec/cgclassify without `-g`.
+//! * [`error`]: libcgroup's error numbers, texts and exit codes.
+//! * [`tools`]: one module per tool, each with its public `command_<tool>()`.
+//!
+//! Test hook: `NSTOOLS_CGROUP_FIXTURE=DIR` makes the tools read `DIR/proc/self/mountinfo`,
+//! `DIR/proc/cgroups`, `DIR/etc/cgrules.conf` and the mount points under `DIR` (ignored when the
+//! process runs with privileges other than its caller's).
+
+pub mod error;
+pub mod group;
+pub mod layout;
+pub mod names;
+pub mod path;
+pub mod rules;
+pub mod spec;
+pub mod tools;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use common::{Tool, ToolError};
+use common::Tool;
+
+pub use tools::cgclassify::command_cgclassify;
+pub use tools::cgcreate::command_cgcreate;
+pub use tools::cgdelete::command_cgdelete;
+pub use tools::cgexec::command_cgexec;
+pub use tools::cgget::command_cgget;
+pub use tools::cgset::command_cgset;
+pub use tools::lscgroup::command_lscgroup;
+pub use tools::lssubsys::command_lssubsys;
+
+/// The tools this crate builds, with their clap commands (man pages, completions).
+pub fn commands() -> Vec<clap::Command> {
+    vec![
+        command_cgcreate(),
+        command_cgexec(),
+        command_cgdelete(),
+        command_cgset(),
+        command_cgget(),
+        command_cgclassify(),
+        command_lscgroup(),
+        command_lssubsys(),
+    ]
+}
+
+/// The clap command of `tool`, if it is one of ours.
+pub fn command(tool: &str) -> Option<clap::Command> {
+    commands().into_iter().find(|c| c.get_name() == tool)
+}
 
 /// Entry point shared by the `src/bin/*.rs` mains: `tool` is the program name.
 pub fn main(tool: &'static str, args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let args: Vec<OsString> = args.into_iter().collect();
+    // libcgroup prefixes messages with argv[0] as typed.
+    let prog: &'static str = Box::leak(
+        args.first()
+            .map(|a| a.to_string_lossy().into_owned())
+            .unwrap_or_else(|| tool.to_string())
+            .into_boxed_str(),
+    );
     let t = Tool {
-        name: tool,
-        usage_exit: 129,
+        name: prog,
+        usage_exit: tools::EXIT_BADARGS,
         usage_hint: false,
     };
     common::run(&t, || {
-        let args: Vec<OsString> = args.into_iter().collect();
         if args.get(1).is_some_and(|a| a == "--version" || a == "-V") {
             println!("{}", common::version_line(tool));
             return Ok(0);
         }
-        Err(ToolError::failed(1, "not implemented yet").into())
+        let run = match tool {
+            "cgcreate" => tools::cgcreate::run_cgcreate,
+            "cgexec" => tools::cgexec::run_cgexec,
+            "cgdelete" => tools::cgdelete::run_cgdelete,
+            "cgset" => tools::cgset::run_cgset,
+            "cgget" => tools::cgget::run_cgget,
+            "cgclassify" => tools::cgclassify::run_cgclassify,
+            "lscgroup" => tools::lscgroup::run_lscgroup,
+            "lssubsys" => tools::lssubsys::run_lssubsys,
+            other => anyhow::bail!("unknown tool {other}"),
+        };
+        run(prog, &args)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_tool_has_a_complete_command() {
+        let cmds = super::commands();
+        assert_eq!(cmds.len(), 8);
+        for c in cmds {
+            c.clone().debug_assert();
+            assert!(c.get_about().is_some(), "{} has no about", c.get_name());
+            for a in c.get_arguments() {
+                assert!(
+                    a.get_help().is_some(),
+                    "{} {} has no help",
+                    c.get_name(),
+                    a.get_id()
+                );
+            }
+        }
+        assert!(super::command("cgexec").is_some());
+        assert!(super::command("nope").is_none());
+    }
 }

@@ -1,8 +1,1591 @@
-//! End-to-end and differential tests of `cgtools` (filled in with the tool).
+//! End-to-end and differential tests of the libcgroup tools (`cgtools-rs`).
+//!
+//! Differential tests run ours and Debian's cgroup-tools 2.0.2 (`/usr/bin/cg*`) on this machine's
+//! v1 controllers. Commands that change the tree run the original first, snapshot the tree (names,
+//! types, owners, modes, selected values), undo it, run ours with the same argv and compare.
+//!
+//! Differences from Debian's 2.0.2 that we keep on purpose (libcgroup 3.x behaviour or bug fixes),
+//! each named where it is allowed below:
+//! - D1 usage errors exit 129 (3.x `EXIT_BADARGS`); 2.0.2 exits 255 (cgcreate, cgdelete, cgset,
+//!   lssubsys), 1 (cgexec, cgget, lscgroup) or 2 (cgclassify).
+//! - D2 `Wrong input parameters, try X -h for more information.`: 2.0.2 has a stray quote
+//!   (`-h'`, `--help'`).
+//! - D3 `-h` lists 3.x options: cgget `-m`, `-c`; cgset `-R`.
+//! - D4 cgexec exec failure prints `exec failed:<strerror>` with a newline (3.x text; 2.0.2 prints
+//!   the bare strerror without newline).
+//! - D5 an unknown user/group in cgcreate `-a`/`-t` exits 129 (2.0.2: exit 0, same message, nothing
+//!   created in both).
+//! - D6 `cgcreate -g foo` (no path) names the argument in its message (2.0.2 prints `((null))` and
+//!   misspells `pathparsing`).
+//! - D7 `cgdelete -r a,b:G` deletes G in every listed hierarchy (2.0.2 only in the first).
+//! - D8 lssubsys works when some v1 controllers are unmounted and lists v2 controllers (2.0.2
+//!   prints nothing and exits 82 on this machine, libcgroup issue #537).
+//! - D9 cgget of a group that does not exist is an error (exit 82); 2.0.2 prints an empty block.
+//! - D10 cgget `-g ctrl` of a controller that is not mounted is an error; 2.0.2 prints an empty block.
+//! - D11 cgexec/cgclassify accept `-g :path` (cgroup v2 group without controllers, 3.x).
+//! - D12 `cgset -r name` without `=` is a usage error (2.0.2 segfaults).
+//! - D13 cgdelete with no argument is a usage error (2.0.2 exits 0 silently).
+//! - D14 cgset/cgget translate v1<->v2 setting names (2.0.2 and 3.x only in cgxset/cgxget).
+//! - D15 lscgroup with an unknown controller: `cannot list group 'P': Cgroup one of the needed
+//!   subsystems is not mounted`, exit 84 (2.0.2: `cannot find group ctrl..:P: Cgroup operation
+//!   failed`, exit 93).
+//! - D16 `cgset -r name=value` where the name has no `controller.` prefix exits 129 (2.0.2 and 3.x
+//!   print the same message and exit 0).
+//! - D17 `cgset --copy-from SRC` with a SRC that does not exist exits 82 (2.0.2: same message,
+//!   exit 0).
 
-use nstools_tests::Suite;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use nstools_tests::gate::{self, Need};
+use nstools_tests::guard::{unique_name, wait_until, ChildGuard, TestCgroup};
+use nstools_tests::run::run;
+use nstools_tests::{ensure, ensure_eq, ours, Differential, Outcome, Side, Suite, TestResult};
+
+const TOOLS: [&str; 8] = [
+    "cgcreate",
+    "cgexec",
+    "cgdelete",
+    "cgset",
+    "cgget",
+    "cgclassify",
+    "lscgroup",
+    "lssubsys",
+];
+
+/// Allocates ~30 MB in a shell variable: more than a 10 MiB limit allows.
+const HOG: &str = "x=$(head -c 30000000 /dev/zero | tr \"\\0\" a); echo ${#x}";
+
+fn mem_root() -> PathBuf {
+    gate::v1_mount("memory").expect("memory hierarchy")
+}
+fn cpu_root() -> PathBuf {
+    gate::v1_mount("cpu").expect("cpu hierarchy")
+}
+fn unified_root() -> PathBuf {
+    gate::unified_mount().expect("cgroup2 mount")
+}
+
+fn orig(tool: &str) -> &'static str {
+    Box::leak(format!("/usr/bin/{tool}").into_boxed_str())
+}
+
+/// Run our tool with `args`.
+fn ours_run(tool: &str, args: &[&str]) -> Result<Outcome, String> {
+    run(Command::new(ours(tool)).args(args).env("LC_ALL", "C"))
+}
+
+/// Run the original with `args`.
+fn orig_run(tool: &str, args: &[&str]) -> Result<Outcome, String> {
+    run(Command::new(orig(tool)).args(args).env("LC_ALL", "C"))
+}
+
+/// Both sides print argv[0]: make it the bare tool name.
+fn progs(tool: &'static str) -> impl Fn(Side, &mut Outcome) {
+    let ours_path = ours(tool).display().to_string();
+    let orig_path = format!("/usr/bin/{tool}");
+    move |_, o| {
+        for s in [&mut o.stdout, &mut o.stderr] {
+            *s = s.replace(&ours_path, tool).replace(&orig_path, tool);
+        }
+    }
+}
+
+/// D2: 2.0.2's stray quote after the help flag.
+fn stray_quote(side: Side, o: &mut Outcome) {
+    if side == Side::Original {
+        o.stderr = o
+            .stderr
+            .replace("-h' for", "-h for")
+            .replace("--help' for", "--help for");
+    }
+}
+
+fn differential(tool: &'static str, args: &[&str]) -> Differential {
+    Differential::new(tool, args).allow("argv[0] differs (both print it)", progs(tool))
+}
+
+/// One line per entry below `dir` (sorted): path, type, owner, group, mode, and the value of the
+/// files named in `values`.
+fn snapshot(dir: &Path, values: &[&str]) -> Result<Vec<String>, String> {
+    fn rec(base: &Path, dir: &Path, values: &[&str], out: &mut Vec<String>) -> Result<(), String> {
+        let meta = std::fs::symlink_metadata(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let rel = dir.strip_prefix(base).unwrap().display().to_string();
+        out.push(format!(
+            "{rel}/ dir {}:{} {:o}",
+            meta.uid(),
+            meta.gid(),
+            meta.mode() & 0o7777
+        ));
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .map_err(|e| e.to_string())?
+            .flatten()
+            .collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let p = e.path();
+            if e.file_type().map_err(|e| e.to_string())?.is_dir() {
+                rec(base, &p, values, out)?;
+                continue;
+            }
+            let m = std::fs::symlink_metadata(&p).map_err(|e| e.to_string())?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            let mut line = format!(
+                "{rel}/{name} {}:{} {:o}",
+                m.uid(),
+                m.gid(),
+                m.mode() & 0o7777
+            );
+            if values.contains(&name.as_str()) {
+                line.push_str(&format!(
+                    " = {}",
+                    std::fs::read_to_string(&p).unwrap_or_default().trim()
+                ));
+            }
+            out.push(line);
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    rec(dir, dir, values, &mut out)?;
+    Ok(out)
+}
+
+/// Outcomes compared after normalising argv[0] and applying `also`.
+fn same_outcome(
+    tool: &'static str,
+    mut mine: Outcome,
+    mut theirs: Outcome,
+    also: &dyn Fn(Side, &mut Outcome),
+) -> TestResult {
+    let p = progs(tool);
+    p(Side::Ours, &mut mine);
+    p(Side::Original, &mut theirs);
+    also(Side::Ours, &mut mine);
+    also(Side::Original, &mut theirs);
+    ensure!(
+        mine == theirs,
+        "{tool}: ours and the original differ\n=== ours ===\n{}\n=== original ===\n{}",
+        mine.show(),
+        theirs.show()
+    );
+    Ok(())
+}
+
+fn no_allowance(_: Side, _: &mut Outcome) {}
+
+/// Lines of `/proc/PID/cgroup` for hierarchy `key` (`memory`, or `` for v2's `0::`).
+fn proc_cgroup(pid: i32, key: &str) -> String {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap_or_default();
+    text.lines()
+        .find_map(|l| {
+            let mut f = l.splitn(3, ':');
+            let (_, ctrls, path) = (f.next()?, f.next()?, f.next()?);
+            ctrls.split(',').any(|c| c == key).then(|| path.to_string())
+        })
+        .unwrap_or_default()
+}
+
+/// A fixture tree for `NSTOOLS_CGROUP_FIXTURE`: a cgroup v2-only layout (mountinfo, /proc/cgroups,
+/// the mount's files as plain files), removed on drop.
+struct V2Fixture {
+    dir: PathBuf,
+}
+
+impl V2Fixture {
+    fn new() -> Result<Self, String> {
+        let dir = std::env::temp_dir().join(unique_name("cgtools-v2fx"));
+        let fx = V2Fixture { dir };
+        fx.file(
+            "proc/self/mountinfo",
+            "30 22 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n",
+        )?;
+        fx.file("proc/cgroups", "#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpu\t0\t1\t1\nmemory\t0\t1\t1\npids\t0\t1\t1\n")?;
+        fx.file("sys/fs/cgroup/cgroup.controllers", "cpu memory pids\n")?;
+        fx.file("sys/fs/cgroup/cgroup.subtree_control", "")?;
+        fx.file("sys/fs/cgroup/cgroup.procs", "")?;
+        Ok(fx)
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.join(rel)
+    }
+
+    fn file(&self, rel: &str, content: &str) -> Result<(), String> {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).map_err(|e| e.to_string())?;
+        std::fs::write(&p, content).map_err(|e| format!("{}: {e}", p.display()))
+    }
+
+    fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| format!("<{e}>"))
+    }
+
+    /// A group with these (file, content) pairs.
+    fn group(&self, name: &str, files: &[(&str, &str)]) -> Result<(), String> {
+        self.file(
+            &format!("sys/fs/cgroup/{name}/cgroup.controllers"),
+            "cpu memory\n",
+        )?;
+        for (f, c) in files {
+            self.file(&format!("sys/fs/cgroup/{name}/{f}"), c)?;
+        }
+        Ok(())
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) -> Result<Outcome, String> {
+        run(Command::new(ours(tool))
+            .args(args)
+            .env("LC_ALL", "C")
+            .env("NSTOOLS_CGROUP_FIXTURE", &self.dir))
+    }
+}
+
+impl Drop for V2Fixture {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// When set, this test binary is a sleeper with three extra threads (for cgclassify): no
+/// interpreter needed on the test machine.
+const THREADED_SLEEPER: &str = "NSTOOLS_CGTOOLS_THREADED_SLEEPER";
 
 fn main() {
-    let suite = Suite::new();
+    if std::env::var_os(THREADED_SLEEPER).is_some() {
+        for _ in 0..3 {
+            std::thread::spawn(|| std::thread::sleep(Duration::from_secs(30)));
+        }
+        std::thread::sleep(Duration::from_secs(30));
+        std::process::exit(0);
+    }
+    let mut suite = Suite::new();
+    let v1_diff = |c: &'static str| {
+        vec![
+            Need::Root,
+            Need::CgroupV1(c),
+            Need::Original("/usr/bin/cgcreate"),
+        ]
+    };
+
+    // ---------------------------------------------------------------- CLI contract, no root
+    for tool in TOOLS {
+        let needs = [Need::Original(orig(tool))];
+        suite.test(&format!("cli::help::{tool}"), &needs, move || {
+            differential(tool, &["-h"])
+                .allow("D3: -h lists libcgroup 3.x options", |side, o| {
+                    if side == Side::Ours {
+                        o.stdout = o
+                            .stdout
+                            .lines()
+                            .filter(|l| {
+                                !l.starts_with("  -c\t")
+                                    && !l.starts_with("  -m\t")
+                                    && !l.starts_with("   or: cgget [-m] [-c]")
+                                    && !l.starts_with("  -R, --recursive")
+                            })
+                            .map(|l| format!("{}\n", l.replace(" [-R]", "")))
+                            .collect();
+                    }
+                })
+                .check()?;
+            Ok(())
+        });
+        suite.test(&format!("cli::bad_option::{tool}"), &needs, move || {
+            let (ours_out, _) = differential(tool, &["-z"])
+                .allow("D2: 2.0.2's stray quote", stray_quote)
+                .allow("D1: usage errors exit 129", |side, o| {
+                    if side == Side::Original && matches!(o.code, Some(1 | 2 | 255)) {
+                        o.code = Some(129);
+                    }
+                })
+                .check()?;
+            ensure!(
+                ours_out
+                    .stderr
+                    .starts_with(&format!("{tool}: invalid option -- 'z'\n")),
+                "getopt's message first: {}",
+                ours_out.stderr
+            );
+            ensure_eq!(ours_out.code, Some(129));
+            Ok(())
+        });
+    }
+    suite.test("cli::unknown_long_option_and_missing_argument", &[], || {
+        let o = ours_run("cgcreate", &["--bogus", "-g", "cpu:x"])?;
+        ensure!(
+            o.stderr
+                .ends_with(": unrecognized option '--bogus'\nWrong input parameters, try ")
+                || o.stderr.contains("unrecognized option '--bogus'\n"),
+            "{}",
+            o.show()
+        );
+        ensure_eq!(o.code, Some(129));
+        let o = ours_run("cgcreate", &["-g"])?;
+        ensure!(
+            o.stderr.contains("option requires an argument -- 'g'\n"),
+            "{}",
+            o.show()
+        );
+        ensure_eq!(o.code, Some(129));
+        // Unambiguous prefixes of long options work as with getopt_long.
+        let o = ours_run("cgdelete", &["--recur", "cpu:/nst-no-such-group-at-all"])?;
+        ensure_eq!(o.code, Some(96), "{}", o.show());
+        Ok(())
+    });
+    suite.test("cli::missing_operands_are_usage_errors", &[], || {
+        for (tool, args, stderr) in [
+            (
+                "cgexec",
+                vec![],
+                "Wrong input parameters, try {p} --help for more information.\n",
+            ),
+            (
+                "cgexec",
+                vec!["-g", "cpu:/"],
+                "Wrong input parameters, try {p} --help for more information.\n",
+            ),
+            (
+                "cgset",
+                vec![],
+                "Usage is {p} -r <name=value> <relative path to cgroup>\n",
+            ),
+            (
+                "cgset",
+                vec!["-r", "cpu.shares=5"],
+                "{p}: no cgroup specified\n",
+            ),
+            ("cgset", vec!["/"], "{p}: no name-value pair was set\n"),
+            (
+                "cgset",
+                vec!["-r", "cpu.shares=", "/"],
+                "{p}: wrong parameter of option -r: cpu.shares=\n",
+            ),
+            (
+                "cgset",
+                vec!["-r", "cpu.shares", "/"],
+                "{p}: wrong parameter of option -r: cpu.shares\n",
+            ),
+            (
+                "cgget",
+                vec![],
+                "Wrong input parameters, try {p} -h for more information.\n",
+            ),
+            (
+                "cgget",
+                vec!["-g", "cpu"],
+                "Wrong input parameters, try {p} -h for more information.\n",
+            ),
+            (
+                "cgget",
+                vec!["-r", "cpu.shares", "-g", "cpu:/"],
+                "Wrong input parameters, try {p} -h for more information.\n",
+            ),
+            (
+                "cgdelete",
+                vec![],
+                "Wrong input parameters, try {p} --help for more information.\n",
+            ),
+            ("cgdelete", vec!["foo"], "{p}: error parsing cgroup 'foo'\n"),
+            ("cgcreate", vec!["-a", "root"], "{p}: no cgroup specified\n"),
+            (
+                "cgcreate",
+                vec!["-g", "foo"],
+                "{p}: cgroup controller and path parsing failed (foo)\n",
+            ),
+            (
+                "cgcreate",
+                vec!["-g", "cpu:x", "foo:/y"],
+                "{p}: wrong arguments (foo:/y)\n",
+            ),
+            (
+                "cgclassify",
+                vec![],
+                "Wrong input parameters, try {p} -h for more information.\n",
+            ),
+            (
+                "lscgroup",
+                vec!["blah"],
+                "{p}: cgroup controller and path parsing failed (blah)\n",
+            ),
+        ] {
+            let o = ours_run(tool, &args)?;
+            let p = ours(tool).display().to_string();
+            ensure_eq!(o.stderr, stderr.replace("{p}", &p), "{tool} {args:?}");
+            ensure_eq!(o.stdout, "", "{tool} {args:?}");
+            ensure_eq!(o.code, Some(129), "{tool} {args:?}");
+        }
+        // A mode that is not 3-4 octal digits: libcgroup's message on stdout, exit 255.
+        let o = ours_run("cgcreate", &["-d", "99", "-g", "cpu:/nst-never"])?;
+        ensure_eq!(
+            o.stdout,
+            format!("{} wrong mode format 99\n", ours("cgcreate").display())
+        );
+        ensure_eq!(o.code, Some(255));
+        Ok(())
+    });
+    suite.test("cli::help_goes_to_stdout_exit_0", &[], || {
+        for tool in TOOLS {
+            let o = ours_run(tool, &["--help"])?;
+            ensure!(
+                o.stdout
+                    .starts_with(&format!("Usage: {}", ours(tool).display())),
+                "{tool}: {}",
+                o.show()
+            );
+            ensure_eq!(o.code, Some(0));
+            ensure_eq!(o.stderr, "");
+        }
+        Ok(())
+    });
+
+    // ---------------------------------------------------------------- differential, errors
+    suite.test(
+        "diff::cgexec::group_missing_and_controller_unknown",
+        &v1_diff("cpu"),
+        || {
+            let missing = format!("cpu:/{}", unique_name("absent"));
+            differential("cgexec", &["-g", &missing, "true"]).check()?;
+            let (o, _) = differential("cgexec", &["-g", "nosuchctrl:/", "true"]).check()?;
+            ensure_eq!(o.code, Some(84));
+            ensure_eq!(o.stderr, "cgroup change of group failed\n");
+            let (o, _) = differential("cgexec", &["-g", "cpu", "true"])
+                .allow("D1: usage errors exit 129", |side, o| {
+                    if side == Side::Original && o.code == Some(255) {
+                        o.code = Some(129);
+                    }
+                })
+                .allow("D6: 2.0.2 misspells `pathparsing`", |side, o| {
+                    if side == Side::Original {
+                        o.stderr = o.stderr.replace("pathparsing", "path parsing");
+                    }
+                })
+                .check()?;
+            ensure_eq!(o.stderr, "cgroup controller and path parsing failed\n");
+            Ok(())
+        },
+    );
+    suite.test("diff::cgexec::exec_failure", &v1_diff("cpu"), || {
+        let (o, _) = differential("cgexec", &["-g", "cpu:/", "/nonexistent/nst-prog"])
+            .allow("D4: 3.x `exec failed:` text with newline", |side, o| {
+                if side == Side::Original {
+                    o.stderr = format!("exec failed:{}\n", o.stderr);
+                }
+            })
+            .check()?;
+        ensure_eq!(o.code, Some(255));
+        ensure_eq!(o.stderr, "exec failed:No such file or directory\n");
+        Ok(())
+    });
+    suite.test(
+        "diff::cgdelete::missing_groups_all_reported",
+        &v1_diff("cpu"),
+        || {
+            let a = format!("cpu:/{}", unique_name("absent"));
+            let b = format!("cpu,memory:{}", unique_name("absent"));
+            let (o, _) = differential("cgdelete", &[&a, "-g", &b]).check()?;
+            ensure_eq!(o.code, Some(96));
+            ensure_eq!(o.stderr.lines().count(), 2, "{}", o.stderr);
+            ensure!(
+                o.stderr.contains(": No such file or directory\n"),
+                "{}",
+                o.stderr
+            );
+            Ok(())
+        },
+    );
+    suite.test("diff::cgset::errors", &v1_diff("cpu"), || {
+        let g = TestCgroup::create(&cpu_root(), "cgset-err")?;
+        let missing = unique_name("absent");
+        let (o, _) = differential("cgset", &["-r", "cpu.shares=5", &missing]).check()?;
+        ensure_eq!(o.code, Some(95));
+        ensure_eq!(
+            o.stderr,
+            "cgset: cgroup modify error: Cgroup, requested group parameter does not exist \n"
+        );
+        let (o, _) = differential("cgset", &["-r", "cpu.nosuchknob=1", &g.name]).check()?;
+        ensure_eq!(o.code, Some(95));
+        let (o, _) = differential("cgset", &["-r", "cpu.shares=abc", &g.name]).check()?;
+        ensure_eq!(o.stderr, "cgset: cgroup modify error: Invalid argument \n");
+        ensure_eq!(o.code, Some(96));
+        ensure_eq!(g.read("cpu.shares")?, "1024");
+        let (o, _) = differential("cgset", &["-r", "shares=5", &g.name])
+            .allow_code(
+                "D16: a setting name without a controller is an error",
+                0,
+                129,
+            )
+            .check()?;
+        ensure_eq!(o.stderr, "wrong -r  parameter (shares=5)\n");
+        for args in [
+            vec!["-r", "cpu.shares=5"],
+            vec![&g.name],
+            vec!["-r", "cpu.shares=", &g.name],
+        ] {
+            differential("cgset", &args)
+                .allow_code("D1: usage errors exit 129", 255, 129)
+                .check()?;
+        }
+        Ok(())
+    });
+    suite.test("diff::cgget::errors", &v1_diff("cpu"), || {
+        let missing = format!("/{}", unique_name("absent"));
+        let (o, _) = differential("cgget", &["-r", "cpu.shares", &missing]).check()?;
+        ensure_eq!(
+            o.stderr,
+            "variable file read failed No such file or directory\n"
+        );
+        ensure_eq!(o.code, Some(96));
+        let (o, _) = differential("cgget", &["-r", "foo.bar", "/"]).check()?;
+        ensure_eq!(
+            o.stderr,
+            "cgget: cannot find controller 'foo' in group '/'\n"
+        );
+        let (o, _) = differential("cgget", &["-r", "foo", "/"]).check()?;
+        ensure_eq!(o.stderr, "cgget: error parsing parameter name\n 'foo'");
+        ensure_eq!(o.code, Some(91));
+        let (o, _) = differential("cgget", &["-r", "cpu.nosuch", "/"]).check()?;
+        ensure_eq!(o.code, Some(96));
+        // D9: a group that exists nowhere.
+        let o = ours_run("cgget", &[&missing])?;
+        ensure_eq!(o.code, Some(82), "{}", o.show());
+        ensure_eq!(o.stdout, "");
+        let t = orig_run("cgget", &[&missing])?;
+        ensure_eq!(
+            (t.code, t.stdout),
+            (Some(0), format!("{missing}:\n\n")),
+            "2.0.2's D9 behaviour"
+        );
+        // D10: a controller that is not mounted.
+        let o = ours_run("cgget", &["-g", "nosuchctrl", "/"])?;
+        ensure!(
+            o.code == Some(96)
+                && o.stderr
+                    .contains("cannot find controller 'nosuchctrl' in group '/'"),
+            "{}",
+            o.show()
+        );
+        Ok(())
+    });
+    suite.test("diff::cgclassify::errors", &v1_diff("cpu"), || {
+        let mut child = ChildGuard::spawn(Command::new("sleep").arg("30"))?;
+        let pid = child.pid().to_string();
+        let missing = format!("cpu:/{}", unique_name("absent"));
+        let (o, _) = differential("cgclassify", &["-g", &missing, &pid]).check()?;
+        ensure_eq!(
+            o.stderr,
+            format!("Error changing group of pid {pid}: Cgroup does not exist\n")
+        );
+        ensure_eq!(o.code, Some(1));
+        let (o, _) = differential("cgclassify", &["-g", "cpu:/", "abc", "12x"]).check()?;
+        ensure_eq!(
+            o.stderr,
+            "Error: abc is not valid pid.\nError: 12x is not valid pid.\n"
+        );
+        ensure_eq!(o.code, Some(2));
+        // A pid above pid_max cannot exist.
+        let (o, _) = differential("cgclassify", &["-g", "cpu:/", "4194305"]).check()?;
+        ensure_eq!(
+            o.stderr,
+            "Error changing group of pid 4194305: No such process\n"
+        );
+        ensure_eq!(o.code, Some(1));
+        ensure_eq!(
+            proc_cgroup(child.pid(), "cpu"),
+            "/",
+            "nothing moved our child"
+        );
+        let _ = child.child.kill();
+        Ok(())
+    });
+    suite.test("diff::cgcreate::errors_create_nothing", &v1_diff("memory"), || {
+        let name = unique_name("cgcreate-err");
+        let _guard = TestCgroup::adopt(mem_root().join(&name), &name)?;
+        let spec = format!("memory,nosuchctrl:{name}");
+        let (o, _) = differential("cgcreate", &["-g", &spec]).check()?;
+        ensure_eq!(o.code, Some(84));
+        ensure_eq!(
+            o.stderr,
+            format!("cgcreate: can't create cgroup {name}: Cgroup one of the needed subsystems is not mounted\n")
+        );
+        ensure!(!mem_root().join(&name).exists(), "a failed cgcreate left {name} behind");
+        let spec = format!("memory:{name}");
+        let (o, _) = differential("cgcreate", &["-a", "nst-no-such-user", "-g", &spec])
+            .allow_code("D5: an unknown user is an error", 0, 129)
+            .check()?;
+        ensure_eq!(o.stderr, "cgcreate: can't find uid of user nst-no-such-user.\n");
+        let (o, _) = differential("cgcreate", &["-t", "root:nst-no-such-group", "-g", &spec])
+            .allow_code("D5: an unknown group is an error", 0, 129)
+            .check()?;
+        ensure_eq!(o.stderr, "cgcreate: can't find gid of group nst-no-such-group.\n");
+        differential("cgcreate", &["-f", "8888", "-g", &spec])
+            .check()?;
+        ensure!(!mem_root().join(&name).exists(), "a failed cgcreate left {name} behind");
+        Ok(())
+    });
+
+    suite.test(
+        "diff::named_differences_d11_d12_d13",
+        &[Need::Root, Need::Unified, Need::Original("/usr/bin/cgexec")],
+        || {
+            // D11: `-g :path` is a cgroup v2 group for us; 2.0.2 cannot parse it.
+            let g = TestCgroup::create(&unified_root(), "d11")?;
+            let spec = format!(":{}", g.name);
+            let t = orig_run("cgexec", &["-g", &spec, "true"])?;
+            ensure_eq!(
+                (t.code, t.stderr.as_str()),
+                (Some(255), "cgroup controller and pathparsing failed\n")
+            );
+            let o = ours_run(
+                "cgexec",
+                &["-g", &spec, "sh", "-c", "grep ^0:: /proc/$$/cgroup"],
+            )?;
+            ensure_eq!(
+                (o.code, o.stdout.clone()),
+                (Some(0), format!("0::/{}\n", g.name)),
+                "{}",
+                o.show()
+            );
+            // D12: 2.0.2 crashes on `-r name` without `=`.
+            let t = orig_run("cgset", &["-r", "cpu.shares", "/nst-never"])?;
+            ensure_eq!(t.signal, Some(libc::SIGSEGV), "{}", t.show());
+            let o = ours_run("cgset", &["-r", "cpu.shares", "/nst-never"])?;
+            ensure_eq!(o.code, Some(129), "{}", o.show());
+            // D13: no group at all.
+            let t = orig_run("cgdelete", &[])?;
+            ensure_eq!((t.code, t.stderr.as_str()), (Some(0), ""));
+            let o = ours_run("cgdelete", &[])?;
+            ensure_eq!(o.code, Some(129), "{}", o.show());
+            Ok(())
+        },
+    );
+
+    // ---------------------------------------------------------------- differential, effects
+    suite.test(
+        "diff::cgcreate::same_tree_owners_modes",
+        &v1_diff("memory"),
+        || {
+            let _need_cpu = cpu_root();
+            let name = unique_name("cgcreate-tree");
+            let _m = TestCgroup::adopt(mem_root().join(&name), &name)?;
+            let _c = TestCgroup::adopt(cpu_root().join(&name), &name)?;
+            let spec = format!("memory,cpu:{name}/sub");
+            let runs: [Vec<&str>; 3] = [
+                vec!["-a", "nobody", "-t", "daemon:daemon", "-g", &spec],
+                vec![
+                    "-a",
+                    "daemon:nogroup",
+                    "-d",
+                    "750",
+                    "-f",
+                    "640",
+                    "-s",
+                    "604",
+                    "-g",
+                    &spec,
+                ],
+                vec!["-a", ":daemon", "-g", &spec],
+            ];
+            let values = ["cpu.shares", "memory.limit_in_bytes", "notify_on_release"];
+            for args in runs {
+                let theirs = orig_run("cgcreate", &args)?;
+                let their_tree = (
+                    snapshot(&mem_root().join(&name), &values)?,
+                    snapshot(&cpu_root().join(&name), &values)?,
+                );
+                // Idempotent: a second run on the existing group (without options) re-owns it to the caller.
+                let theirs2 = orig_run("cgcreate", &["-g", &spec])?;
+                let their_tree2 = snapshot(&mem_root().join(&name), &values)?;
+                orig_run("cgdelete", &["-r", &format!("memory:{name}")])?;
+                orig_run("cgdelete", &["-r", &format!("cpu:{name}")])?;
+                ensure!(
+                    !mem_root().join(&name).exists() && !cpu_root().join(&name).exists(),
+                    "cleanup between sides"
+                );
+                let mine = ours_run("cgcreate", &args)?;
+                let my_tree = (
+                    snapshot(&mem_root().join(&name), &values)?,
+                    snapshot(&cpu_root().join(&name), &values)?,
+                );
+                let mine2 = ours_run("cgcreate", &["-g", &spec])?;
+                let my_tree2 = snapshot(&mem_root().join(&name), &values)?;
+                same_outcome("cgcreate", mine, theirs, &no_allowance)?;
+                same_outcome("cgcreate", mine2, theirs2, &no_allowance)?;
+                ensure_eq!(my_tree, their_tree, "tree after cgcreate {args:?}");
+                ensure_eq!(my_tree2, their_tree2, "tree after a second cgcreate");
+                ours_run("cgdelete", &["-r", &format!("memory,cpu:{name}")])?;
+            }
+            // The walkthrough's shape: -a USER gives USER:root files, tasks root:root.
+            let o = ours_run(
+                "cgcreate",
+                &["-a", "nobody", "-g", &format!("memory:{name}")],
+            )?;
+            ensure_eq!(o.code, Some(0), "{}", o.show());
+            let dir = mem_root().join(&name);
+            let meta = |f: &str| {
+                std::fs::metadata(dir.join(f))
+                    .map(|m| (m.uid(), m.gid()))
+                    .map_err(|e| e.to_string())
+            };
+            ensure_eq!(meta("")?, (65534, 0));
+            ensure_eq!(meta("memory.limit_in_bytes")?, (65534, 0));
+            ensure_eq!(meta("cgroup.procs")?, (65534, 0));
+            ensure_eq!(meta("tasks")?, (0, 0));
+            Ok(())
+        },
+    );
+    suite.test(
+        "diff::cgdelete::busy_tree_and_recursive_with_tasks",
+        &v1_diff("cpu"),
+        || {
+            let parent = TestCgroup::create(&cpu_root(), "cgdelete")?;
+            let p = parent.name.clone();
+            let setup = |child: &ChildGuard| -> TestResult {
+                for d in ["g/a/b", "g/c", "h"] {
+                    std::fs::create_dir_all(parent.path.join(d)).map_err(|e| e.to_string())?;
+                }
+                parent.write("g/a/b/cgroup.procs", &child.pid().to_string())
+            };
+            let mut results = Vec::new();
+            for tool_side in [Side::Original, Side::Ours] {
+                let child = ChildGuard::spawn(Command::new("sleep").arg("30"))?;
+                setup(&child)?;
+                let runner = |args: &[&str]| match tool_side {
+                    Side::Original => orig_run("cgdelete", args),
+                    Side::Ours => ours_run("cgdelete", args),
+                };
+                // Busy (has subgroups) is reported; the other group is still removed.
+                let busy = runner(&[&format!("cpu:{p}/g"), &format!("cpu:{p}/h")])?;
+                let after_busy = snapshot(&parent.path, &[])?
+                    .into_iter()
+                    .filter(|l| l.contains(" dir "))
+                    .collect::<Vec<_>>();
+                let rec = runner(&["-r", &format!("cpu:{p}/g")])?;
+                let procs = parent.read("cgroup.procs")?;
+                ensure_eq!(
+                    procs,
+                    child.pid().to_string(),
+                    "{tool_side:?}: the task moved to the named group's parent"
+                );
+                ensure!(!parent.path.join("g").exists(), "{tool_side:?}: -r left g");
+                results.push((busy, after_busy, rec));
+            }
+            let (mb, mt, mr) = results.pop().unwrap();
+            let (tb, tt, tr) = results.pop().unwrap();
+            ensure!(
+                mb.stderr.contains("Device or resource busy"),
+                "{}",
+                mb.show()
+            );
+            ensure_eq!(mb.code, Some(96));
+            same_outcome("cgdelete", mb, tb, &no_allowance)?;
+            ensure_eq!(mt, tt, "tree after the busy delete");
+            same_outcome("cgdelete", mr, tr, &no_allowance)?;
+            Ok(())
+        },
+    );
+    suite.test(
+        "diff::cgdelete::recursive_multi_controller",
+        &v1_diff("memory"),
+        || {
+            let _need_cpu = cpu_root();
+            let name = unique_name("cgdelete-multi");
+            let _m = TestCgroup::adopt(mem_root().join(&name), &name)?;
+            let _c = TestCgroup::adopt(cpu_root().join(&name), &name)?;
+            let spec = format!("memory,cpu:{name}");
+            for root in [mem_root(), cpu_root()] {
+                std::fs::create_dir_all(root.join(&name).join("x/y")).map_err(|e| e.to_string())?;
+            }
+            let theirs = orig_run("cgdelete", &["-r", &spec])?;
+            ensure!(
+                !mem_root().join(&name).exists(),
+                "2.0.2 deletes in the first hierarchy"
+            );
+            ensure!(
+                cpu_root().join(&name).exists(),
+                "D7: 2.0.2 leaves the second hierarchy"
+            );
+            ensure_eq!(theirs.code, Some(0));
+            std::fs::create_dir_all(mem_root().join(&name).join("x/y"))
+                .map_err(|e| e.to_string())?;
+            let mine = ours_run("cgdelete", &["-r", &spec])?;
+            ensure_eq!(mine.code, Some(0), "{}", mine.show());
+            ensure!(
+                !mem_root().join(&name).exists() && !cpu_root().join(&name).exists(),
+                "D7: ours deletes in both"
+            );
+            Ok(())
+        },
+    );
+    suite.test(
+        "diff::cgset_cgget::values_and_output_format",
+        &v1_diff("cpu"),
+        || {
+            let g = TestCgroup::create(&cpu_root(), "cgget")?;
+            let n = g.name.as_str();
+            for (tool, args) in [
+                (
+                    "cgset",
+                    vec!["-r", "cpu.shares=512", "-r", "cpu.cfs_quota_us=50000", n],
+                ),
+                ("cgset", vec!["-r", "cpu.cfs_period_us=200000", n, n]),
+            ] {
+                g.write("cpu.shares", "1024")?;
+                g.write("cpu.cfs_quota_us", "-1")?;
+                g.write("cpu.cfs_period_us", "100000")?;
+                let theirs = orig_run(tool, &args)?;
+                let their_vals = (
+                    g.read("cpu.shares")?,
+                    g.read("cpu.cfs_quota_us")?,
+                    g.read("cpu.cfs_period_us")?,
+                );
+                g.write("cpu.shares", "1024")?;
+                g.write("cpu.cfs_quota_us", "-1")?;
+                g.write("cpu.cfs_period_us", "100000")?;
+                let mine = ours_run(tool, &args)?;
+                let my_vals = (
+                    g.read("cpu.shares")?,
+                    g.read("cpu.cfs_quota_us")?,
+                    g.read("cpu.cfs_period_us")?,
+                );
+                same_outcome(tool, mine, theirs, &no_allowance)?;
+                ensure_eq!(my_vals, their_vals, "values after {args:?}");
+            }
+            ensure_eq!(g.read("cpu.shares")?, "1024");
+            ensure_eq!(g.read("cpu.cfs_period_us")?, "200000");
+            // Quota off again: an active period timer would tick cpu.stat between the two sides.
+            g.write("cpu.cfs_quota_us", "-1")?;
+            for args in [
+                vec!["-r", "cpu.shares", "-r", "cpu.cfs_quota_us", n],
+                vec!["-n", "-r", "cpu.shares", n],
+                vec!["-v", "-r", "cpu.stat", n, n],
+                vec!["-nv", "-r", "cpu.shares", "-r", "cpu.stat", n],
+                vec!["-g", "cpu", n],
+                vec!["-g", &format!("cpu:{n}")],
+                vec!["-a", n],
+                vec![n],
+            ] {
+                let (o, _) = differential("cgget", &args).check()?;
+                ensure_eq!(o.code, Some(0));
+            }
+            let (o, _) =
+                differential("cgget", &["-r", "cpu.shares", "-r", "cpu.stat", n]).check()?;
+            ensure!(
+                o.stdout
+                    .starts_with(&format!("{n}:\ncpu.shares: 1024\ncpu.stat: nr_periods "))
+                    && o.stdout.contains("\n\tnr_throttled 0\n"),
+                "format: {}",
+                o.stdout
+            );
+            ensure!(o.stdout.ends_with("\n\n"), "blank line after the group");
+            Ok(())
+        },
+    );
+    suite.test("diff::lscgroup::trees", &v1_diff("cpu"), || {
+        let g = TestCgroup::create(&cpu_root(), "lscgroup")?;
+        for d in ["a/b", "c"] {
+            std::fs::create_dir_all(g.path.join(d)).map_err(|e| e.to_string())?;
+        }
+        let n = g.name.as_str();
+        for args in [
+            vec![format!("cpu:{n}")],
+            vec![format!("cpu:/{n}/")],
+            vec!["-g".into(), format!("cpu:{n}/a")],
+            vec![format!("cpu,memory:/{n}")],
+            vec![format!("cpu:/{}", unique_name("absent"))],
+            vec![format!("cpu:{n}/a/b"), format!("cpu:{n}/c")],
+        ] {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let (o, _) = differential("lscgroup", &args).check()?;
+            ensure_eq!(o.code, Some(0));
+        }
+        // D15: an unknown controller.
+        let o = ours_run("lscgroup", &["nosuchctrl:/"])?;
+        ensure_eq!(o.code, Some(84), "{}", o.show());
+        ensure!(
+            o.stderr.ends_with(
+                ": cannot list group '/': Cgroup one of the needed subsystems is not mounted\n"
+            ),
+            "{}",
+            o.stderr
+        );
+        let t = orig_run("lscgroup", &["nosuchctrl:/"])?;
+        ensure_eq!(t.code, Some(93), "2.0.2's D15 behaviour: {}", t.show());
+        let o = ours_run("lscgroup", &[&format!("cpu:{n}")])?;
+        let mut lines: Vec<&str> = o.stdout.lines().collect();
+        lines.sort();
+        ensure_eq!(
+            lines,
+            vec![
+                format!("cpu:/{n}/"),
+                format!("cpu:/{n}/a"),
+                format!("cpu:/{n}/a/b"),
+                format!("cpu:/{n}/c")
+            ]
+        );
+        Ok(())
+    });
+    suite.test(
+        "e2e::lssubsys_matches_proc_cgroups_and_mountinfo",
+        &[],
+        || {
+            // D8: 2.0.2 gives up on this machine; ours lists what /proc/cgroups and mountinfo say.
+            let mine = ours_run("lssubsys", &["-m"])?;
+            ensure_eq!(mine.code, Some(0), "{}", mine.show());
+            if let Some(mem) = gate::v1_mount("memory") {
+                ensure!(
+                    mine.stdout
+                        .lines()
+                        .any(|l| l == format!("memory {}", mem.display())),
+                    "{}",
+                    mine.stdout
+                );
+            }
+            let o = ours_run("lssubsys", &["-i", "memory"])?;
+            let cgroups = std::fs::read_to_string("/proc/cgroups").map_err(|e| e.to_string())?;
+            let number = cgroups
+                .lines()
+                .find_map(|l| {
+                    l.strip_prefix("memory\t")
+                        .map(|r| r.split('\t').next().unwrap_or("").to_string())
+                })
+                .unwrap_or_default();
+            if gate::v1_mount("memory").is_some() {
+                ensure_eq!(o.stdout, format!("memory {number}\n"));
+            }
+            let all = ours_run("lssubsys", &["-a"])?;
+            for line in cgroups.lines().skip(1) {
+                let f: Vec<&str> = line.split('\t').collect();
+                if f.get(3) == Some(&"1") {
+                    ensure!(
+                        all.stdout.lines().any(|l| l.split(',').any(|c| c == f[0])),
+                        "{} missing from -a: {}",
+                        f[0],
+                        all.stdout
+                    );
+                }
+            }
+            if let Some(u) = gate::unified_mount() {
+                let ctrls =
+                    std::fs::read_to_string(u.join("cgroup.controllers")).unwrap_or_default();
+                for c in ctrls.split_whitespace() {
+                    ensure!(
+                        mine.stdout.contains(&format!("{c} {}\n", u.display())),
+                        "v2 {c}: {}",
+                        mine.stdout
+                    );
+                }
+            }
+            Ok(())
+        },
+    );
+
+    // ---------------------------------------------------------------- privileged end-to-end
+    suite.test(
+        "e2e::walkthrough_memory_oom",
+        &[Need::Root, Need::CgroupV1("memory")],
+        || {
+            let name = unique_name("playground");
+            let g = TestCgroup::adopt(mem_root().join(&name), &name)?;
+            let o = ours_run(
+                "cgcreate",
+                &["-a", "nobody", "-g", &format!("memory:{name}")],
+            )?;
+            ensure_eq!(
+                (o.code, o.stdout.as_str(), o.stderr.as_str()),
+                (Some(0), "", "")
+            );
+            let meta = std::fs::metadata(g.path.join("memory.limit_in_bytes"))
+                .map_err(|e| e.to_string())?;
+            ensure_eq!((meta.uid(), meta.gid()), (65534, 0), "-a owner");
+            // The limit through the file, as the walkthrough does with tee.
+            g.write("memory.limit_in_bytes", "10485760")?;
+            let o = ours_run("cgget", &["-n", "-v", "-r", "memory.limit_in_bytes", &name])?;
+            ensure_eq!(o.stdout, "10485760\n");
+            let failcnt0: u64 = g.read("memory.failcnt")?.parse().unwrap_or(0);
+            let cgexec = ours("cgexec").display().to_string();
+            let script = format!("'{cgexec}' -g memory:{name} sh -c '{HOG}'; echo status=$?");
+            let o = nstools_tests::sh(&script)?;
+            ensure!(
+                o.stdout.contains("status=137"),
+                "killed by the OOM killer: {}",
+                o.show()
+            );
+            let failcnt1: u64 = g.read("memory.failcnt")?.parse().unwrap_or(0);
+            ensure!(
+                failcnt1 > failcnt0,
+                "memory.failcnt grew: {failcnt0} -> {failcnt1}"
+            );
+            // cgexec's own status is the program's: signal 9 directly.
+            let direct = ours_run(
+                "cgexec",
+                &["-g", &format!("memory:{name}"), "sh", "-c", HOG],
+            )?;
+            ensure_eq!(direct.signal, Some(9), "{}", direct.show());
+            // The limit through cgset (with a suffix the kernel parses), read back by cgget.
+            g.write("memory.limit_in_bytes", "-1")?;
+            let o = ours_run("cgset", &["-r", "memory.limit_in_bytes=10M", &name])?;
+            ensure_eq!(o.code, Some(0), "{}", o.show());
+            let o = ours_run("cgget", &["-r", "memory.limit_in_bytes", &name])?;
+            ensure_eq!(
+                o.stdout,
+                format!("{name}:\nmemory.limit_in_bytes: 10485760\n\n")
+            );
+            let o = nstools_tests::sh(&script)?;
+            ensure!(o.stdout.contains("status=137"), "{}", o.show());
+            ensure!(
+                g.read("memory.failcnt")?.parse::<u64>().unwrap_or(0) > failcnt1,
+                "failcnt grew again"
+            );
+            // A small program fits and keeps its own exit status.
+            let o = ours_run(
+                "cgexec",
+                &["-g", &format!("memory:{name}"), "sh", "-c", "exit 7"],
+            )?;
+            ensure_eq!(o.code, Some(7));
+            let o = ours_run("cgdelete", &[&format!("memory:{name}")])?;
+            ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
+            ensure!(!g.path.exists(), "cgdelete left {}", g.path.display());
+            Ok(())
+        },
+    );
+    suite.test(
+        "e2e::cgexec_moves_itself_then_execs",
+        &[Need::Root, Need::CgroupV1("memory"), Need::CgroupV1("cpu")],
+        || {
+            let name = unique_name("cgexec");
+            let _m = TestCgroup::adopt(mem_root().join(&name), &name)?;
+            let _c = TestCgroup::adopt(cpu_root().join(&name), &name)?;
+            let o = ours_run("cgcreate", &["-g", &format!("memory,cpu:{name}")])?;
+            ensure_eq!(o.code, Some(0), "{}", o.show());
+            let o = ours_run(
+                "cgexec",
+                &[
+                    "-g",
+                    &format!("memory:{name}"),
+                    "--sticky",
+                    "-g",
+                    &format!("cpu:/{name}"),
+                    "sh",
+                    "-c",
+                    "cat /proc/$$/cgroup; echo pid=$$",
+                ],
+            )?;
+            ensure_eq!(o.code, Some(0), "{}", o.show());
+            ensure!(
+                o.stdout
+                    .lines()
+                    .any(|l| l.ends_with(&format!(":memory:/{name}"))),
+                "{}",
+                o.stdout
+            );
+            ensure!(
+                o.stdout
+                    .lines()
+                    .any(|l| l.ends_with(&format!(":cpu:/{name}"))),
+                "{}",
+                o.stdout
+            );
+            // Options end at the command: its own -g is its argument.
+            let o = ours_run("cgexec", &["-g", &format!("cpu:{name}"), "echo", "-g", "x"])?;
+            ensure_eq!(o.stdout, "-g x\n");
+            Ok(())
+        },
+    );
+    suite.test(
+        "e2e::cgclassify_moves_a_running_process_with_all_threads",
+        &[Need::Root, Need::CgroupV1("memory"), Need::CgroupV1("cpu")],
+        || {
+            let m = TestCgroup::create(&mem_root(), "cgclassify")?;
+            let cpu_dir = cpu_root().join(&m.name);
+            let _c = TestCgroup::adopt(cpu_dir.clone(), &m.name)?;
+            std::fs::create_dir(&cpu_dir).map_err(|e| e.to_string())?;
+            // This test binary, run as a sleeper with three extra threads (see THREADED_SLEEPER).
+            let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+            let mut child = ChildGuard::spawn(
+                Command::new(exe)
+                    .env(THREADED_SLEEPER, "1")
+                    .stdout(std::process::Stdio::null()),
+            )?;
+            let pid = child.pid();
+            ensure!(
+                wait_until(Duration::from_secs(10), || std::fs::read_dir(format!(
+                    "/proc/{pid}/task"
+                ))
+                .map(|d| d.count())
+                .unwrap_or(0)
+                    >= 4),
+                "the sleeper started its threads"
+            );
+            let o = ours_run(
+                "cgclassify",
+                &[
+                    "-g",
+                    &format!("memory,cpu:{}", m.name),
+                    "--sticky",
+                    &pid.to_string(),
+                ],
+            )?;
+            ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
+            let tids: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/task"))
+                .map_err(|e| e.to_string())?
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            ensure!(tids.len() >= 4, "threads: {tids:?}");
+            let mut in_tasks: Vec<String> = m.read("tasks")?.lines().map(str::to_string).collect();
+            in_tasks.sort();
+            let mut want = tids.clone();
+            want.sort();
+            ensure_eq!(in_tasks, want, "every thread is in the memory group");
+            ensure_eq!(proc_cgroup(pid, "cpu"), format!("/{}", m.name));
+            let o = ours_run(
+                "cgclassify",
+                &["--cancel-sticky", "-g", "cpu:/", &pid.to_string()],
+            )?;
+            ensure_eq!(o.code, Some(0), "{}", o.show());
+            ensure_eq!(proc_cgroup(pid, "cpu"), "/");
+            let _ = child.child.kill();
+            Ok(())
+        },
+    );
+    suite.test(
+        "e2e::cgdelete_recursive_moves_tasks_to_the_parent",
+        &[Need::Root, Need::CgroupV1("memory")],
+        || {
+            let p = TestCgroup::create(&mem_root(), "cgdelete-r")?;
+            let name = format!("{}/top", p.name);
+            let o = ours_run(
+                "cgcreate",
+                &[
+                    "-g",
+                    &format!("memory:{name}/mid/leaf"),
+                    "-g",
+                    &format!("memory:{name}/other"),
+                ],
+            )?;
+            ensure_eq!(o.code, Some(0), "{}", o.show());
+            let a = ChildGuard::spawn(Command::new("sleep").arg("30"))?;
+            let b = ChildGuard::spawn(Command::new("sleep").arg("30"))?;
+            let o = ours_run(
+                "cgclassify",
+                &[
+                    "-g",
+                    &format!("memory:{name}/mid/leaf"),
+                    &a.pid().to_string(),
+                ],
+            )?;
+            ensure_eq!(o.code, Some(0), "{}", o.show());
+            let o = ours_run(
+                "cgclassify",
+                &["-g", &format!("memory:{name}"), &b.pid().to_string()],
+            )?;
+            ensure_eq!(o.code, Some(0), "{}", o.show());
+            let o = ours_run("cgdelete", &["-r", &format!("memory:{name}")])?;
+            ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
+            ensure!(!p.path.join("top").exists(), "tree removed");
+            let mut procs: Vec<i32> = p
+                .read("cgroup.procs")?
+                .lines()
+                .filter_map(|l| l.parse().ok())
+                .collect();
+            procs.sort();
+            let mut want = vec![a.pid(), b.pid()];
+            want.sort();
+            ensure_eq!(
+                procs,
+                want,
+                "both tasks are now in the named group's parent"
+            );
+            Ok(())
+        },
+    );
+    suite.test(
+        "e2e::cgset_copy_from_and_recursive",
+        &[
+            Need::Root,
+            Need::CgroupV1("cpu"),
+            Need::Original("/usr/bin/cgset"),
+        ],
+        || {
+            let p = TestCgroup::create(&cpu_root(), "cgset-copy")?;
+            for d in ["src", "dst", "tree/a/b"] {
+                std::fs::create_dir_all(p.path.join(d)).map_err(|e| e.to_string())?;
+            }
+            p.write("src/cpu.shares", "512")?;
+            p.write("src/cpu.cfs_quota_us", "30000")?;
+            let o = ours_run(
+                "cgset",
+                &[
+                    "--copy-from",
+                    &format!("{}/src", p.name),
+                    &format!("{}/dst", p.name),
+                ],
+            )?;
+            ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
+            ensure_eq!(p.read("dst/cpu.shares")?, "512");
+            ensure_eq!(p.read("dst/cpu.cfs_quota_us")?, "30000");
+            let o = ours_run(
+                "cgset",
+                &["-R", "-r", "cpu.shares=300", &format!("{}/tree", p.name)],
+            )?;
+            ensure_eq!(o.code, Some(0), "{}", o.show());
+            for d in ["tree", "tree/a", "tree/a/b"] {
+                ensure_eq!(p.read(&format!("{d}/cpu.shares"))?, "300", "{d}");
+            }
+            ensure_eq!(p.read("src/cpu.shares")?, "512", "siblings untouched");
+            let o = ours_run("cgset", &["--copy-from", "/nst-absent", &p.name])?;
+            ensure_eq!(
+                (o.code, o.stderr.as_str()),
+                (
+                    Some(82),
+                    "cgroup /nst-absent error: Cgroup does not exist \n"
+                ),
+                "D17"
+            );
+            let t = orig_run("cgset", &["--copy-from", "/nst-absent", &p.name])?;
+            ensure_eq!(
+                (t.code, t.stderr.as_str()),
+                (
+                    Some(0),
+                    "cgroup /nst-absent error: Cgroup does not exist \n"
+                ),
+                "2.0.2's D17"
+            );
+            let o = ours_run(
+                "cgset",
+                &["--copy-from", "x", "-r", "cpu.shares=2", &p.name],
+            )?;
+            ensure_eq!(o.code, Some(129), "{}", o.show());
+            ensure!(
+                o.stderr.starts_with("Wrong input parameters, try "),
+                "{}",
+                o.stderr
+            );
+            Ok(())
+        },
+    );
+    suite.test(
+        "e2e::v1_v2_names_on_v1",
+        &[Need::Root, Need::CgroupV1("memory"), Need::CgroupV1("cpu")],
+        || {
+            let m = TestCgroup::create(&mem_root(), "names")?;
+            let c = TestCgroup::create(&cpu_root(), "names")?;
+            let o = ours_run(
+                "cgset",
+                &["-r", "memory.max=10M", "-r", "memory.high=8M", &m.name],
+            )?;
+            ensure_eq!(o.code, Some(0), "{}", o.show());
+            ensure_eq!(m.read("memory.limit_in_bytes")?, "10485760");
+            ensure_eq!(m.read("memory.soft_limit_in_bytes")?, "8388608");
+            let o = ours_run(
+                "cgget",
+                &["-r", "memory.max", "-r", "memory.limit_in_bytes", &m.name],
+            )?;
+            ensure_eq!(
+                o.stdout,
+                format!(
+                    "{0}:\nmemory.max: 10485760\nmemory.limit_in_bytes: 10485760\n\n",
+                    m.name
+                )
+            );
+            let o = ours_run("cgset", &["-r", "memory.max=max", &m.name])?;
+            ensure_eq!(o.code, Some(0), "{}", o.show());
+            ensure_eq!(m.read("memory.limit_in_bytes")?, "9223372036854771712");
+            let o = ours_run("cgget", &["-nv", "-r", "memory.max", &m.name])?;
+            ensure_eq!(o.stdout, "max\n");
+            let o = ours_run(
+                "cgset",
+                &["-r", "cpu.weight=50", "-r", "cpu.max=50000 200000", &c.name],
+            )?;
+            ensure_eq!(o.code, Some(0), "{}", o.show());
+            ensure_eq!(c.read("cpu.shares")?, "512");
+            ensure_eq!(c.read("cpu.cfs_quota_us")?, "50000");
+            ensure_eq!(c.read("cpu.cfs_period_us")?, "200000");
+            let o = ours_run(
+                "cgget",
+                &["-nv", "-r", "cpu.max", "-r", "cpu.weight", &c.name],
+            )?;
+            ensure_eq!(o.stdout, "50000 200000\n50\n");
+            let o = ours_run("cgset", &["-r", "memory.low=1M", &m.name])?;
+            ensure_eq!(o.code, Some(111), "{}", o.show());
+            ensure_eq!(
+                o.stderr,
+                "cgset: cgroup modify error: memory.low has no cgroup v1 equivalent \n"
+                    .replace("cgset", &ours("cgset").display().to_string())
+            );
+            let o = ours_run("cgget", &["-r", "io.max", &m.name])?;
+            ensure_eq!(o.code, Some(96), "unknown controller io: {}", o.show());
+            Ok(())
+        },
+    );
+    suite.test(
+        "e2e::paths_cannot_escape_the_hierarchy",
+        &[Need::Root, Need::CgroupV1("memory")],
+        || {
+            let p = TestCgroup::create(&mem_root(), "escape")?;
+            let before = snapshot(&mem_root().join(&p.name), &[])?;
+            let o = ours_run(
+                "cgcreate",
+                &["-g", &format!("memory:{}/../../../tmp/nst-escape", p.name)],
+            )?;
+            ensure_eq!(o.code, Some(91), "{}", o.show());
+            ensure!(o.stderr.contains("escapes its hierarchy"), "{}", o.stderr);
+            ensure!(
+                !Path::new("/tmp/nst-escape").exists() && !Path::new("/sys/fs/tmp").exists(),
+                "nothing created outside"
+            );
+            let o = ours_run("cgset", &["-r", "memory.limit_in_bytes=1", "../.."])?;
+            ensure!(o.code != Some(0), "{}", o.show());
+            let o = ours_run("cgexec", &["-g", "memory:/../..", "true"])?;
+            ensure!(o.code != Some(0), "{}", o.show());
+            // A knob is never created by cgset.
+            let o = ours_run("cgset", &["-r", "memory.nst_new_file=1", &p.name])?;
+            ensure_eq!(o.code, Some(95));
+            ensure!(
+                !p.path.join("memory.nst_new_file").exists(),
+                "no file created"
+            );
+            ensure_eq!(snapshot(&mem_root().join(&p.name), &[])?, before);
+            Ok(())
+        },
+    );
+    suite.test("e2e::cgget_mode_and_versions", &[], || {
+        let o = ours_run("cgget", &["-m"])?;
+        let want = match (
+            gate::v1_mount("memory").is_some() || gate::v1_mount("cpu").is_some(),
+            gate::unified_mount().is_some(),
+        ) {
+            (true, true) => "Hybrid mode (Cgroup v1/v2).\n",
+            (true, false) => "Legacy Mode (Cgroup v1 only).\n",
+            _ => "Unified Mode (Cgroup v2 only).\n",
+        };
+        ensure_eq!(o.stdout, want);
+        let o = ours_run("cgget", &["-c"])?;
+        ensure!(
+            o.stdout.starts_with("#Controller\tVersion\n"),
+            "{}",
+            o.stdout
+        );
+        if gate::v1_mount("memory").is_some() {
+            ensure!(o.stdout.contains("\nmemory\t1\n"), "{}", o.stdout);
+        }
+        Ok(())
+    });
+    suite.test(
+        "e2e::v2_plain_groups_on_the_unified_hierarchy",
+        &[Need::Root, Need::Unified],
+        || {
+            let p = TestCgroup::create(&unified_root(), "v2")?;
+            let sub = format!(":{}/sub", p.name);
+            let o = ours_run("cgcreate", &["-a", "nobody", "-g", &sub])?;
+            ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
+            let dir = p.path.join("sub");
+            let owner = |f: &str| {
+                std::fs::metadata(dir.join(f))
+                    .map(|m| m.uid())
+                    .unwrap_or(u32::MAX)
+            };
+            ensure_eq!(
+                (owner(""), owner("cgroup.procs"), owner("cgroup.freeze")),
+                (65534, 65534, 65534)
+            );
+            // cgexec into a :path group.
+            let o = ours_run(
+                "cgexec",
+                &["-g", &sub, "sh", "-c", "grep ^0:: /proc/$$/cgroup"],
+            )?;
+            ensure_eq!(o.stdout, format!("0::/{}/sub\n", p.name), "{}", o.show());
+            // cgclassify a running process there, freeze and thaw it with cgset, read back with cgget.
+            let child = ChildGuard::spawn(Command::new("sleep").arg("30"))?;
+            let o = ours_run("cgclassify", &["-g", &sub, &child.pid().to_string()])?;
+            ensure_eq!(o.code, Some(0), "{}", o.show());
+            ensure_eq!(p.read("sub/cgroup.procs")?, child.pid().to_string());
+            let rel = format!("{}/sub", p.name);
+            let o = ours_run("cgset", &["-r", "cgroup.freeze=1", &rel])?;
+            ensure_eq!(o.code, Some(0), "{}", o.show());
+            ensure!(
+                wait_until(Duration::from_secs(10), || p
+                    .read("sub/cgroup.events")
+                    .is_ok_and(|e| e.contains("frozen 1"))),
+                "frozen: {:?}",
+                p.read("sub/cgroup.events")
+            );
+            let o = ours_run("cgget", &["-nv", "-r", "cgroup.freeze", &rel])?;
+            ensure_eq!(o.stdout, "1\n");
+            let o = ours_run("cgset", &["-r", "cgroup.freeze=0", &rel])?;
+            ensure_eq!(o.code, Some(0));
+            ensure!(
+                wait_until(Duration::from_secs(10), || p
+                    .read("sub/cgroup.events")
+                    .is_ok_and(|e| e.contains("frozen 0"))),
+                "thawed"
+            );
+            // lscgroup lists :path groups; cgdelete -r moves the task up and removes the tree.
+            std::fs::create_dir(dir.join("deeper")).map_err(|e| e.to_string())?;
+            let o = ours_run("lscgroup", &[&format!(":{}", p.name)])?;
+            ensure_eq!(
+                o.stdout,
+                format!(":/{0}/\n:/{0}/sub\n:/{0}/sub/deeper\n", p.name)
+            );
+            let o = ours_run("cgdelete", &["-r", &sub])?;
+            ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
+            ensure!(!dir.exists(), "sub removed");
+            ensure_eq!(
+                p.read("cgroup.procs")?,
+                child.pid().to_string(),
+                "task moved to the parent"
+            );
+            // v1 names on a v2 group without the controller: a clear error, not a created file.
+            let o = ours_run("cgset", &["-r", "memory.limit_in_bytes=1", &p.name])?;
+            ensure!(o.code != Some(0), "{}", o.show());
+            Ok(())
+        },
+    );
+
+    // ---------------------------------------------------------------- cgroup v2 on a fixture tree
+    suite.test("fixture_v2::v1_names_translate_on_v2", &[], || {
+        let fx = V2Fixture::new()?;
+        // Knob files start empty: a plain file is not truncated by a write, unlike a cgroup knob.
+        fx.group("g", &[("memory.max", ""), ("memory.high", ""), ("cpu.weight", ""), ("cpu.max", "")])?;
+        let o = fx.run(
+            "cgset",
+            &["-r", "memory.limit_in_bytes=10485760", "-r", "memory.soft_limit_in_bytes=-1", "-r", "cpu.shares=512", "-r", "cpu.cfs_quota_us=50000", "g"],
+        )?;
+        ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
+        ensure_eq!(fx.read("sys/fs/cgroup/g/memory.max"), "10485760");
+        ensure_eq!(fx.read("sys/fs/cgroup/g/memory.high"), "max");
+        ensure_eq!(fx.read("sys/fs/cgroup/g/cpu.weight"), "50");
+        ensure_eq!(fx.read("sys/fs/cgroup/g/cpu.max"), "50000");
+        ensure!(!fx.path("sys/fs/cgroup/g/memory.limit_in_bytes").exists(), "no v1 file created");
+        // The period keeps the current quota (same length: the plain file's tail is overwritten).
+        fx.group("p", &[("cpu.max", "50000 100000\n")])?;
+        let o = fx.run("cgset", &["-r", "cpu.cfs_period_us=200000", "p"])?;
+        ensure_eq!(o.code, Some(0), "{}", o.show());
+        ensure_eq!(fx.read("sys/fs/cgroup/p/cpu.max"), "50000 200000\n");
+        // Reading: v1 names from v2 files, with v1 values.
+        fx.group("r", &[("memory.max", "max\n"), ("memory.high", "8388608\n"), ("cpu.weight", "100\n"), ("cpu.max", "25000 100000\n")])?;
+        let o = fx.run(
+            "cgget",
+            &["-r", "memory.limit_in_bytes", "-r", "memory.soft_limit_in_bytes", "-r", "cpu.shares", "-r", "cpu.cfs_quota_us", "-r", "cpu.cfs_period_us", "-r", "memory.max", "r"],
+        )?;
+        ensure_eq!(
+            o.stdout,
+            "r:\nmemory.limit_in_bytes: 9223372036854771712\nmemory.soft_limit_in_bytes: 8388608\ncpu.shares: 1024\ncpu.cfs_quota_us: 25000\ncpu.cfs_period_us: 100000\nmemory.max: max\n\n",
+            "{}",
+            o.show()
+        );
+        // An unmappable v1 name is a clear error, nothing written.
+        let o = fx.run("cgset", &["-r", "memory.swappiness=10", "g"])?;
+        ensure_eq!(o.code, Some(111), "{}", o.show());
+        ensure!(o.stderr.ends_with("cgset: cgroup modify error: memory.swappiness has no cgroup v2 equivalent \n"), "{}", o.stderr);
+        ensure!(!fx.path("sys/fs/cgroup/g/memory.swappiness").exists(), "nothing created");
+        let o = fx.run("cgget", &["-r", "memory.memsw.limit_in_bytes", "g"])?;
+        ensure_eq!(o.code, Some(111), "{}", o.show());
+        Ok(())
+    });
+    suite.test(
+        "fixture_v2::cgcreate_enables_controllers_and_tools_see_v2",
+        &[],
+        || {
+            let fx = V2Fixture::new()?;
+            fx.file("sys/fs/cgroup/top/cgroup.subtree_control", "memory\n")?;
+            fx.file("sys/fs/cgroup/top/cgroup.controllers", "cpu memory\n")?;
+            let o = fx.run("cgcreate", &["-g", "memory:top/new"])?;
+            ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
+            ensure!(fx.path("sys/fs/cgroup/top/new").is_dir(), "group created");
+            ensure_eq!(
+                fx.read("sys/fs/cgroup/cgroup.subtree_control"),
+                "+memory",
+                "the root lacked +memory"
+            );
+            ensure_eq!(
+                fx.read("sys/fs/cgroup/top/cgroup.subtree_control"),
+                "memory\n",
+                "top had it: untouched"
+            );
+            let o = fx.run("cgget", &["-m"])?;
+            ensure_eq!(o.stdout, "Unified Mode (Cgroup v2 only).\n");
+            let o = fx.run("cgget", &["-c"])?;
+            ensure_eq!(
+                o.stdout,
+                "#Controller\tVersion\ncpu\t2\nmemory\t2\npids\t2\n"
+            );
+            let o = fx.run("lssubsys", &["-im"])?;
+            let m = fx.path("sys/fs/cgroup").display().to_string();
+            ensure_eq!(o.stdout, format!("cpu 0 {m}\nmemory 0 {m}\npids 0 {m}\n"));
+            let o = fx.run("lscgroup", &["memory:/top"])?;
+            ensure_eq!(o.stdout, "memory:/top/\nmemory:/top/new\n");
+            // cgget -g memory reads the group's memory.* files; -a every controller it has.
+            fx.group(
+                "top/new",
+                &[
+                    ("memory.max", "max\n"),
+                    ("memory.stat", "anon 0\nfile 0\n"),
+                    ("cpu.weight", "100\n"),
+                ],
+            )?;
+            let o = fx.run("cgget", &["-g", "memory", "top/new"])?;
+            let mut lines: Vec<&str> = o.stdout.lines().collect();
+            lines.sort();
+            ensure_eq!(
+                lines,
+                vec![
+                    "",
+                    "\tfile 0",
+                    "memory.max: max",
+                    "memory.stat: anon 0",
+                    "top/new:"
+                ],
+                "{}",
+                o.show()
+            );
+            let o = fx.run("cgget", &["-n", "-a", "top/new"])?;
+            ensure!(
+                o.stdout.contains("cpu.weight: 100\n") && o.stdout.contains("memory.max: max\n"),
+                "{}",
+                o.show()
+            );
+            // A controller the unified hierarchy lacks.
+            let o = fx.run("cgcreate", &["-g", "blkio:x"])?;
+            ensure_eq!(o.code, Some(84), "{}", o.show());
+            ensure!(!fx.path("sys/fs/cgroup/x").exists(), "nothing created");
+            Ok(())
+        },
+    );
+    suite.test("fixture_v2::cgexec_and_cgclassify_follow_cgrules_without_g", &[], || {
+        let fx = V2Fixture::new()?;
+        fx.group("shells/sh", &[("cgroup.procs", "")])?;
+        fx.group("sleepers", &[("cgroup.procs", "")])?;
+        fx.file(
+            "etc/cgrules.conf",
+            "# user:process controllers destination\n*:sh memory shells/%p\n*:sleep memory sleepers\n",
+        )?;
+        // `*` = every controller: here all live in the one v2 hierarchy.
+        fx.group("star", &[("cgroup.procs", "")])?;
+        let o = fx.run("cgexec", &["-g", "*:star", "sh", "-c", "echo $$"])?;
+        ensure_eq!(o.code, Some(0), "{}", o.show());
+        ensure_eq!(fx.read("sys/fs/cgroup/star/cgroup.procs"), o.stdout.trim());
+        let o = fx.run("cgexec", &["sh", "-c", "echo $$"])?;
+        ensure_eq!(o.code, Some(0), "{}", o.show());
+        ensure_eq!(fx.read("sys/fs/cgroup/shells/sh/cgroup.procs"), o.stdout.trim(), "cgexec wrote its own pid");
+        // No matching rule: run where we are, nothing written.
+        let o = fx.run("cgexec", &["true"])?;
+        ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
+        let mut child = ChildGuard::spawn(Command::new("sleep").arg("30"))?;
+        let o = fx.run("cgclassify", &[&child.pid().to_string()])?;
+        ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
+        ensure_eq!(fx.read("sys/fs/cgroup/sleepers/cgroup.procs"), child.pid().to_string());
+        // A rule naming a group that does not exist.
+        fx.file("etc/cgrules.conf", "*:sleep memory nowhere\n")?;
+        let o = fx.run("cgclassify", &[&child.pid().to_string()])?;
+        ensure_eq!(o.code, Some(1), "{}", o.show());
+        ensure_eq!(o.stderr, format!("Error: change of cgroup failed for pid {}: Cgroup does not exist\n", child.pid()));
+        let _ = child.child.kill();
+        Ok(())
+    });
+
     suite.run();
 }

@@ -1,0 +1,178 @@
+//! `cgclassify [[-g] <controllers>:<path>] [--sticky | --cancel-sticky] <list of pids>`
+
+use std::ffi::OsString;
+
+use clap::{Arg, ArgAction, Command};
+use common::ToolError;
+
+use super::{bad_args, base, group_arg, layout, parse, values, EXIT_BADARGS};
+use crate::error::{CgError, Ecg};
+use crate::group;
+use crate::path;
+use crate::spec::{parse_spec, resolve};
+
+const HELP: &str = "\
+Usage: {prog} [[-g] <controllers>:<path>] [--sticky | --cancel-sticky] <list of pids>
+Move running task(s) to given cgroups
+  -h, --help			Display this help
+  -g <controllers>:<path>	Control group to be used as target
+  --cancel-sticky		cgred daemon change pidlist and children tasks
+  --sticky			cgred daemon does not change pidlist and children tasks
+";
+
+/// cgclassify's command line.
+pub fn command_cgclassify() -> Command {
+    base("cgclassify", "Move running task(s) to given cgroups")
+        .arg(group_arg("Control group to be used as target"))
+        .arg(
+            Arg::new("sticky")
+                .short('s')
+                .long("sticky")
+                .action(ArgAction::SetTrue)
+                .help("cgred daemon does not change pidlist and children tasks"),
+        )
+        .arg(
+            Arg::new("cancel-sticky")
+                .long("cancel-sticky")
+                .action(ArgAction::SetTrue)
+                .help("cgred daemon change pidlist and children tasks"),
+        )
+        .arg(
+            Arg::new("pids")
+                .value_name("pid")
+                .action(ArgAction::Append)
+                .allow_negative_numbers(true)
+                .help("Processes to move (all their threads)"),
+        )
+}
+
+/// strtol(text, &end, 10) with `*end == '\0'`: libcgroup's pid check.
+fn parse_pid(text: &str) -> Option<i32> {
+    let t = text.trim_start();
+    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+    if digits.is_empty() {
+        return if t.is_empty() { Some(0) } else { None };
+    }
+    t.parse::<i64>().ok().map(|v| v as i32)
+}
+
+/// Where the rules send process `pid`: its effective uid/gid (`/proc/PID/status`) and executable.
+fn rule_specs(rules: &[crate::rules::Rule], pid: i32) -> Vec<crate::spec::Spec> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let id = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|r| r.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(u32::MAX)
+    };
+    let process = std::fs::read_link(format!("/proc/{pid}/exe"))
+        .map(|p| p.to_string_lossy().into_owned())
+        .or_else(|_| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).map(|c| c.trim().to_string())
+        })
+        .unwrap_or_default();
+    let subject = crate::rules::Subject {
+        uid: id("Uid:"),
+        gid: id("Gid:"),
+        process,
+        pid,
+    };
+    crate::rules::placements(rules, &subject)
+        .into_iter()
+        .map(|(controllers, path)| crate::spec::Spec { controllers, path })
+        .collect()
+}
+
+pub fn run_cgclassify(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
+    if args.len() < 2 {
+        return Err(bad_args(prog, "-h"));
+    }
+    let Some(m) = parse(command_cgclassify(), prog, args, "-h", HELP)? else {
+        return Ok(0);
+    };
+    let mut specs = Vec::new();
+    for text in values(&m, "group") {
+        match parse_spec(&text) {
+            Some(s) => specs.push(s),
+            None => {
+                eprintln!("cgroup controller and path parsing failed");
+                return Err(ToolError::Exit(EXIT_BADARGS).into());
+            }
+        }
+    }
+    let layout = layout(prog)?;
+    let mut code = 0;
+    let rules = if specs.is_empty() {
+        crate::rules::load(&super::roots().fs)
+    } else {
+        None
+    };
+    let no_rules = specs.is_empty() && rules.is_none();
+    if no_rules && !values(&m, "pids").is_empty() {
+        println!("Error: failed to parse the configuration rules");
+    }
+    for text in values(&m, "pids") {
+        let Some(pid) = parse_pid(&text) else {
+            eprintln!("Error: {text} is not valid pid.");
+            code = 2;
+            continue;
+        };
+        if no_rules {
+            eprintln!(
+                "Error: change of cgroup failed for pid {pid}: {}",
+                CgError::new(Ecg::ParseFail)
+            );
+            code = 1;
+            continue;
+        }
+        let mut result = Ok(());
+        let by_rules;
+        let specs = match &rules {
+            Some(rules) => {
+                by_rules = rule_specs(rules, pid);
+                &by_rules
+            }
+            None => &specs,
+        };
+        'specs: for spec in specs {
+            let targets = match resolve(&layout, &spec.controllers) {
+                Ok(t) => t,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            };
+            for t in &targets {
+                let r = path::join(t.hierarchy.mount(), &spec.path)
+                    .map_err(|_| CgError::new(Ecg::Inval))
+                    .and_then(|dir| group::attach(&dir, pid));
+                if let Err(e) = r {
+                    result = Err(e);
+                    break 'specs;
+                }
+            }
+        }
+        if let Err(e) = result {
+            if rules.is_some() {
+                eprintln!("Error: change of cgroup failed for pid {pid}: {e}");
+            } else {
+                eprintln!("Error changing group of pid {pid}: {e}");
+            }
+            code = 1;
+        }
+    }
+    Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pids_as_strtol() {
+        assert_eq!(super::parse_pid("123"), Some(123));
+        assert_eq!(super::parse_pid("abc"), None);
+        assert_eq!(super::parse_pid("12x"), None);
+        assert_eq!(super::parse_pid(" 7"), Some(7));
+    }
+}

@@ -1,0 +1,309 @@
+//! `cgget [-nv] [-r <name>]... [-g <controllers>] [-a] [-m] [-c] <path> ...` /
+//! `cgget [-nv] [-r <name>]... -g <controllers>:<path> ...`
+//!
+//! Output as libcgroup prints it: `path:` header, `name: value` lines (continuation lines of a
+//! multi-line file start with a TAB), a blank line after each group; `-n` drops header and blank
+//! line, `-v` the `name: ` prefix. A v1 name on a v2 group (and the reverse) is translated.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Arg, ArgAction, Command};
+use common::ToolError;
+
+use super::{bad_args, base, layout, out, parse, values};
+use crate::error::{CgError, Ecg};
+use crate::group;
+use crate::layout::{Hierarchy, Layout};
+use crate::names::{self, ReadError};
+use crate::path;
+use crate::spec::{controller_of, parse_spec};
+
+const HELP: &str = "\
+Usage: {prog} [-nv] [-r <name>] [-g <controllers>] [-a] <path> ...
+   or: {prog} [-nv] [-r <name>] -g <controllers>:<path> ...
+   or: {prog} [-m] [-c]
+Print parameter(s) of given group(s).
+  -a, --all			Print info about all relevant controllers
+  -c				Display the controller and its version
+  -g <controllers>		Controller which info should be displayed
+  -g <controllers>:<path>	Control group which info should be displayed
+  -h, --help			Display this help
+  -m				Display the cgroup mode
+  -n				Do not print headers
+  -r, --variable  <name>	Define parameter to display
+  -v, --values-only		Print only values, not parameter names
+";
+
+/// cgget's command line.
+pub fn command_cgget() -> Command {
+    let flag = |id: &'static str, short: char, long: Option<&'static str>, help: &'static str| {
+        let a = Arg::new(id)
+            .short(short)
+            .action(ArgAction::SetTrue)
+            .help(help);
+        match long {
+            Some(l) => a.long(l),
+            None => a,
+        }
+    };
+    base("cgget", "Print parameter(s) of given group(s)")
+        .arg(flag(
+            "all",
+            'a',
+            Some("all"),
+            "Print info about all relevant controllers",
+        ))
+        .arg(flag(
+            "versions",
+            'c',
+            None,
+            "Display the controller and its version",
+        ))
+        .arg(flag("mode", 'm', None, "Display the cgroup mode"))
+        .arg(flag("no-headers", 'n', None, "Do not print headers"))
+        .arg(flag(
+            "values-only",
+            'v',
+            Some("values-only"),
+            "Print only values, not parameter names",
+        ))
+        .arg(
+            Arg::new("variable")
+                .short('r')
+                .long("variable")
+                .value_name("name")
+                .action(ArgAction::Append)
+                .help("Define parameter to display (v1 and v2 names are translated as needed)"),
+        )
+        .arg(
+            Arg::new("group")
+                .short('g')
+                .value_name("controllers>[:<path]")
+                .action(ArgAction::Append)
+                .help("Controllers whose settings to display, optionally for one group"),
+        )
+        .arg(
+            Arg::new("paths")
+                .value_name("path")
+                .action(ArgAction::Append)
+                .help("Groups to display"),
+        )
+}
+
+/// What to print for a group.
+#[derive(Debug, Clone)]
+enum Selection {
+    Names(Vec<String>),
+    Controllers(Vec<String>),
+    All,
+}
+
+/// `name: value`, continuation lines TAB-indented.
+fn line(name: &str, value: &str, values_only: bool) -> String {
+    let value = value.replace('\n', "\n\t");
+    if values_only {
+        format!("{value}\n")
+    } else {
+        format!("{name}: {value}\n")
+    }
+}
+
+fn fail(prog: &str, msg: String, code: u8) -> anyhow::Error {
+    eprintln!("{prog}: {msg}");
+    ToolError::Exit(code).into()
+}
+
+fn hierarchy_for<'a>(layout: &'a Layout, ctrl: &str) -> Option<&'a Hierarchy> {
+    layout
+        .find(ctrl)
+        .or_else(|| (ctrl == "cgroup").then(|| layout.unified()).flatten())
+}
+
+fn existing_dir(h: &Hierarchy, rel: &str) -> Option<PathBuf> {
+    path::join(h.mount(), rel).ok().filter(|d| group::exists(d))
+}
+
+/// Every setting of `ctrl` in the group, as lines.
+fn controller_lines(dir: &std::path::Path, ctrl: &str, values_only: bool) -> String {
+    let mut text = String::new();
+    for name in group::settings(dir, ctrl) {
+        // Write-only or failing files read as empty, as libcgroup prints them.
+        let value = group::read_value(dir, &name).unwrap_or_default();
+        text.push_str(&line(&name, &value, values_only));
+    }
+    text
+}
+
+fn group_text(
+    prog: &str,
+    layout: &Layout,
+    rel: &str,
+    sel: &Selection,
+    values_only: bool,
+) -> anyhow::Result<String> {
+    let mut text = String::new();
+    // libcgroup spells this one with a literal `cgget:`, whatever argv[0] is.
+    let no_controller = |ctrl: &str| {
+        fail(
+            "cgget",
+            format!("cannot find controller '{ctrl}' in group '{rel}'"),
+            Ecg::Other.exit(),
+        )
+    };
+    match sel {
+        Selection::Names(names) => {
+            for name in names {
+                let Some(ctrl) = controller_of(name) else {
+                    // libcgroup's message, line break and missing final newline included.
+                    eprint!("cgget: error parsing parameter name\n '{name}'");
+                    return Err(ToolError::Exit(Ecg::Inval.exit()).into());
+                };
+                let h = hierarchy_for(layout, ctrl).ok_or_else(|| no_controller(ctrl))?;
+                let dir = path::join(h.mount(), rel)
+                    .map_err(|e| fail(prog, e.to_string(), Ecg::Inval.exit()))?;
+                match names::read_setting(h.version, &dir, name) {
+                    Ok(value) => text.push_str(&line(name, &value, values_only)),
+                    Err(ReadError::Io(e)) => {
+                        let e = CgError::io(&e);
+                        eprintln!("variable file read failed {e}");
+                        return Err(ToolError::Exit(e.exit()).into());
+                    }
+                    Err(ReadError::Unmappable(u)) => {
+                        return Err(fail(prog, u.to_string(), Ecg::NoVersionConvert.exit()))
+                    }
+                }
+            }
+        }
+        Selection::Controllers(ctrls) => {
+            for ctrl in ctrls {
+                let h = hierarchy_for(layout, ctrl).ok_or_else(|| no_controller(ctrl))?;
+                let dir = existing_dir(h, rel).ok_or_else(|| no_controller(ctrl))?;
+                text.push_str(&controller_lines(&dir, ctrl, values_only));
+            }
+        }
+        Selection::All => {
+            let mut found = false;
+            for h in &layout.hierarchies {
+                let Some(dir) = existing_dir(h, rel) else {
+                    continue;
+                };
+                found = true;
+                for ctrl in group::group_controllers(h, &dir) {
+                    text.push_str(&controller_lines(&dir, &ctrl, values_only));
+                }
+            }
+            if !found {
+                return Err(fail(
+                    prog,
+                    format!("cannot read group '{rel}': {}", CgError::new(Ecg::NotExist)),
+                    Ecg::NotExist.exit(),
+                ));
+            }
+        }
+    }
+    Ok(text)
+}
+
+pub fn run_cgget(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
+    if args.len() < 2 {
+        return Err(bad_args(prog, "-h"));
+    }
+    let Some(m) = parse(command_cgget(), prog, args, "-h", HELP)? else {
+        return Ok(0);
+    };
+    let no_headers = m.get_flag("no-headers");
+    let values_only = m.get_flag("values-only");
+    let names = values(&m, "variable");
+    let gvals = values(&m, "group");
+    let paths = values(&m, "paths");
+    if m.get_flag("mode") || m.get_flag("versions") {
+        let layout = layout(prog)?;
+        let mut text = String::new();
+        if m.get_flag("mode") {
+            if let Some(mode) = layout.mode() {
+                text.push_str(mode.describe());
+                text.push('\n');
+            }
+        }
+        if m.get_flag("versions") {
+            text.push_str("#Controller\tVersion\n");
+            for h in &layout.hierarchies {
+                for c in &h.controllers {
+                    text.push_str(&format!("{c}\t{}\n", h.version.number()));
+                }
+            }
+        }
+        out(&text)?;
+        if names.is_empty() && gvals.is_empty() && paths.is_empty() && !m.get_flag("all") {
+            return Ok(0);
+        }
+    }
+    if !names.is_empty() && (!gvals.is_empty() || m.get_flag("all")) {
+        return Err(bad_args(prog, "-h"));
+    }
+    let mut groups: Vec<(String, Selection)> = Vec::new();
+    let mut path_ctrls: Vec<String> = Vec::new();
+    for g in &gvals {
+        if g.contains(':') {
+            let Some(spec) = parse_spec(g) else {
+                return Err(bad_args(prog, "-h"));
+            };
+            let sel = if spec.controllers.is_empty() || spec.controllers.iter().any(|c| c == "*") {
+                Selection::All
+            } else {
+                Selection::Controllers(spec.controllers)
+            };
+            groups.push((spec.path, sel));
+        } else {
+            path_ctrls.extend(g.split(',').filter(|c| !c.is_empty()).map(str::to_string));
+        }
+    }
+    for p in &paths {
+        let sel = if !names.is_empty() {
+            Selection::Names(names.clone())
+        } else if !path_ctrls.is_empty() {
+            Selection::Controllers(path_ctrls.clone())
+        } else {
+            Selection::All
+        };
+        groups.push((p.clone(), sel));
+    }
+    if groups.is_empty() {
+        return Err(bad_args(prog, "-h"));
+    }
+    let layout = layout(prog)?;
+    let mut text = String::new();
+    for (rel, sel) in &groups {
+        let body = group_text(prog, &layout, rel, sel, values_only)?;
+        if !no_headers {
+            text.push_str(&format!("{rel}:\n"));
+        }
+        text.push_str(&body);
+        if !no_headers {
+            text.push('\n');
+        }
+    }
+    out(&text)?;
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn lines_indent_continuations() {
+        assert_eq!(
+            super::line("cpu.shares", "1024", false),
+            "cpu.shares: 1024\n"
+        );
+        assert_eq!(
+            super::line("cpu.stat", "nr_periods 0\nnr_throttled 0", false),
+            "cpu.stat: nr_periods 0\n\tnr_throttled 0\n"
+        );
+        assert_eq!(super::line("x.y", "a\nb", true), "a\n\tb\n");
+        assert_eq!(
+            super::line("memory.force_empty", "", false),
+            "memory.force_empty: \n"
+        );
+    }
+}

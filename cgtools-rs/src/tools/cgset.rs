@@ -1,0 +1,286 @@
+//! `cgset [-r <name=value>]... [-R] <cgroup_path> ...` / `cgset --copy-from <source> <cgroup_path> ...`
+//!
+//! Values are written raw (the kernel parses `10M`), except that a v1 name on a v2 group or a v2
+//! name on a v1 group is translated ([`crate::names`]).
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use clap::{Arg, ArgAction, Command};
+use common::ToolError;
+
+use super::{base, layout, parse, values, EXIT_BADARGS};
+use crate::error::{CgError, Ecg};
+use crate::group;
+use crate::layout::{Hierarchy, Layout};
+use crate::names::{self, WriteError};
+use crate::path;
+use crate::spec::controller_of;
+
+const HELP: &str = "\
+Usage: {prog} [-r <name=value>] [-R] <cgroup_path> ...
+   or: {prog} --copy-from <source_cgroup_path> <cgroup_path> ...
+Set the parameters of given cgroup(s)
+  -r, --variable <name>			Define parameter to set
+  -R, --recursive			Apply the parameters to the cgroup and all its descendants
+  --copy-from <source_cgroup_path>	Control group whose parameters will be copied
+";
+
+/// cgset's command line.
+pub fn command_cgset() -> Command {
+    base("cgset", "Set the parameters of given cgroup(s)")
+        .arg(
+            Arg::new("rule")
+                .short('r')
+                .long("rule")
+                .alias("variable")
+                .value_name("name=value")
+                .action(ArgAction::Append)
+                .help("Define parameter to set (v1 and v2 names are translated as needed)"),
+        )
+        .arg(
+            Arg::new("recursive")
+                .short('R')
+                .long("recursive")
+                .action(ArgAction::SetTrue)
+                .help("Apply the parameters to the cgroup and all its descendants"),
+        )
+        .arg(
+            Arg::new("copy-from")
+                .long("copy-from")
+                .value_name("source_cgroup_path")
+                .action(ArgAction::Set)
+                .help("Control group whose parameters will be copied"),
+        )
+        .arg(
+            Arg::new("paths")
+                .value_name("cgroup_path")
+                .action(ArgAction::Append)
+                .help("Groups to modify"),
+        )
+}
+
+/// One `-r name=value`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Setting {
+    name: String,
+    value: String,
+}
+
+fn modify_error(prog: &str, msg: impl std::fmt::Display, code: u8) -> anyhow::Error {
+    eprintln!("{prog}: cgroup modify error: {msg} ");
+    ToolError::Exit(code).into()
+}
+
+/// The hierarchy and group directory for a setting's controller, or libcgroup's error.
+fn group_dir<'a>(
+    layout: &'a Layout,
+    ctrl: &str,
+    rel: &str,
+) -> Result<(&'a Hierarchy, PathBuf), CgError> {
+    let h = layout
+        .find(ctrl)
+        .or_else(|| (ctrl == "cgroup").then(|| layout.unified()).flatten())
+        .ok_or_else(|| CgError::new(Ecg::ValueNotExist))?;
+    let dir = path::join(h.mount(), rel).map_err(|_| CgError::new(Ecg::Inval))?;
+    if !group::exists(&dir) {
+        return Err(CgError::new(Ecg::ValueNotExist));
+    }
+    Ok((h, dir))
+}
+
+fn write(dir: &Path, file: &str, value: &str) -> Result<(), CgError> {
+    path::write_knob(dir, file, value).map_err(|e| match e.raw_os_error() {
+        Some(libc::ENOENT) => CgError::new(Ecg::ValueNotExist),
+        _ => CgError::io(&e),
+    })
+}
+
+/// libcgroup 3.2's `cgroup.subtree_control` writes: one token at a time; `+ctrl` top-down and
+/// `-ctrl` bottom-up over `dirs` (pre-order), so a parent enables a controller before its children
+/// and disables it after them.
+fn subtree_writes(dirs: &[PathBuf], value: &str) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    for token in value.split_whitespace() {
+        let order: Vec<&PathBuf> = if token.starts_with('-') {
+            dirs.iter().rev().collect()
+        } else {
+            dirs.iter().collect()
+        };
+        for d in order {
+            out.push((d.clone(), token.to_string()));
+        }
+    }
+    out
+}
+
+/// Apply `settings` to the group `rel` (and with `recursive` to its subgroups).
+fn apply(
+    prog: &str,
+    layout: &Layout,
+    rel: &str,
+    settings: &[Setting],
+    recursive: bool,
+) -> anyhow::Result<()> {
+    for s in settings {
+        let ctrl = controller_of(&s.name).unwrap_or("");
+        let (h, dir) =
+            group_dir(layout, ctrl, rel).map_err(|e| modify_error(prog, &e, e.exit()))?;
+        let mut dirs = vec![dir.clone()];
+        if recursive {
+            dirs.extend(group::descendants(&dir));
+        }
+        if s.name == "cgroup.subtree_control" {
+            for (d, token) in subtree_writes(&dirs, &s.value) {
+                write(&d, &s.name, &token).map_err(|e| modify_error(prog, &e, e.exit()))?;
+            }
+            continue;
+        }
+        for d in dirs {
+            let writes = match names::plan_write(h.version, &d, &s.name, &s.value) {
+                Ok(w) => w,
+                Err(WriteError::Cg(e)) => return Err(modify_error(prog, &e, e.exit())),
+                Err(WriteError::Unmappable(u)) => {
+                    return Err(modify_error(prog, &u, Ecg::NoVersionConvert.exit()))
+                }
+            };
+            for (file, value) in writes {
+                write(&d, &file, &value).map_err(|e| modify_error(prog, &e, e.exit()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every readable and writable setting of `src` in every hierarchy where it exists, to copy.
+fn snapshot(layout: &Layout, src: &str) -> Result<Vec<Setting>, CgError> {
+    let mut out = Vec::new();
+    let mut found = false;
+    for h in &layout.hierarchies {
+        let Ok(dir) = path::join(h.mount(), src) else {
+            continue;
+        };
+        if !group::exists(&dir) {
+            continue;
+        }
+        found = true;
+        for ctrl in group::group_controllers(h, &dir) {
+            for name in group::settings(&dir, &ctrl) {
+                let writable = std::fs::metadata(dir.join(&name)).is_ok_and(|m| {
+                    std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o200 != 0
+                });
+                if !writable {
+                    continue;
+                }
+                if let Ok(value) = group::read_value(&dir, &name) {
+                    out.push(Setting { name, value });
+                }
+            }
+        }
+    }
+    if !found {
+        return Err(CgError::new(Ecg::NotExist));
+    }
+    Ok(out)
+}
+
+pub fn run_cgset(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
+    let usage_fail = |msg: String| -> anyhow::Result<u8> {
+        eprintln!("{prog}: {msg}");
+        Err(ToolError::Exit(EXIT_BADARGS).into())
+    };
+    if args.len() < 2 {
+        eprintln!("Usage is {prog} -r <name=value> <relative path to cgroup>");
+        return Err(ToolError::Exit(EXIT_BADARGS).into());
+    }
+    let Some(m) = parse(command_cgset(), prog, args, "--help", HELP)? else {
+        return Ok(0);
+    };
+    let mut settings = Vec::new();
+    for rule in values(&m, "rule") {
+        match rule.split_once('=') {
+            Some((name, value)) if !value.is_empty() && !name.is_empty() => {
+                if controller_of(name).is_none() {
+                    // libcgroup's text (without the program name); it then exits 0, we 129.
+                    eprintln!("wrong -r  parameter ({rule})");
+                    return Err(ToolError::Exit(EXIT_BADARGS).into());
+                }
+                settings.push(Setting {
+                    name: name.to_string(),
+                    value: value.to_string(),
+                });
+            }
+            _ => return usage_fail(format!("wrong parameter of option -r: {rule}")),
+        }
+    }
+    let copy_from = m.get_one::<String>("copy-from").cloned();
+    if copy_from.is_some() && !settings.is_empty() {
+        return Err(super::bad_args(prog, "--help"));
+    }
+    let paths = values(&m, "paths");
+    if paths.is_empty() {
+        return usage_fail("no cgroup specified".into());
+    }
+    if copy_from.is_none() && settings.is_empty() {
+        return usage_fail("no name-value pair was set".into());
+    }
+    let layout = layout(prog)?;
+    if let Some(src) = copy_from {
+        settings = match snapshot(&layout, &src) {
+            Ok(s) => s,
+            Err(e) => {
+                // libcgroup's text; it then exits 0, we with the error's code.
+                eprintln!("cgroup {src} error: {e} ");
+                return Err(ToolError::Exit(e.exit()).into());
+            }
+        };
+        for p in &paths {
+            // Only values that differ are written: copying a group onto itself is a no-op.
+            let todo: Vec<Setting> = settings
+                .iter()
+                .filter(|s| {
+                    let ctrl = controller_of(&s.name).unwrap_or("");
+                    match group_dir(&layout, ctrl, p) {
+                        Ok((_, d)) => {
+                            group::read_value(&d, &s.name).ok().as_deref() != Some(&s.value)
+                        }
+                        Err(_) => true,
+                    }
+                })
+                .cloned()
+                .collect();
+            apply(prog, &layout, p, &todo, m.get_flag("recursive"))?;
+        }
+        return Ok(0);
+    }
+    for p in &paths {
+        apply(prog, &layout, p, &settings, m.get_flag("recursive"))?;
+    }
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subtree_control_tokens_top_down_then_bottom_up() {
+        let dirs: Vec<PathBuf> = ["g", "g/a", "g/a/b"].iter().map(PathBuf::from).collect();
+        let w: Vec<(String, String)> = subtree_writes(&dirs, "+cpu  -io")
+            .into_iter()
+            .map(|(d, t)| (d.display().to_string(), t))
+            .collect();
+        let want: Vec<(String, String)> = [
+            ("g", "+cpu"),
+            ("g/a", "+cpu"),
+            ("g/a/b", "+cpu"),
+            ("g/a/b", "-io"),
+            ("g/a", "-io"),
+            ("g", "-io"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        assert_eq!(w, want);
+    }
+}

@@ -1,0 +1,107 @@
+//! `lscgroup [-h] [[-g] <controllers>:<path>] [...]`: `controllers:/path` lines, recursively,
+//! on v1 hierarchies and on cgroup v2.
+
+use std::ffi::OsString;
+use std::path::Path;
+
+use clap::{Arg, ArgAction, Command};
+use common::ToolError;
+
+use super::{base, group_arg, layout, out, parse, values, EXIT_BADARGS};
+use crate::group;
+use crate::layout::Hierarchy;
+use crate::path;
+use crate::spec::{parse_spec, resolve};
+
+const HELP: &str = "\
+Usage: {prog} [-h] [[-g] <controllers>:<path>] [...]
+List all cgroups
+  -g <controllers>:<path>	Control group to be displayed (-g is optional)
+  -h, --help			Display this help
+";
+
+/// lscgroup's command line.
+pub fn command_lscgroup() -> Command {
+    base("lscgroup", "List all cgroups")
+        .arg(group_arg("Control group to be displayed (-g is optional)"))
+        .arg(
+            Arg::new("groups")
+                .value_name("controllers>:<path")
+                .action(ArgAction::Append)
+                .help("Control group to be displayed"),
+        )
+}
+
+/// `label:/path` for a group directory of `h`.
+fn show(h: &Hierarchy, label: &str, dir: &Path) -> String {
+    let rel = dir.strip_prefix(h.mount()).unwrap_or(Path::new(""));
+    format!("{label}:/{}\n", rel.display())
+}
+
+/// The group itself (with libcgroup's trailing `/` when it is not the root) and its subgroups.
+fn tree(h: &Hierarchy, label: &str, dir: &Path, text: &mut String) {
+    let rel = dir.strip_prefix(h.mount()).unwrap_or(Path::new(""));
+    if rel.as_os_str().is_empty() {
+        text.push_str(&format!("{label}:/\n"));
+    } else {
+        text.push_str(&format!("{label}:/{}/\n", rel.display()));
+    }
+    for sub in group::descendants(dir) {
+        text.push_str(&show(h, label, &sub));
+    }
+}
+
+pub fn run_lscgroup(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
+    let Some(m) = parse(command_lscgroup(), prog, args, "-h", HELP)? else {
+        return Ok(0);
+    };
+    let mut specs = Vec::new();
+    for text in values(&m, "group").into_iter().chain(values(&m, "groups")) {
+        match parse_spec(&text) {
+            Some(s) => specs.push(s),
+            None => {
+                eprintln!("{prog}: cgroup controller and path parsing failed ({text})");
+                return Err(ToolError::Exit(EXIT_BADARGS).into());
+            }
+        }
+    }
+    let layout = layout(prog)?;
+    let mut text = String::new();
+    if specs.is_empty() {
+        for h in layout
+            .hierarchies
+            .iter()
+            .filter(|h| !h.controllers.is_empty())
+        {
+            let label = h.controllers.join(",");
+            text.push_str(&format!("{label}:/\n"));
+            for sub in group::descendants(h.mount()) {
+                text.push_str(&show(h, &label, &sub));
+            }
+        }
+    }
+    for spec in &specs {
+        let targets = match resolve(&layout, &spec.controllers) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("{prog}: cannot list group '{}': {e}", spec.path);
+                return Err(ToolError::Exit(e.exit()).into());
+            }
+        };
+        for t in &targets {
+            let Ok(dir) = path::join(t.hierarchy.mount(), &spec.path) else {
+                continue;
+            };
+            if group::exists(&dir) {
+                // On v2 the controllers typed (none for `:path`); on v1 the hierarchy's.
+                let label = match t.hierarchy.version {
+                    crate::layout::Version::V2 => t.controllers.join(","),
+                    crate::layout::Version::V1 => t.hierarchy.label(),
+                };
+                tree(t.hierarchy, &label, &dir, &mut text);
+            }
+        }
+    }
+    out(&text)?;
+    Ok(0)
+}

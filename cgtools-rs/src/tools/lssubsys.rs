@@ -1,0 +1,224 @@
+//! `lssubsys [-i] [-m] [-M] [controller] [...]` / `lssubsys [-a] [-i] [-m] [-M]`
+//!
+//! One line per v1 hierarchy (co-mounted controllers joined by `,`) and one per cgroup v2
+//! controller, in `/proc/cgroups` order; `-i` adds the hierarchy number (0 on v2), `-m` the mount
+//! point, `-M` a line per mount point, `-a` the controllers that are not mounted. Works on v2 and
+//! with unmounted v1 controllers, where libcgroup's fails (libcgroup issue #537).
+
+use std::ffi::OsString;
+
+use clap::{Arg, ArgAction, Command};
+
+use super::{base, layout, out, parse, values};
+use crate::layout::{Hierarchy, Layout, Version};
+
+const HELP: &str = "\
+Usage: {prog} [-i] [-m] [-M] [controller] [...]
+   or: {prog} [-a] [-i] [-m] [-M]
+List information about given controller(s) If no controller is set list information about all mounted controllers.
+  -a, --all			Display information about all controllers (including not mounted ones)
+  -h, --help			Display this help
+  -i, --hierarchies		Display information about hierarchies
+  -m, --mount-points		Display mount points
+  -M, --all-mount-points	Display all mount points
+";
+
+/// lssubsys's command line.
+pub fn command_lssubsys() -> Command {
+    let flag = |id: &'static str, short: char, help: &'static str| {
+        Arg::new(id)
+            .short(short)
+            .long(id)
+            .action(ArgAction::SetTrue)
+            .help(help)
+    };
+    base("lssubsys", "List information about given controller(s)")
+        .arg(flag(
+            "all",
+            'a',
+            "Display information about all controllers (including not mounted ones)",
+        ))
+        .arg(flag(
+            "hierarchies",
+            'i',
+            "Display information about hierarchies",
+        ))
+        .arg(flag("mount-points", 'm', "Display mount points"))
+        .arg(flag("all-mount-points", 'M', "Display all mount points"))
+        .arg(
+            Arg::new("controllers")
+                .value_name("controller")
+                .action(ArgAction::Append)
+                .help("Controllers to describe"),
+        )
+}
+
+/// What to print.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Flags {
+    pub all: bool,
+    pub hierarchies: bool,
+    pub mounts: bool,
+    pub all_mounts: bool,
+}
+
+/// The listing, pure over a [`Layout`] (unit-tested on fixtures).
+pub fn listing(layout: &Layout, wanted: &[String], flags: Flags) -> String {
+    let mut names: Vec<(String, u32)> = layout
+        .proc_cgroups
+        .iter()
+        .filter(|(_, _, enabled)| *enabled)
+        .map(|(n, h, _)| (n.clone(), *h))
+        .collect();
+    // Controllers mounted but missing from /proc/cgroups (fixtures, odd kernels) still count.
+    for h in &layout.hierarchies {
+        for c in &h.controllers {
+            if !names.iter().any(|(n, _)| n == c) {
+                names.push((c.clone(), 0));
+            }
+        }
+    }
+    let mut done: Vec<*const Hierarchy> = Vec::new();
+    let mut text = String::new();
+    for (name, number) in &names {
+        if !wanted.is_empty() && !wanted.contains(name) {
+            continue;
+        }
+        let Some(h) = layout.find(name) else {
+            if flags.all && wanted.is_empty() {
+                text.push_str(name);
+                if flags.hierarchies {
+                    text.push_str(" 0");
+                }
+                text.push('\n');
+            }
+            continue;
+        };
+        let label = match h.version {
+            Version::V1 => {
+                if done.contains(&(h as *const _)) {
+                    continue;
+                }
+                done.push(h as *const _);
+                h.controllers.join(",")
+            }
+            Version::V2 => name.clone(),
+        };
+        let number = if h.version == Version::V2 { 0 } else { *number };
+        let mounts: Vec<_> = if flags.all_mounts {
+            h.mounts.iter().collect()
+        } else {
+            vec![&h.mounts[0]]
+        };
+        for mount in mounts {
+            text.push_str(&label);
+            if flags.hierarchies {
+                text.push_str(&format!(" {number}"));
+            }
+            if flags.mounts || flags.all_mounts {
+                text.push_str(&format!(" {}", mount.display()));
+            }
+            text.push('\n');
+        }
+    }
+    text
+}
+
+pub fn run_lssubsys(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
+    let Some(m) = parse(command_lssubsys(), prog, args, "-h", HELP)? else {
+        return Ok(0);
+    };
+    let flags = Flags {
+        all: m.get_flag("all"),
+        hierarchies: m.get_flag("hierarchies"),
+        mounts: m.get_flag("mount-points"),
+        all_mounts: m.get_flag("all-mount-points"),
+    };
+    let layout = layout(prog)?;
+    out(&listing(&layout, &values(&m, "controllers"), flags))?;
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::fixtures::*;
+
+    fn list(layout: &Layout, wanted: &[&str], flags: Flags) -> String {
+        let wanted: Vec<String> = wanted.iter().map(|s| s.to_string()).collect();
+        listing(layout, &wanted, flags)
+    }
+
+    #[test]
+    fn legacy_listing_joins_comounted_controllers() {
+        let fx = Fixture::new("lssubsys-legacy", LEGACY, PROC_CGROUPS);
+        let l = Layout::load_from(&fx.roots()).unwrap();
+        assert_eq!(
+            list(&l, &[], Flags::default()),
+            "cpuset\ncpu,cpuacct\nmemory\n"
+        );
+        let root = fx.dir.display().to_string();
+        assert_eq!(
+            list(
+                &l,
+                &["memory"],
+                Flags {
+                    mounts: true,
+                    hierarchies: true,
+                    ..Default::default()
+                }
+            ),
+            format!("memory 4 {root}/sys/fs/cgroup/memory\n")
+        );
+        assert_eq!(
+            list(
+                &l,
+                &["memory"],
+                Flags {
+                    all_mounts: true,
+                    ..Default::default()
+                }
+            ),
+            format!("memory {root}/sys/fs/cgroup/memory\nmemory {root}/mnt/memory two\n")
+        );
+        assert_eq!(
+            list(&l, &[], Flags { all: true, ..Default::default() }),
+            "cpuset\ncpu,cpuacct\nblkio\nmemory\ndevices\nfreezer\nnet_cls\nperf_event\nhugetlb\npids\n"
+        );
+    }
+
+    #[test]
+    fn hybrid_and_unified_list_v2_controllers_one_per_line() {
+        let fx = Fixture::new("lssubsys-hybrid", HYBRID, PROC_CGROUPS);
+        fx.file("/sys/fs/cgroup/unified/cgroup.controllers", "hugetlb\n");
+        let l = Layout::load_from(&fx.roots()).unwrap();
+        let root = fx.dir.display().to_string();
+        assert_eq!(
+            list(&l, &[], Flags { mounts: true, hierarchies: true, ..Default::default() }),
+            format!(
+                "cpu 1 {root}/sys/fs/cgroup/cpu\nmemory 4 {root}/sys/fs/cgroup/memory\nhugetlb 0 {root}/sys/fs/cgroup/unified\n"
+            )
+        );
+        let fx = Fixture::new("lssubsys-unified", UNIFIED, "");
+        fx.file(
+            "/sys/fs/cgroup/cgroup.controllers",
+            "cpuset cpu memory pids\n",
+        );
+        let l = Layout::load_from(&fx.roots()).unwrap();
+        assert_eq!(
+            list(&l, &[], Flags::default()),
+            "cpuset\ncpu\nmemory\npids\n"
+        );
+        assert_eq!(
+            list(
+                &l,
+                &["memory"],
+                Flags {
+                    mounts: true,
+                    ..Default::default()
+                }
+            ),
+            format!("memory {}/sys/fs/cgroup\n", fx.dir.display())
+        );
+    }
+}
