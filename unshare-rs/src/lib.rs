@@ -278,3 +278,27 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_lists_every_option_of_the_command() {
+        for arg in command().get_arguments().filter(|a| !a.is_positional()) {
+            let long = format!("--{}", arg.get_long().unwrap_or_default());
+            assert!(USAGE.contains(&long), "--help lacks {long}");
+            if let Some(s) = arg.get_short() {
+                assert!(
+                    USAGE.contains(&format!("-{s}, {long}")),
+                    "--help lacks -{s}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn command_is_valid() {
+        command().debug_assert();
+    }
+}

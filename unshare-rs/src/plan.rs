@@ -112,8 +112,10 @@ impl Plan {
             })
             .collect();
 
-        let uid_single = cli.map_user.map(|inner| MapLine::new(inner, host.euid, 1));
-        let gid_single = cli.map_group.map(|inner| MapLine::new(inner, host.egid, 1));
+        // With --owner, unshare(2) runs as the owner: its ids are the ones mapped.
+        let (euid, egid) = cli.owner.unwrap_or((host.euid, host.egid));
+        let uid_single = cli.map_user.map(|inner| MapLine::new(inner, euid, 1));
+        let gid_single = cli.map_group.map(|inner| MapLine::new(inner, egid, 1));
 
         let mut uid_ranges = Vec::new();
         for spec in &cli.map_users {
@@ -334,6 +336,9 @@ mod tests {
         assert!(p.uid_ranges.is_empty() && p.gid_ranges.is_empty());
         assert_eq!(p.program(), Some(&[OsString::from("sh")][..]));
         assert_eq!(plan(&["-U"]).unwrap().program(), None);
+        let p = plan(&["--owner", "5:6", "-r"]).unwrap();
+        assert_eq!(p.uid_single, Some(MapLine::new(0, 5, 1)));
+        assert_eq!(p.gid_single, Some(MapLine::new(0, 6, 1)));
     }
 
     #[test]

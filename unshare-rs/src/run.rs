@@ -60,8 +60,12 @@ pub fn execute(plan: &Plan) -> anyhow::Result<u8> {
     };
 
     if let Some((uid, gid)) = cli.owner {
+        sys::drop_supplementary_groups().map_err(|e| os_failure("setgroups failed", e))?;
         sys::setgid(gid).map_err(|e| os_failure("setgid failed", e))?;
         sys::setuid(uid).map_err(|e| os_failure("setuid failed", e))?;
+        // Changing credentials cleared "dumpable", which makes /proc/self/uid_map root's file;
+        // the new owner must be able to write its maps.
+        sys::set_dumpable().map_err(|e| io_failure("prctl failed", &e))?;
     }
 
     sys::unshare(cli.flags).map_err(|e| os_failure("unshare failed", e))?;

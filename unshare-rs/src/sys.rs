@@ -169,6 +169,16 @@ pub fn set_parent_death_signal(sig: Signal) -> io::Result<()> {
     Ok(())
 }
 
+/// prctl(PR_SET_DUMPABLE, 1).
+pub fn set_dumpable() -> io::Result<()> {
+    // SAFETY: prctl with integer arguments.
+    let rc = unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 1 as libc::c_ulong, 0, 0, 0) };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// Open `path` write-only and write `text` in one write(2), as the kernel's /proc files want.
 pub fn write_file(path: &Path, text: &[u8]) -> Result<(), (&'static str, Errno)> {
     let fd = nix::fcntl::open(
