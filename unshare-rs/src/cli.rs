@@ -35,6 +35,60 @@ pub struct OptSpec {
     pub has_arg: HasArg,
 }
 
+/// util-linux's `longopts` (2.41, plus 2.42's `forward-signals` and `owner`): long name, short
+/// letter, argument. The same table as [`crate::command`] declares (a unit test holds them
+/// equal); kept as data so that an ordinary run never builds the clap command, which costs
+/// startup time and resident memory.
+pub const OPTIONS: &[(&str, Option<char>, HasArg)] = &[
+    ("help", Some('h'), HasArg::No),
+    ("version", Some('V'), HasArg::No),
+    ("mount", Some('m'), HasArg::Optional),
+    ("uts", Some('u'), HasArg::Optional),
+    ("ipc", Some('i'), HasArg::Optional),
+    ("net", Some('n'), HasArg::Optional),
+    ("pid", Some('p'), HasArg::Optional),
+    ("user", Some('U'), HasArg::Optional),
+    ("cgroup", Some('C'), HasArg::Optional),
+    ("time", Some('T'), HasArg::Optional),
+    ("fork", Some('f'), HasArg::No),
+    ("kill-child", None, HasArg::Optional),
+    ("forward-signals", None, HasArg::No),
+    ("mount-proc", None, HasArg::Optional),
+    ("mount-binfmt", None, HasArg::Optional),
+    ("map-user", None, HasArg::Required),
+    ("map-users", None, HasArg::Required),
+    ("map-group", None, HasArg::Required),
+    ("map-groups", None, HasArg::Required),
+    ("map-root-user", Some('r'), HasArg::No),
+    ("map-current-user", Some('c'), HasArg::No),
+    ("map-auto", None, HasArg::No),
+    ("map-subids", None, HasArg::No),
+    ("owner", None, HasArg::Required),
+    ("propagation", None, HasArg::Required),
+    ("setgroups", None, HasArg::Required),
+    ("keep-caps", None, HasArg::No),
+    ("setuid", Some('S'), HasArg::Required),
+    ("setgid", Some('G'), HasArg::Required),
+    ("root", Some('R'), HasArg::Required),
+    ("wd", Some('w'), HasArg::Required),
+    ("monotonic", None, HasArg::Required),
+    ("boottime", None, HasArg::Required),
+    ("load-interp", Some('l'), HasArg::Required),
+];
+
+/// [`OPTIONS`] as getopt's table.
+pub fn table() -> Vec<OptSpec> {
+    OPTIONS
+        .iter()
+        .map(|(long, short, has_arg)| OptSpec {
+            id: long.to_string(),
+            long: Some(long.to_string()),
+            short: *short,
+            has_arg: *has_arg,
+        })
+        .collect()
+}
+
 /// The option table of a clap command, in declaration order (util-linux's `longopts` order).
 pub fn specs(cmd: &clap::Command) -> Vec<OptSpec> {
     cmd.get_arguments()
@@ -385,7 +439,7 @@ pub fn parse_with(
     user: Lookup<'_>,
     group: Lookup<'_>,
 ) -> Result<Parsed, CliError> {
-    let table = specs(&crate::command());
+    let table = table();
     let scan = getopt(argv.get(1..).unwrap_or(&[]), &table);
     let mut cli = Cli::default();
     let mut force_time_offsets = false;
@@ -674,6 +728,11 @@ mod tests {
             id: id.into(),
             value: value.map(OsString::from),
         })
+    }
+
+    #[test]
+    fn static_table_is_the_clap_command() {
+        assert_eq!(table(), specs(&crate::command()));
     }
 
     #[test]
