@@ -281,6 +281,21 @@ fn differential(suite: &mut Suite) {
         );
     }
 
+    suite.test("diff::map_auto_without_subuid_line", &[ORIGINAL], || {
+        let (ours, _) = Differential::new("unshare", &["--map-auto", "true"])
+            .allow(
+                "2.38 reports the missing line with err() and a meaningless `: Success`",
+                |side, o| {
+                    if side == Side::Original {
+                        o.stderr = o.stderr.replace(": Success\n", "\n");
+                    }
+                },
+            )
+            .check()?;
+        ensure!(ours.stderr.starts_with("unshare: "), "{}", ours.show());
+        Ok(())
+    });
+
     suite.test("diff::time_hint_spelling", &[ORIGINAL], || {
         Differential::new("unshare", &["--monotonic", "5", "true"])
             .allow(
@@ -834,6 +849,27 @@ fn persistence(suite: &mut Suite) {
         ensure_eq!(lines[2], "lo", "a new network namespace has only lo");
         Ok(())
     });
+
+    suite.test(
+        "persist::user_namespace_file_works_unlike_2_38",
+        &needs,
+        || {
+            // util-linux 2.38 binds from the process that already entered the new user namespace and
+            // fails with EPERM (fixed upstream in 2025, PR #3905); the bind is made from outside.
+            let (o, _dir) = in_private_dir(
+                "touch $D/user && $U -r --user=$D/user true || exit 1\n\
+             /usr/bin/nsenter --user=$D/user cat /proc/self/uid_map\n\
+             umount $D/user",
+            )?;
+            ensure_eq!(o.code, Some(0), "{}", o.show());
+            ensure_eq!(
+                o.stdout.split_whitespace().collect::<Vec<_>>(),
+                vec!["0", "0", "1"],
+                "the persisted user namespace keeps its map"
+            );
+            Ok(())
+        },
+    );
 
     suite.test("persist::pid_and_mount_with_fork", &needs, || {
         let (o, _dir) = in_private_dir(
