@@ -296,6 +296,35 @@ fn differential(suite: &mut Suite) {
         Ok(())
     });
 
+    suite.test(
+        "diff::unprivileged_unshare_failed",
+        &[ORIGINAL, Need::Root, Need::Program("setpriv")],
+        || {
+            let as_nobody = |bin: &str| {
+                run(Command::new("setpriv")
+                    .args([
+                        "--reuid",
+                        "65534",
+                        "--regid",
+                        "65534",
+                        "--clear-groups",
+                        bin,
+                    ])
+                    .args(["-n", "-u", "true"])
+                    .env("LC_ALL", "C"))
+            };
+            let ours = as_nobody(&us())?;
+            let original = as_nobody("/usr/bin/unshare")?;
+            ensure_eq!(ours, original, "ours vs util-linux as uid 65534");
+            ensure_eq!(
+                ours.stderr,
+                "unshare: unshare failed: Operation not permitted\n"
+            );
+            ensure_eq!(ours.code, Some(1));
+            Ok(())
+        },
+    );
+
     suite.test("diff::time_hint_spelling", &[ORIGINAL], || {
         Differential::new("unshare", &["--monotonic", "5", "true"])
             .allow(

@@ -263,12 +263,15 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             }
         };
         match parsed {
+            // Written with `?` rather than print!, so a closed pipe ends quietly instead of
+            // panicking.
             cli::Parsed::Help => {
-                print!("{USAGE}");
+                std::io::stdout().lock().write_all(USAGE.as_bytes())?;
                 Ok(0)
             }
             cli::Parsed::Version => {
-                println!("{}", common::version_line("unshare"));
+                let line = common::version_line("unshare");
+                writeln!(std::io::stdout().lock(), "{line}")?;
                 Ok(0)
             }
             cli::Parsed::Run(cli) => {
