@@ -1151,11 +1151,15 @@ fn processes(suite: &mut Suite) {
         Ok(())
     });
 
-    suite.test("process::no_threads_before_namespace_work", &[], || {
-        // A user+mount namespace can only be unshared by a single-threaded process: this fails
-        // (EINVAL) the moment unshare grows a thread.
-        let o = ours_run(&["-U", "-m", "-r", "true"])?;
-        ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
-        Ok(())
-    });
+    suite.test(
+        "process::no_threads_before_namespace_work",
+        &[Need::UserNamespaces, Need::MountNamespaces],
+        || {
+            // A user+mount namespace can only be unshared by a single-threaded process: this fails
+            // (EINVAL) the moment unshare grows a thread.
+            let o = ours_run(&["-U", "-m", "-r", "true"])?;
+            ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
+            Ok(())
+        },
+    );
 }
