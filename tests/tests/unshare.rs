@@ -821,6 +821,47 @@ fn effects(suite: &mut Suite) {
         Ok(())
     });
 
+    suite.test(
+        "effect::map_users_ranges_with_a_single_mapping_do_not_overlap",
+        &root_ns,
+        || {
+            let o = ours_run(&[
+                "-r",
+                "--map-users=0:100000:65536",
+                "--map-groups=100000,0,65536",
+                "cat",
+                "/proc/self/uid_map",
+                "/proc/self/gid_map",
+            ])?;
+            ensure_eq!(o.code, Some(0), "{}", o.show());
+            let words: Vec<&str> = o.stdout.split_whitespace().collect();
+            ensure_eq!(
+                words,
+                vec!["0", "0", "1", "1", "100001", "65535", "0", "0", "1", "1", "100001", "65535"],
+                "root's single mapping is cut out of the range (2.39+ semantics)"
+            );
+            let o = ours_run(&["--map-users=all", "cat", "/proc/self/uid_map"])?;
+            let host = std::fs::read_to_string("/proc/self/uid_map").map_err(|e| e.to_string())?;
+            let first = |t: &str| {
+                t.split_whitespace()
+                    .take(3)
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+            };
+            let host_inner = first(&host);
+            ensure_eq!(
+                first(&o.stdout),
+                vec![
+                    host_inner[0].clone(),
+                    host_inner[0].clone(),
+                    host_inner[2].clone()
+                ],
+                "all: identity over our own uid range"
+            );
+            Ok(())
+        },
+    );
+
     suite.test("effect::owner_owns_the_user_namespace", &root_ns, || {
         let o = ours_run(&[
             "--owner",
