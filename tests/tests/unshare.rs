@@ -17,6 +17,7 @@
 //!   exits 1; 2.40+ (and we) die by SIGKILL, so the shell sees 137;
 //! * persistence failures print `/proc/PID/...` with each side's own pid.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -483,6 +484,7 @@ fn differential(suite: &mut Suite) {
                 Need::Root,
                 Need::MountNamespaces,
                 Need::UserNamespaces,
+                Need::Original("/usr/bin/ps"),
             ],
             move || diff(&args),
         );
@@ -606,7 +608,11 @@ fn effects(suite: &mut Suite) {
 
     suite.test(
         "effect::pid_namespace_program_is_pid_1_and_ps_sees_only_it",
-        &root_ns,
+        &[
+            Need::Root,
+            Need::MountNamespaces,
+            Need::Original("/usr/bin/ps"),
+        ],
         || {
             let o = ours_run(&[
                 "--fork",
@@ -900,8 +906,44 @@ fn persistence(suite: &mut Suite) {
              {body}\nrc=$?\numount -R $D 2>/dev/null || umount -l $D\nexit $rc",
             u = us()
         );
-        let o = run(Command::new(ours("unshare")).args(["-m", "sh", "-c", &script]))?;
+        let mut cmd = Command::new(ours("unshare"));
+        cmd.args(["-m", "sh", "-c", &script]);
+        // Kernel quirk (seen on 6.18): binding a mount-namespace file is refused (EINVAL, the
+        // "namespace loop" check) unless the new namespace's id is above the binder's, and ids
+        // come from per-CPU batches, so a namespace made on another CPU can get a lower id than
+        // an older one. util-linux fails the same way (40 of 40 runs on one CPU here). Keeping
+        // the wrapper and everything in it on one CPU makes the ids increase.
+        let cpu = first_allowed_cpu();
+        // SAFETY: sched_setaffinity on the forked child itself, before exec; no allocation.
+        unsafe {
+            cmd.pre_exec(move || {
+                let mut set: libc::cpu_set_t = std::mem::zeroed();
+                libc::CPU_SET(cpu, &mut set);
+                if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let o = run(&mut cmd)?;
         Ok((o, dir))
+    }
+
+    /// The first CPU this test may run on.
+    fn first_allowed_cpu() -> usize {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+                    .and_then(|v| {
+                        v.trim()
+                            .split(|c: char| !c.is_ascii_digit())
+                            .next()
+                            .and_then(|n| n.parse().ok())
+                    })
+            })
+            .unwrap_or(0)
     }
 
     suite.test("persist::net_entered_later_with_nsenter", &needs, || {

@@ -230,10 +230,7 @@ pub fn getopt(args: &[OsString], table: &[OptSpec]) -> Scan {
         while k < cluster.len() {
             let letter = cluster[k] as char;
             k += 1;
-            let Some(found) = table
-                .iter()
-                .find(|s| s.short == Some(letter) && cluster[k - 1].is_ascii())
-            else {
+            let Some(found) = table.iter().find(|s| s.short == Some(letter)) else {
                 scan.opts.push(Err(GetoptError::Invalid(letter)));
                 return scan;
             };
