@@ -108,15 +108,15 @@ fn set_time_offset(clock: libc::clockid_t, secs: i64) -> anyhow::Result<()> {
 fn fork_and_wait(plan: &Plan, persist: Option<PersistHelper>) -> anyhow::Result<u8> {
     let cli = &plan.cli;
     let signals = [Signal::SIGINT, Signal::SIGTERM];
-    // The parent must outlive its child: block (or forward) what a Ctrl-C or kill sends.
-    let (old_mask, saved_actions) = if cli.forward_signals {
-        let saved =
-            sys::install_forwarding(&signals).map_err(|e| os_failure("sigaction failed", e))?;
-        (None, Some(saved))
+    // The parent must outlive its child: block (or forward) what a Ctrl-C or kill sends. With
+    // forwarding the signals stay blocked until the parent knows the child's pid, so one that
+    // arrives while fork() is returning is delivered (and forwarded) then, not dropped.
+    let saved_actions = if cli.forward_signals {
+        Some(sys::install_forwarding(&signals).map_err(|e| os_failure("sigaction failed", e))?)
     } else {
-        let old = sys::block(&signals).map_err(|e| os_failure("sigprocmask block failed", e))?;
-        (Some(old), None)
+        None
     };
+    let old_mask = sys::block(&signals).map_err(|e| os_failure("sigprocmask block failed", e))?;
     let parent_fd = match cli.kill_child {
         Some(_) => {
             Some(sys::pidfd_open(getpid()).map_err(|e| io_failure("pidfd_open failed", &e))?)
@@ -134,12 +134,10 @@ fn fork_and_wait(plan: &Plan, persist: Option<PersistHelper>) -> anyhow::Result<
 
     match sys::fork().map_err(|e| os_failure("fork failed", e))? {
         ForkResult::Child => {
-            if let Some(old) = &old_mask {
-                sys::set_mask(old).map_err(|e| os_failure("sigprocmask restore failed", e))?;
-            }
             if let Some(saved) = &saved_actions {
                 sys::restore_actions(saved).map_err(|e| os_failure("sigaction failed", e))?;
             }
+            sys::set_mask(&old_mask).map_err(|e| os_failure("sigprocmask restore failed", e))?;
             drop(persist);
             let failed_w = match sync {
                 Some(((go_r, go_w), (failed_r, failed_w))) => {
@@ -159,7 +157,11 @@ fn fork_and_wait(plan: &Plan, persist: Option<PersistHelper>) -> anyhow::Result<
             Err(err)
         }
         ForkResult::Parent { child } => {
-            sys::forward_to(child);
+            if saved_actions.is_some() {
+                sys::forward_to(child);
+                sys::set_mask(&old_mask)
+                    .map_err(|e| os_failure("sigprocmask restore failed", e))?;
+            }
             drop(parent_fd);
             if let (Some(helper), Some(((go_r, go_w), (failed_r, failed_w)))) = (persist, sync) {
                 drop(go_r);
