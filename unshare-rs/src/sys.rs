@@ -1,0 +1,330 @@
+//! The system calls `unshare` makes: the only module with `unsafe`, `libc` and `nix`.
+//!
+//! unshare never starts a thread, so a forked child of it may allocate and run ordinary Rust code
+//! (no other thread can hold a lock at fork time); it ends with `exec` or `exit`.
+
+use std::ffi::{CString, OsStr};
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::sync::atomic::{AtomicI32, Ordering};
+
+use nix::errno::Errno;
+use nix::fcntl::OFlag;
+use nix::mount::{MntFlags, MsFlags};
+use nix::sched::CloneFlags;
+use nix::sys::signal::{SigSet, SigmaskHow, Signal};
+use nix::unistd::{ForkResult, Pid};
+
+fn cstring(path: &OsStr) -> nix::Result<CString> {
+    CString::new(path.as_bytes()).map_err(|_| Errno::EINVAL)
+}
+
+/// unshare(2).
+pub fn unshare(flags: libc::c_int) -> nix::Result<()> {
+    log::debug!("unshare({flags:#x})");
+    nix::sched::unshare(CloneFlags::from_bits_retain(flags))
+}
+
+/// fork(2).
+pub fn fork() -> nix::Result<ForkResult> {
+    // SAFETY: unshare is single-threaded (it never spawns a thread), so the child may run any
+    // code, allocation included, before it execs or exits.
+    unsafe { nix::unistd::fork() }
+}
+
+/// A close-on-exec pipe: (read end, write end).
+pub fn pipe() -> nix::Result<(OwnedFd, OwnedFd)> {
+    nix::unistd::pipe2(OFlag::O_CLOEXEC)
+}
+
+/// Write one byte, retrying on EINTR.
+pub fn send(fd: BorrowedFd<'_>, byte: u8) -> nix::Result<()> {
+    loop {
+        match nix::unistd::write(fd, &[byte]) {
+            Err(Errno::EINTR) => continue,
+            Err(e) => return Err(e),
+            Ok(_) => return Ok(()),
+        }
+    }
+}
+
+/// Read one byte; `None` at end of file (every writer closed its end, or exec'd).
+pub fn receive(fd: BorrowedFd<'_>) -> nix::Result<Option<u8>> {
+    let mut buf = [0u8; 1];
+    loop {
+        match nix::unistd::read(fd, &mut buf) {
+            Err(Errno::EINTR) => continue,
+            Err(e) => return Err(e),
+            Ok(0) => return Ok(None),
+            Ok(_) => return Ok(Some(buf[0])),
+        }
+    }
+}
+
+fn sigset(signals: &[Signal]) -> SigSet {
+    let mut set = SigSet::empty();
+    for s in signals {
+        set.add(*s);
+    }
+    set
+}
+
+/// Block `signals`, returning the previous mask (for the child to restore).
+pub fn block(signals: &[Signal]) -> nix::Result<SigSet> {
+    let mut old = SigSet::empty();
+    nix::sys::signal::sigprocmask(
+        SigmaskHow::SIG_BLOCK,
+        Some(&sigset(signals)),
+        Some(&mut old),
+    )?;
+    Ok(old)
+}
+
+/// Restore a mask saved by [`block`].
+pub fn set_mask(mask: &SigSet) -> nix::Result<()> {
+    nix::sys::signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(mask), None)
+}
+
+/// The child `--forward-signals` forwards to (0: none yet).
+static FORWARD_TO: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn forward(sig: libc::c_int) {
+    let pid = FORWARD_TO.load(Ordering::SeqCst);
+    if pid > 0 {
+        // SAFETY: kill(2) is async-signal-safe.
+        unsafe { libc::kill(pid, sig) };
+    }
+}
+
+/// Saved dispositions, restored in the child.
+pub struct SavedActions(Vec<(Signal, nix::sys::signal::SigAction)>);
+
+/// Install the forwarding handler for `signals`; the child pid is set with [`forward_to`].
+pub fn install_forwarding(signals: &[Signal]) -> nix::Result<SavedActions> {
+    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler};
+    let action = SigAction::new(
+        SigHandler::Handler(forward),
+        SaFlags::SA_RESTART,
+        SigSet::empty(),
+    );
+    let mut saved = Vec::new();
+    for s in signals {
+        // SAFETY: `forward` only reads an atomic and calls kill(2), both async-signal-safe.
+        let old = unsafe { sigaction(*s, &action) }?;
+        saved.push((*s, old));
+    }
+    Ok(SavedActions(saved))
+}
+
+/// Where forwarded signals go.
+pub fn forward_to(pid: Pid) {
+    FORWARD_TO.store(pid.as_raw(), Ordering::SeqCst);
+}
+
+/// Put back the dispositions [`install_forwarding`] replaced.
+pub fn restore_actions(saved: &SavedActions) -> nix::Result<()> {
+    for (s, old) in &saved.0 {
+        // SAFETY: restores a disposition the process had before (default, ignore or a handler
+        // installed by whoever started us, which is inherited only as default/ignore across exec).
+        unsafe { nix::sys::signal::sigaction(*s, old) }?;
+    }
+    Ok(())
+}
+
+/// pidfd_open(pid, 0).
+pub fn pidfd_open(pid: Pid) -> io::Result<OwnedFd> {
+    // SAFETY: plain system call with integer arguments.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the kernel returned a new descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// Whether a pidfd says its process has ended (poll with a zero timeout).
+pub fn pidfd_exited(fd: BorrowedFd<'_>) -> io::Result<bool> {
+    let mut pfd = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, zero timeout.
+    let n = unsafe { libc::poll(&mut pfd, 1, 0) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(n > 0)
+}
+
+/// prctl(PR_SET_PDEATHSIG, sig).
+pub fn set_parent_death_signal(sig: Signal) -> io::Result<()> {
+    // SAFETY: prctl with integer arguments.
+    let rc = unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig as libc::c_ulong, 0, 0, 0) };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// prctl(PR_SET_DUMPABLE, 1).
+pub fn set_dumpable() -> io::Result<()> {
+    // SAFETY: prctl with integer arguments.
+    let rc = unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 1 as libc::c_ulong, 0, 0, 0) };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Open `path` write-only and write `text` in one write(2), as the kernel's /proc files want.
+pub fn write_file(path: &Path, text: &[u8]) -> Result<(), (&'static str, Errno)> {
+    let fd = nix::fcntl::open(
+        path,
+        OFlag::O_WRONLY | OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )
+    .map_err(|e| ("open", e))?;
+    log::debug!(
+        "write {:?} to {}",
+        String::from_utf8_lossy(text),
+        path.display()
+    );
+    loop {
+        match nix::unistd::write(fd.as_fd(), text) {
+            Err(Errno::EINTR) => continue,
+            Err(e) => return Err(("write", e)),
+            Ok(n) if n == text.len() => return Ok(()),
+            Ok(_) => return Err(("write", Errno::EIO)),
+        }
+    }
+}
+
+/// mount(2) with every argument optional, as util-linux calls it.
+pub fn mount(
+    source: Option<&OsStr>,
+    target: &OsStr,
+    fstype: Option<&str>,
+    flags: MsFlags,
+) -> nix::Result<()> {
+    log::debug!("mount({source:?}, {target:?}, {fstype:?}, {flags:?})");
+    nix::mount::mount(source, target, fstype, flags, None::<&str>)
+}
+
+/// Bind `source` on `target`.
+pub fn bind(source: &Path, target: &Path) -> nix::Result<()> {
+    mount(
+        Some(source.as_os_str()),
+        target.as_os_str(),
+        None,
+        MsFlags::MS_BIND,
+    )
+}
+
+/// Lazily unmount `target` (a persistence bind being undone).
+pub fn unmount(target: &Path) -> nix::Result<()> {
+    log::debug!("umount2({}, MNT_DETACH)", target.display());
+    nix::mount::umount2(target, MntFlags::MNT_DETACH)
+}
+
+pub fn chroot(dir: &OsStr) -> nix::Result<()> {
+    log::debug!("chroot({dir:?})");
+    nix::unistd::chroot(cstring(dir)?.as_c_str())
+}
+
+pub fn chdir(dir: &OsStr) -> nix::Result<()> {
+    log::debug!("chdir({dir:?})");
+    nix::unistd::chdir(cstring(dir)?.as_c_str())
+}
+
+/// setgroups(0, NULL).
+pub fn drop_supplementary_groups() -> nix::Result<()> {
+    nix::unistd::setgroups(&[])
+}
+
+pub fn setgid(gid: u32) -> nix::Result<()> {
+    nix::unistd::setgid(nix::unistd::Gid::from_raw(gid))
+}
+
+pub fn setuid(uid: u32) -> nix::Result<()> {
+    nix::unistd::setuid(nix::unistd::Uid::from_raw(uid))
+}
+
+#[repr(C)]
+struct CapHeader {
+    version: u32,
+    pid: libc::c_int,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct CapData {
+    effective: u32,
+    permitted: u32,
+    inheritable: u32,
+}
+
+const CAP_V3: u32 = 0x2008_0522;
+
+/// The highest capability number the kernel knows.
+fn cap_last_cap() -> u32 {
+    std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(40)
+}
+
+/// `--keep-caps`: make every permitted capability inheritable and ambient, so it survives exec
+/// of a non-root program (util-linux's `cap_permitted_to_ambient`).
+pub fn permitted_to_ambient() -> Result<(), (&'static str, io::Error)> {
+    let mut header = CapHeader {
+        version: CAP_V3,
+        pid: 0,
+    };
+    let mut data = [CapData::default(); 2];
+    // SAFETY: header and a two-element data array, as _LINUX_CAPABILITY_VERSION_3 requires.
+    let rc = unsafe { libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr()) };
+    if rc != 0 {
+        return Err(("capget failed", io::Error::last_os_error()));
+    }
+    let permitted = u64::from(data[0].permitted) | (u64::from(data[1].permitted) << 32);
+    data[0].inheritable = data[0].permitted;
+    data[1].inheritable = data[1].permitted;
+    // SAFETY: as above.
+    let rc = unsafe { libc::syscall(libc::SYS_capset, &mut header, data.as_ptr()) };
+    if rc != 0 {
+        return Err(("capset failed", io::Error::last_os_error()));
+    }
+    for cap in 0..=cap_last_cap().min(63) {
+        if permitted & (1u64 << cap) == 0 {
+            continue;
+        }
+        // SAFETY: prctl with integer arguments.
+        let rc = unsafe {
+            libc::prctl(
+                libc::PR_CAP_AMBIENT,
+                libc::PR_CAP_AMBIENT_RAISE as libc::c_ulong,
+                cap as libc::c_ulong,
+                0,
+                0,
+            )
+        };
+        if rc < 0 {
+            return Err(("prctl(PR_CAP_AMBIENT) failed", io::Error::last_os_error()));
+        }
+    }
+    Ok(())
+}
+
+/// Kill a process we forked (the `--fork` child when setting up persistence failed).
+pub fn kill(pid: Pid, sig: Signal) {
+    let _ = nix::sys::signal::kill(pid, sig);
+}
+
+/// Leave a forked helper without running anything else.
+pub fn exit_now(code: i32) -> ! {
+    // SAFETY: _exit ends the process immediately; nothing is left to flush in a helper.
+    unsafe { libc::_exit(code) }
+}
