@@ -55,13 +55,21 @@ add_libs() {
     local lib
     while read -r lib; do
         libs[$lib]=1
-    done < <(ldd "$1" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }')
+    done < <(ldd "$1" 2>/dev/null | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }')
 }
 for t in "${tools[@]}"; do
     install -m 0755 "$bin_dir/$t" "$root/nstools/bin/$t"
     add_libs "$bin_dir/$t"
 done
 add_libs "$dash"
+# NSTOOLS_V2_EXTRA=/path/a:/path/b: more programs for the VM (strace, gdb... when investigating a
+# failure), in /usr/local/bin, after ours on PATH.
+IFS=: read -r -a extra <<<"${NSTOOLS_V2_EXTRA:-}"
+for prog in "${extra[@]}"; do
+    [[ -f $prog ]] || { echo "build-initramfs: NSTOOLS_V2_EXTRA: no such file $prog" >&2; exit 2; }
+    install -D -m 0755 "$prog" "$root/usr/local/bin/$(basename "$prog")"
+    add_libs "$prog"
+done
 for lib in "${!libs[@]}"; do
     mkdir -p "$root$(dirname "$lib")"
     cp -L "$lib" "$root$lib"
