@@ -11,7 +11,8 @@
 # (ttyS0: kernel, init, check transcripts) goes to OUT_DIR/console.log, the results (ttyS1) to
 # OUT_DIR/results.log. The kernel boots v2-only: cgroup_no_v1=all (and init mounts only cgroup2).
 # A VM still running after NSTOOLS_V2_TIMEOUT seconds (default 240) is killed: exit 124.
-# NSTOOLS_V2_ONLY=prefix[,prefix...] runs only the matching checks.
+# NSTOOLS_V2_ONLY=prefix[,prefix...] runs only the matching checks; NSTOOLS_V2_STEP_TIMEOUT bounds one
+# check (default 60 s), and an in-VM watchdog powers off 20 s before the host's timeout.
 set -euo pipefail
 
 kernel=${1:?usage: boot.sh KERNEL INITRAMFS OUT_DIR}
@@ -47,6 +48,7 @@ watchdog=$((timeout_s > 40 ? timeout_s - 20 : timeout_s / 2))
 cmdline="console=ttyS0 panic=-1 cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1"
 cmdline+=" nstools.watchdog=$watchdog"
 [[ -n ${NSTOOLS_V2_ONLY:-} ]] && cmdline+=" nstools.only=$NSTOOLS_V2_ONLY"
+[[ -n ${NSTOOLS_V2_STEP_TIMEOUT:-} ]] && cmdline+=" nstools.step_timeout=$NSTOOLS_V2_STEP_TIMEOUT"
 
 mkdir -p "$out"
 

@@ -13,7 +13,8 @@
 # (timeout, crash, missing summary), 2 when the lane cannot start (no qemu, busybox, cpio, kernel or
 # binaries). Environment: NSTOOLS_V2_WORK (work dir, default target/cgroup-v2), NSTOOLS_V2_TIMEOUT
 # (VM seconds, default 240), NSTOOLS_V2_ONLY (check-name prefixes, comma-separated), NSTOOLS_V2_ACCEL
-# (kvm|tcg), NSTOOLS_V2_KERNEL (use this vmlinuz). Needs `apt-get install qemu-system-x86
+# (kvm|tcg), NSTOOLS_V2_KERNEL (use this vmlinuz), NSTOOLS_V2_STEP_TIMEOUT (one check, default 60 s),
+# NSTOOLS_V2_EXTRA (more programs for the VM, colon-separated). Needs `apt-get install qemu-system-x86
 # busybox-static cpio` and `apt-get update` (for the kernel download).
 set -euo pipefail
 
