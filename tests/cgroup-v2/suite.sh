@@ -45,11 +45,23 @@ run_in() {
 }
 
 show_result() {
-    sed 's/^/  | /' /tmp/out
-    sed 's/^/  ! /' /tmp/err
+    out=$(slurp "  | " </tmp/out)
+    err=$(slurp "  ! " </tmp/err)
     echo "  = status $st"
-    out=$(cat /tmp/out)
-    err=$(cat /tmp/err)
+}
+
+# slurp PREFIX: copy stdin to the transcript (fd 4) with PREFIX before each line, and print it on
+# stdout for `$(...)`; builtins only, as every exec is slow under software emulation.
+slurp() {
+    _text=
+    _sep=
+    while IFS= read -r _line || [ -n "$_line" ]; do
+        printf '%s%s\n' "$1" "$_line" >&4
+        _text="$_text$_sep$_line"
+        _sep='
+'
+    done
+    printf '%s' "$_text"
 }
 
 expect_status() { # expect_status N WHAT
@@ -678,6 +690,7 @@ case $1 in
     --one)
         fn="t_$(echo "$2" | sed 's/::/__/')"
         trap on_exit EXIT
+        exec 4>&1 # the transcript, for slurp inside $(...)
         "$fn"
         exit 0 # a check fails only through `fail` (or its timeout)
         ;;
