@@ -376,7 +376,9 @@ t_cgdelete__plain_group() {
 t_lscgroup__lists_v2_groups() {
     cleanup_groups lane-ls
     cg_remove lane-ls
-    mkdir -p "$CG/lane-ls/sub" || fail "mkdir lane-ls/sub"
+    mkdir "$CG/lane-ls" || fail "mkdir lane-ls"
+    echo +memory >"$CG/lane-ls/cgroup.subtree_control" || fail "cannot enable memory in lane-ls"
+    mkdir "$CG/lane-ls/sub" || fail "mkdir lane-ls/sub"
     run lscgroup memory:/lane-ls
     expect_status 0 "lscgroup memory:/lane-ls"
     grep -qxE 'memory:/lane-ls/?' /tmp/out || fail "no 'memory:/lane-ls' line"
