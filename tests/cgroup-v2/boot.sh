@@ -59,7 +59,8 @@ start_vm() {
     echo "boot: accel=$1 timeout=${timeout_s}s kernel=$kernel" >&2
     # The in-VM watchdog fires 15 s before this VM's timeout, by the host's clock.
     local deadline=$(($(date +%s) + timeout_s - 15))
-    timeout -k 5 "$timeout_s" "$qemu" \
+    # --foreground keeps qemu in our process group, so whoever kills the lane's group kills qemu.
+    timeout --foreground -k 5 "$timeout_s" "$qemu" \
         -accel "$1" -cpu "$cpu" -M pc -m 1G -smp 2 \
         -nodefaults -display none -no-reboot -rtc base=utc \
         -kernel "$kernel" -initrd "$initrd" -append "$cmdline nstools.deadline=$deadline" \
@@ -69,6 +70,15 @@ start_vm() {
 }
 
 alive() { kill -0 "$vm" 2>/dev/null; }
+stop_vm() {
+    if [[ -n ${vm:-} ]] && alive; then
+        kill "$vm" 2>/dev/null || true
+        wait "$vm" 2>/dev/null || true
+    fi
+}
+trap stop_vm EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # A host where KVM showed no sign of life once is remembered (per host kernel) in OUT_DIR/..
 probe_memo=$out/../kvm-no-sign-of-life.$(uname -r)
@@ -89,8 +99,7 @@ if [[ $accel == kvm && -z $forced ]]; then
     if ! grep -q 'Linux version' "$out/console.log"; then
         echo "boot: KVM guest showed no sign of life within ${probe}s ($(tr -d '\r' <"$out/console.log" | tail -n 1)): using TCG" >&2
         touch "$probe_memo"
-        kill "$vm" 2>/dev/null || true
-        wait "$vm" 2>/dev/null || true
+        stop_vm
         accel=tcg
         start_vm tcg
     fi
