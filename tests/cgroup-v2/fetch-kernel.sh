@@ -29,12 +29,14 @@ if [[ -z ${NSTOOLS_V2_REFRESH:-} ]]; then
 fi
 
 meta=${NSTOOLS_V2_KERNEL_META:-linux-image-amd64}
-pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }')
-if [[ -z $pkg ]]; then
+# One apt-cache call (each loads apt's whole cache): the meta package pins the image's version,
+# `Depends: linux-image-6.1.0-NN-amd64 (= VERSION)`.
+read -r pkg version < <(apt-cache show --no-all-versions "$meta" 2>/dev/null |
+    awk '$1 == "Depends:" { for (i = 2; i <= NF; i++) if ($i ~ /^linux-image-/) { v = $(i + 2); sub(/\).*/, "", v); print $i, v; exit } }') || true
+if [[ -z ${pkg:-} || -z ${version:-} ]]; then
     echo "fetch-kernel: apt knows no kernel package behind $meta (run apt-get update first)" >&2
     exit 2
 fi
-version=$(apt-cache show --no-all-versions "$pkg" 2>/dev/null | awk '$1 == "Version:" { print $2; exit }')
 dest=$cache/${pkg}_${version}
 if [[ -s $dest/vmlinuz ]]; then
     echo "$dest/vmlinuz"
@@ -54,8 +56,14 @@ fi
 deb=$(ls "$tmp"/*.deb 2>/dev/null | head -n 1)
 [[ -n $deb ]] || { echo "fetch-kernel: apt-get download $pkg left no .deb" >&2; exit 2; }
 mkdir -p "$tmp/x"
-dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp/x" --wildcards './boot/vmlinuz-*'
-image=$(ls "$tmp"/x/boot/vmlinuz-* | head -n 1)
+# ./boot/ comes first in the package: tar stops after the image (--occurrence) instead of inflating
+# the 70 MB of modules behind it, which makes dpkg-deb die of SIGPIPE (ignored; the file is checked).
+image=$tmp/x/boot/vmlinuz-${pkg#linux-image-}
+dpkg-deb --fsys-tarfile "$deb" 2>/dev/null | tar -x -C "$tmp/x" --occurrence=1 "./boot/${image##*/}" 2>/dev/null || true
+if [[ ! -s $image ]]; then
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp/x" --wildcards './boot/vmlinuz-*'
+    image=$(ls "$tmp"/x/boot/vmlinuz-* | head -n 1)
+fi
 mkdir -p "$dest"
 mv "$image" "$dest/vmlinuz.part" && mv "$dest/vmlinuz.part" "$dest/vmlinuz"
 echo "fetch-kernel: $pkg $version extracted to $dest/vmlinuz" >&2
