@@ -258,6 +258,18 @@ t_cgcreate__nested_group_enables_memory_up_the_tree() {
     expect_status 0 "cgcreate on an existing group (idempotent)"
 }
 
+t_cgcreate__colon_path_is_a_plain_group() {
+    # `-g :path` names no controller: the group is created and no subtree_control changes.
+    cleanup_groups lane-plain
+    cg_remove lane-plain
+    before=$(cat "$CG/cgroup.subtree_control")
+    run cgcreate -g :lane-plain/sub
+    expect_status 0 "cgcreate -g :lane-plain/sub"
+    [ -d "$CG/lane-plain/sub" ] || fail "lane-plain/sub was not created"
+    expect_eq "$(cat "$CG/lane-plain/cgroup.subtree_control")" "" "lane-plain/cgroup.subtree_control"
+    expect_eq "$(cat "$CG/cgroup.subtree_control")" "$before" "the root's subtree_control"
+}
+
 t_cgset__v1_limit_in_bytes_sets_memory_max() {
     cleanup_groups playground
     cg_remove playground
@@ -279,6 +291,35 @@ t_cgset__memory_max() {
     expect_eq "$(cat "$CG/playground/memory.max")" 20971520 "memory.max"
 }
 
+t_cgset__cpu_shares_and_cfs_quota_translated() {
+    cleanup_groups playground
+    cg_remove playground
+    mkdir "$CG/playground" || fail "mkdir playground"
+    run cgset -r cpu.shares=512 playground
+    expect_status 0 "cgset -r cpu.shares=512"
+    expect_eq "$(cat "$CG/playground/cpu.weight")" 50 "cpu.weight after cpu.shares=512 (x100/1024)"
+    run cgset -r cpu.cfs_quota_us=50000 playground
+    expect_status 0 "cgset -r cpu.cfs_quota_us=50000"
+    expect_eq "$(cat "$CG/playground/cpu.max")" "50000 100000" "cpu.max after cfs_quota_us=50000"
+    run cgset -r cpu.cfs_quota_us=-1 playground
+    expect_status 0 "cgset -r cpu.cfs_quota_us=-1"
+    expect_eq "$(cat "$CG/playground/cpu.max")" "max 100000" "cpu.max after cfs_quota_us=-1"
+    run cgget -n -v -r cpu.shares playground
+    expect_status 0 "cgget -n -v -r cpu.shares"
+    expect_eq "$out" 512 "cpu.shares read back from cpu.weight 50"
+}
+
+t_cgset__unmappable_v1_name_is_an_error() {
+    cleanup_groups playground
+    cg_remove playground
+    mkdir "$CG/playground" || fail "mkdir playground"
+    run cgset -r memory.swappiness=10 playground
+    [ "$st" != 0 ] || fail "cgset -r memory.swappiness=10 exited 0 on v2 (no such setting)"
+    [ -n "$err" ] || fail "no error message"
+    [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] || fail "the error is not one line: $err"
+    [ ! -e "$CG/playground/memory.swappiness" ] || fail "memory.swappiness was created"
+}
+
 t_cgget__reads_v1_and_v2_names() {
     cleanup_groups playground
     cg_remove playground
@@ -296,6 +337,12 @@ t_cgget__reads_v1_and_v2_names() {
     expect_eq "$out" 10485760 "cgget -n -v -r memory.limit_in_bytes"
     run cgget -n -v -r memory.max playground
     expect_eq "$out" 10485760 "cgget -n -v -r memory.max"
+}
+
+t_cgget__m_reports_unified_mode() {
+    run cgget -m
+    expect_status 0 "cgget -m"
+    expect_eq "$out" "Unified Mode (Cgroup v2 only)." "cgget -m"
 }
 
 t_cgexec__memhog_is_oom_killed_and_counted() {
