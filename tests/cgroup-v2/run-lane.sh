@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The cgroup v2 lane: our tools on a real cgroup-v2-only kernel, in a qemu VM.
+#
+#   tests/cgroup-v2/run-lane.sh [BIN_DIR]          (default BIN_DIR: target/debug of this checkout)
+#
+# 1. fetch-kernel.sh: Debian's kernel (apt-get download linux-image-*-amd64, only vmlinuz extracted,
+#    cached under the work dir); 2. build-initramfs.sh: busybox + our binaries + their libraries +
+#    init + suite.sh; 3. boot.sh: qemu (KVM if usable), v2 only; init runs suite.sh and powers off;
+# 4. the results the VM printed on its second serial port are turned into pass/fail here.
+#
+# Prints each `ok NAME` / `not ok NAME: reason`, the transcripts of failed checks, the timings, and
+# `lane: N passed, M failed`. Exit 0 when every check passed, 1 when one failed or the VM broke
+# (timeout, crash, missing summary), 2 when the lane cannot start (no qemu, busybox, cpio, kernel or
+# binaries). Environment: NSTOOLS_V2_WORK (work dir, default target/cgroup-v2), NSTOOLS_V2_TIMEOUT
+# (VM seconds, default 240), NSTOOLS_V2_ONLY (check-name prefixes, comma-separated), NSTOOLS_V2_ACCEL
+# (kvm|tcg), NSTOOLS_V2_KERNEL (use this vmlinuz), NSTOOLS_V2_STEP_TIMEOUT (one check, default 60 s),
+# NSTOOLS_V2_EXTRA (more programs for the VM, colon-separated). Needs `apt-get install qemu-system-x86
+# busybox-static cpio` and `apt-get update` (for the kernel download).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+bin_dir=$(cd "${1:-$repo/target/debug}" 2>/dev/null && pwd) || { echo "lane: no such BIN_DIR: ${1:-$repo/target/debug}" >&2; exit 2; }
+work=${NSTOOLS_V2_WORK:-$repo/target/cgroup-v2}
+
+for prog in qemu-system-x86_64 busybox cpio flock; do
+    command -v "$prog" >/dev/null || {
+        echo "lane: $prog is not installed (apt-get install qemu-system-x86 busybox-static cpio)" >&2
+        exit 2
+    }
+done
+
+mkdir -p "$work"
+exec 9>"$work/lock"
+flock -w 600 9 || { echo "lane: another lane run holds $work/lock" >&2; exit 2; }
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+t0=$(now)
+kernel=$("$here/fetch-kernel.sh" "$work/kernel") || exit 2
+t1=$(now)
+run=$work/run
+rm -rf "$run"
+mkdir -p "$run"
+"$here/build-initramfs.sh" "$bin_dir" "$run/initramfs.cpio.gz" || exit 2
+t2=$(now)
+boot_status=0
+"$here/boot.sh" "$kernel" "$run/initramfs.cpio.gz" "$run" || boot_status=$?
+t3=$(now)
+[[ $boot_status == 2 ]] && exit 2
+
+tr -d '\r' <"$run/results.log" >"$run/results.txt"
+tr -d '\r' <"$run/console.log" >"$run/console.txt"
+grep -E '^(ok|not ok) ' "$run/results.txt" || true
+passed=$(grep -c '^ok ' "$run/results.txt" || true)
+failed=$(grep -c '^not ok ' "$run/results.txt" || true)
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$run/results.txt" | tail -n 1 || true)
+
+# The transcript of each failed check, from the console (`# ---- NAME` up to its result line).
+{ grep '^not ok ' "$run/results.txt" || true; } | sed 's/^not ok \([^ ]*\): .*/\1/' | while read -r name; do
+    echo "---- transcript of $name"
+    awk -v start="# ---- $name " 'index($0, start) == 1 { on = 1; next } on && /^(ok|not ok) / { exit } on' "$run/console.txt" | tail -n 60
+done
+
+verdict=0
+why=
+if [[ $boot_status == 124 ]]; then
+    verdict=1 why="the VM was killed after ${NSTOOLS_V2_TIMEOUT:-240}s"
+elif [[ -z $summary ]]; then
+    verdict=1 why="the VM printed no summary line (crash or watchdog)"
+elif [[ $summary != "$passed passed, $failed failed" ]]; then
+    verdict=1 why="summary '$summary' does not match the result lines ($passed ok, $failed not ok)"
+elif ((failed > 0)); then
+    verdict=1 why="$failed check(s) failed"
+elif ((passed == 0)); then
+    verdict=1 why="no check ran"
+fi
+if [[ $verdict != 0 && ( -z $summary || $boot_status != 0 ) ]]; then
+    echo "---- last lines of the console ($run/console.txt)"
+    tail -n 40 "$run/console.txt"
+fi
+
+echo "lane: kernel $(basename "$(dirname "$kernel")") ready in $(secs "$t0" "$t1")s, initramfs built in $(secs "$t1" "$t2")s ($(du -k "$run/initramfs.cpio.gz" | cut -f1) KiB), boot to result $(secs "$t2" "$t3")s under $(cat "$run/accel" 2>/dev/null || echo '?')"
+echo "lane: logs in $run"
+[[ -n $why ]] && echo "lane: FAILED: $why"
+echo "lane: $passed passed, $failed failed"
+exit "$verdict"
