@@ -5,6 +5,23 @@ use std::process::ExitCode;
 
 use common::{Tool, ToolError};
 
+/// The clap command of the libcgroup tool `tool_name` (`cgcreate`, `cgexec`, ...), reused for man
+/// pages and completions. Placeholder: only `--version` until the tools land.
+pub fn command(tool_name: &str) -> clap::Command {
+    // clap's `Command::new` wants a `&'static str` without its "string" feature.
+    let name: &'static str = Box::leak(tool_name.to_string().into_boxed_str());
+    clap::Command::new(name)
+        .version(common::VERSION)
+        .disable_version_flag(true)
+        .arg(
+            clap::Arg::new("version")
+                .short('V')
+                .long("version")
+                .help("Print version information")
+                .action(clap::ArgAction::SetTrue),
+        )
+}
+
 /// Entry point shared by the `src/bin/*.rs` mains: `tool` is the program name.
 pub fn main(tool: &'static str, args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let t = Tool {
