@@ -48,6 +48,7 @@ cleanup() {
     for m in dev sys proc; do
         mountpoint -q "$root/$m" && umount -R -l "$root/$m"
     done
+    mountpoint -q "$root" && umount -R -l "$root"
     rm -rf --one-file-system "$tmp"
 }
 trap cleanup EXIT
@@ -126,6 +127,8 @@ debootstrap --variant=minbase --include=man-db,procps,cgroup-tools,numactl,bash-
     echo "debootstrap from $mirror failed" >&2
     exit 1
 }
+# The root must be a mount point, as / is on a real system: unshare --mount-proc makes / private.
+mount --bind "$root" "$root"
 mount -t proc proc "$root/proc"
 mount --rbind /sys "$root/sys"
 mount --rbind /dev "$root/dev"
@@ -195,7 +198,7 @@ done
 detect_placeholders() {
     local tool out
     for tool in "${TOOLS[@]}"; do
-        out="$(in_root "$DEFAULT_PATH" "$LIB/bin/$tool" --help 2>&1)" || true
+        out="$(in_root "$DEFAULT_PATH" "$LIB/bin/$tool" --help 2>&1 </dev/null)" || true
         if [ -z "$out" ] && grep -q "not implemented yet" "$root$LIB/bin/$tool"; then
             placeholder[$tool]=1
         fi
