@@ -1,6 +1,6 @@
 //! The Debian packages end to end: `tests/packaging/test-debs.sh` builds nstools and
-//! nstools-substitute with cargo-deb, runs lintian, installs them into a debootstrapped bookworm
-//! root, checks man pages, completions and the walkthrough's commands with and without the
+//! nstools-substitute with cargo-deb, runs lintian, installs them into a bookworm root made by
+//! mmdebstrap, checks man pages, completions and the walkthrough's commands with and without the
 //! substitute package, removes both and checks that the originals are back byte for byte and
 //! nothing is left. The script prints one line per check; this test fails with its whole output
 //! when any check fails.
@@ -12,7 +12,7 @@ use std::time::Duration;
 use nstools_tests::run::run_with;
 use nstools_tests::{ensure, Need, Suite};
 
-/// A release build, a debootstrap and two package round trips: minutes, not seconds.
+/// A release build, an mmdebstrap and two package round trips: minutes, not seconds.
 const DEADLINE: Duration = Duration::from_secs(1800);
 
 fn main() {
@@ -25,7 +25,7 @@ fn main() {
             Need::Program("cargo-deb"),
             Need::Program("dpkg-shlibdeps"),
             Need::Program("lintian"),
-            Need::Program("debootstrap"),
+            Need::Program("mmdebstrap"),
             Need::CgroupV1("memory"),
             Need::CgroupV1("freezer"),
         ],
