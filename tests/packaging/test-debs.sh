@@ -14,6 +14,11 @@
 #   3. purges nstools-substitute: every original is back, byte for byte, no diversion is left;
 #   4. purges nstools: the root is as before the installation, file for file.
 #
+# The walkthrough's commands are run as the document has them, except: its fixed cgroup name
+# `playground` (and `mycgroup`) becomes a unique nst-pkg-* name, `-a play` becomes `-a root:root`
+# (the root has no user play), `echo ... | tee` is a plain write, and the interactive shells become
+# `sh -c` with the same commands (the document's `echo $?` after memhog is checked as 137).
+#
 # The walkthrough checks need the real tools. A tool still a placeholder from the workspace
 # foundation (its --help prints nothing and its binary says "not implemented yet") makes the checks
 # that use it PENDING, listed at the end; NSTOOLS_PKG_REQUIRE_TOOLS=1 turns pending into failure.
@@ -119,11 +124,12 @@ check "nstools ships nothing outside /usr/lib/nstools and its doc directory" \
 
 # ---------------------------------------------------------------------------------------------
 echo "== mmdebstrap $SUITE"
-mirror="$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)"
+mirror="$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)" ||
+    mirror=""
 mirror="${mirror:-http://deb.debian.org/debian}"
 # mmdebstrap rather than debootstrap: apt's parallel downloads make it faster (2:06 against 2:58
 # in one measurement here).
-mmdebstrap --mode=root --variant=minbase --include=man-db,procps,cgroup-tools,numactl,bash-completion \
+mmdebstrap --mode=root --variant=minbase --include=man-db,procps,cgroup-tools,numactl,bash-completion,zsh,fish \
     "$SUITE" "$root" "$mirror" >"$tmp/mmdebstrap.log" 2>&1 || {
     tail -20 "$tmp/mmdebstrap.log"
     echo "mmdebstrap from $mirror failed" >&2
@@ -189,7 +195,8 @@ originals_sums() {
 }
 before="$(snapshot)"
 sums_before="$(originals_sums)"
-orig_ps_header="$(in_root "$DEFAULT_PATH" ps aux | head -1)"
+orig_ps="$(in_root "$DEFAULT_PATH" ps aux)"
+orig_ps_header="$(head -1 <<<"$orig_ps")"
 
 # ---------------------------------------------------------------------------------------------
 # Placeholders from the workspace foundation print nothing for --help and say "not implemented yet".
@@ -248,7 +255,7 @@ walkthrough() {
         upid=$!
         children+=("$upid")
         for i in $(seq 100); do
-            child="$(cat "/proc/$upid/task/$upid/children" 2>/dev/null | awk '{print $1}')"
+            child="$(cat "/proc/$upid/task/$upid/children" 2>/dev/null | awk '{print $1}')" || child=""
             [ -n "$child" ] && [ "$(cat "/proc/$child/comm" 2>/dev/null)" = sleep ] && break
             sleep 0.1
         done
@@ -272,7 +279,7 @@ $(readlink "/proc/$child/ns/uts" "/proc/$child/ns/net")" "$(head -3 <<<"$out")"
         out="$(in_root "$path" cgcreate -a root:root -g "memory:$name" 2>&1)" && rc=0 || rc=$?
         expect_eq "[$label] cgcreate -a root:root -g memory:$name exits 0 ($out)" 0 "$rc"
         check "[$label] cgcreate made $dir" test -d "$dir"
-        echo 10485760 >"$dir/memory.limit_in_bytes"
+        echo 10485760 >"$dir/memory.limit_in_bytes" || bad "[$label] set a 10 MiB limit on $dir"
         out="$(in_root "$path" memhog 104857600 1)" && rc=0 || rc=$?
         expect_eq "[$label] memhog 104857600 1 outside the group exits 0" 0 "$rc"
         expect_eq "[$label] memhog 104857600 1 says what it allocates" \
@@ -300,7 +307,7 @@ status 137" "$out"
         expect_eq "[$label] unshare -C grep freezer /proc/self/cgroup exits 0" 0 "$rc"
         expect_eq "[$label] unshare -C: /$fname outside, / inside" "freezer:/$fname
 freezer:/" "$(cut -d: -f2- <<<"$out")"
-        rmdir "$fdir"
+        rmdir "$fdir" || bad "[$label] rmdir $fdir"
     fi
 }
 
@@ -335,11 +342,20 @@ for tool in "${TOOLS[@]}"; do
         chroot "$1" env -i PATH=/usr/bin:/bin XDG_DATA_DIRS="$2/share:/usr/share" bash -c "
             . /usr/share/bash-completion/bash_completion
             __load_completion $3 && complete -p $3" | grep -q -- "-F _$3 \(.* \)\?$3\$"' _ "$root" "$LIB" "$tool"
-    check "zsh completion _$tool declares #compdef $tool" \
-        grep -qx "#compdef $tool" "$root$LIB/share/zsh/vendor-completions/_$tool"
-    check "fish completion $tool.fish completes $tool" \
-        grep -q "^complete -c $tool " "$root$LIB/share/fish/vendor_completions.d/$tool.fish"
+    check "zsh completion _$tool is what compinit loads for $tool with $LIB/share/zsh first in fpath" \
+        bash -c '[ "$(chroot "$1" env -i PATH=/usr/bin:/bin zsh -f -c "
+            zmodload zsh/parameter
+            fpath=($2/share/zsh/vendor-completions \$fpath)
+            autoload -Uz compinit && compinit -u -D
+            autoload +X \$_comps[$3] && print -r -- \$_comps[$3] \${functions_source[\$_comps[$3]]}")" \
+            = "_$3 $2/share/zsh/vendor-completions/_$3" ]' _ "$root" "$LIB" "$tool"
+    check "fish completes $tool --version from $LIB/share via XDG_DATA_DIRS" bash -c '
+        chroot "$1" env -i PATH=/usr/bin:/bin HOME=/tmp XDG_DATA_DIRS="$2/share:/usr/share" \
+            fish -c "complete -C \"$3 --ver\"" | grep -q "^--version"' _ "$root" "$LIB" "$tool"
 done
+check "without XDG_DATA_DIRS fish has no memhog completion (so the one above is ours)" bash -c '
+    ! chroot "$1" env -i PATH=/usr/bin:/bin HOME=/tmp fish -c "complete -C \"memhog --ver\"" |
+        grep -q "^--version"' _ "$root"
 walkthrough "$OURS_PATH" ours-first-on-PATH
 
 # ---------------------------------------------------------------------------------------------
@@ -399,7 +415,7 @@ if [ "$before" = "$after" ]; then
     ok "the root is file for file as before the installation"
 else
     bad "the root is file for file as before the installation"
-    diff <(echo "$before") <(echo "$after") | head -40
+    diff <(echo "$before") <(echo "$after") | head -40 || true
 fi
 
 # ---------------------------------------------------------------------------------------------
