@@ -1,0 +1,835 @@
+//! Doing the plan: scan /proc, select, sort, lay out (procps display.c and select.c).
+
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+use std::io::{BufWriter, Write};
+
+use crate::cli::{tf, Col, Head, Order, Plan, SelItem, SelKind};
+use crate::output::Out;
+use crate::proc::{Proc, ProcFs};
+use crate::spec::{need, Key, Pr, When};
+use crate::sys;
+
+/// tty_nr of our own process (for the default selection and `T`).
+pub fn self_tty(root: &str) -> u32 {
+    let stat = std::fs::read(format!("{root}/self/stat")).unwrap_or_default();
+    let mut p = Proc::default();
+    if crate::proc::parse_stat(&stat, &mut p, false) {
+        p.tty as u32
+    } else {
+        0
+    }
+}
+
+/// procps `arg_check_conflicts` (quick-pid restrictions), messages as printed.
+pub fn check_conflicts(plan: &Plan) -> Result<(), String> {
+    let quick = plan
+        .selections
+        .iter()
+        .filter(|s| s.kind == SelKind::PidQuick)
+        .count();
+    if quick > 1 {
+        return Err("q/-q/--quick-pid can only be used once.".into());
+    }
+    if quick > 0 && plan.selections.len() > quick {
+        return Err("q/-q/--quick-pid cannot be combined with other selection options.".into());
+    }
+    if quick > 0 && plan.forest != 0 {
+        return Err("q/-q/--quick-pid cannot be used together with forest type listings.".into());
+    }
+    if quick > 0 && !plan.sort.is_empty() {
+        return Err("q/-q,--quick-pid cannot be used together with sort options.".into());
+    }
+    if quick > 0 && plan.negate {
+        return Err("q/-q/--quick-pid cannot be used together with negation switches.".into());
+    }
+    Ok(())
+}
+
+/// The items procps fetches for a printer (a sort key is applied only if its item was fetched).
+fn pr_items(pr: Pr) -> &'static [Key] {
+    use Key as K;
+    use Pr::*;
+    match pr {
+        Pcpu | C | Cp => &[K::TicsAll, K::TimeElapsed, K::Utilization],
+        Pmem | Rss => &[K::VmRss],
+        Args | Comm => &[K::Cmdline, K::Cmd],
+        Fname => &[K::Cmd],
+        Cgname => &[K::Cgname],
+        Cgroup => &[K::Cgroup],
+        Cgroupns => &[K::NsCgroup],
+        Ipcns => &[K::NsIpc],
+        Mntns => &[K::NsMnt],
+        Netns => &[K::NsNet],
+        Pidns => &[K::NsPid],
+        Timens => &[K::NsTime],
+        Userns => &[K::NsUser],
+        Utsns => &[K::NsUts],
+        Class | Sched => &[K::SchedClass],
+        Context => &[K::IdTgid],
+        Drs | Dsiz | Trs | Tsiz => &[K::VsizeBytes, K::AddrCodeEnd, K::AddrCodeStart],
+        Egid => &[K::IdEgid],
+        Egroup => &[K::IdEgroup, K::IdEgid],
+        Eip => &[K::AddrCurrEip],
+        Esp => &[K::AddrCurrEsp],
+        Etime | Etimes => &[K::TimeElapsed],
+        Euid => &[K::IdEuid],
+        Euser => &[K::IdEuser, K::IdEuid],
+        Exe => &[K::Exe],
+        Fgid => &[K::IdFgid],
+        Fgroup => &[K::IdFgroup, K::IdFgid],
+        Flag => &[K::Flags],
+        Fuid => &[K::IdFuid],
+        Fuser => &[K::IdFuser, K::IdFuid],
+        Lim => &[K::RssRlim],
+        Lstart | Start | Stime | Bsdstart => &[K::TicsBegan],
+        Luid => &[K::IdLogin],
+        Lxcname => &[K::Lxcname],
+        Majflt => &[K::FltMaj],
+        Minflt => &[K::FltMin],
+        Nice => &[K::Nice, K::SchedClass],
+        Nlwp => &[K::Nlwp],
+        Numa => &[K::ProcessorNode],
+        Oom => &[K::OomScore],
+        OomAdj => &[K::OomAdj],
+        Opri | Pri | PriApi | PriBar | PriBaz | PriFoo | Priority => &[K::Priority],
+        Pgid => &[K::IdPgrp],
+        Ppid => &[K::IdPpid],
+        Procs => &[K::IdTgid],
+        Psr => &[K::Processor],
+        Pss => &[K::SmapPss],
+        Rbytes => &[K::IoReadBytes],
+        Rchars => &[K::IoReadChars],
+        Rops => &[K::IoReadOps],
+        Wbytes => &[K::IoWriteBytes],
+        Wcbytes => &[K::IoWriteCbytes],
+        Wchars => &[K::IoWriteChars],
+        Wops => &[K::IoWriteOps],
+        Rgid => &[K::IdRgid],
+        Rgroup => &[K::IdRgroup, K::IdRgid],
+        Rtprio => &[K::SchedClass, K::PriorityRt],
+        Ruid => &[K::IdRuid],
+        Ruser => &[K::IdRuser, K::IdRuid],
+        S => &[K::State],
+        SdMachine => &[K::SdMach],
+        SdOuid => &[K::SdOuid],
+        SdSeat => &[K::SdSeat],
+        SdSession => &[K::SdSess],
+        SdSlice => &[K::SdSlice],
+        SdUnit => &[K::SdUnit],
+        SdUunit => &[K::SdUunit],
+        Sess => &[K::IdSession],
+        SgiP => &[K::State, K::Processor],
+        Sgid => &[K::IdSgid],
+        Sgroup => &[K::IdSgroup, K::IdSgid],
+        Sig => &[K::Signals],
+        Sigcatch => &[K::Sigcatch],
+        Sigignore => &[K::Sigignore],
+        Sigmask => &[K::Sigblocked],
+        Size => &[K::VsizeBytes],
+        Stackp => &[K::AddrStackStart],
+        Stat => &[
+            K::State,
+            K::Nice,
+            K::VmRssLocked,
+            K::IdSession,
+            K::IdTgid,
+            K::Nlwp,
+            K::IdPgrp,
+            K::IdTpgid,
+        ],
+        Suid => &[K::IdSuid],
+        Supgid => &[K::Supgids],
+        Supgrp => &[K::Supgroups],
+        Suser => &[K::IdSuser, K::IdSuid],
+        Swapable => &[K::VmData, K::VmStack, K::VsizeBytes],
+        Sz | Vsz => &[K::VmSize],
+        Tasks => &[K::IdPid],
+        Time | Times => &[K::TimeAll],
+        Tpgid => &[K::IdTpgid],
+        Tsig => &[K::Sigpending],
+        Tty8 => &[K::TtyName],
+        Uss => &[K::SmapPrvTotal],
+        Utilization => &[K::Utilization],
+        UtilizationC => &[K::UtilizationC],
+        Wchan => &[K::WchanName],
+        Bsdtime => &[K::TicsAll],
+        Agid => &[K::AutogrpId],
+        Agnice => &[K::AutogrpNice],
+        Nspid => &[K::Nspid],
+        Nop | Tty4 | TLeft | TLeft2 | TRight | TRight2 | TUnlimited | TUnlimited2 => &[],
+    }
+}
+
+/// Items ps always fetches (display.c `finalize_stacks`).
+const BASE_ITEMS: &[Key] = &[
+    Key::Cmd,
+    Key::IdEgid,
+    Key::IdEuid,
+    Key::IdFgid,
+    Key::IdFuid,
+    Key::IdPid,
+    Key::IdPpid,
+    Key::IdRgid,
+    Key::IdRuid,
+    Key::IdSession,
+    Key::IdSgid,
+    Key::IdSuid,
+    Key::IdTgid,
+    Key::State,
+    Key::IdPgrp,
+    Key::IdTpgid,
+    Key::Nice,
+    Key::Nlwp,
+    Key::VmRssLocked,
+    Key::Sigblocked,
+    Key::Sigcatch,
+    Key::Sigignore,
+    Key::Signals,
+    Key::Sigpending,
+    Key::TicsAll,
+    Key::TimeAll,
+    Key::TimeElapsed,
+    Key::TicsBegan,
+    Key::Noop,
+];
+
+/// A sort value, compared the way procps compares the item's type.
+#[derive(Debug, Clone)]
+enum Sv {
+    Int(i64),
+    Uns(u64),
+    Real(f64),
+    Str(Vec<u8>),
+    Vers(Vec<u8>),
+    None,
+}
+
+fn cmp_sv(a: &Sv, b: &Sv) -> Ordering {
+    match (a, b) {
+        (Sv::Int(a), Sv::Int(b)) => a.cmp(b),
+        (Sv::Uns(a), Sv::Uns(b)) => a.cmp(b),
+        (Sv::Real(a), Sv::Real(b)) => a.partial_cmp(b).unwrap_or(Ordering::Equal),
+        (Sv::Str(a), Sv::Str(b)) => a.cmp(b),
+        (Sv::Vers(a), Sv::Vers(b)) => strverscmp(a, b),
+        _ => Ordering::Equal,
+    }
+}
+
+/// glibc strverscmp: digit runs compare as numbers (leading zeros as fractions).
+pub fn strverscmp(a: &[u8], b: &[u8]) -> Ordering {
+    let (mut i, mut j) = (0, 0);
+    loop {
+        let ca = a.get(i).copied();
+        let cb = b.get(j).copied();
+        match (ca, cb) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let sa = i;
+                while a.get(i).is_some_and(u8::is_ascii_digit) {
+                    i += 1;
+                }
+                let sb = j;
+                while b.get(j).is_some_and(u8::is_ascii_digit) {
+                    j += 1;
+                }
+                let (da, db) = (&a[sa..i], &b[sb..j]);
+                let fa = da[0] == b'0';
+                let fb = db[0] == b'0';
+                let ord = if fa || fb {
+                    // Fractional parts: compare as strings, the longer run of leading zeros
+                    // being smaller.
+                    let za = da.iter().take_while(|&&c| c == b'0').count();
+                    let zb = db.iter().take_while(|&&c| c == b'0').count();
+                    if za != zb {
+                        zb.cmp(&za)
+                    } else {
+                        da.cmp(db)
+                    }
+                } else {
+                    da.len().cmp(&db.len()).then_with(|| da.cmp(db))
+                };
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+            }
+            (Some(x), Some(y)) => {
+                if x != y {
+                    return x.cmp(&y);
+                }
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+}
+
+struct Runner<'a, W: Write> {
+    plan: &'a Plan,
+    fs: ProcFs,
+    out: Out<W>,
+    euid: u32,
+    needs: u32,
+    hide_kernel: bool,
+}
+
+fn selection_needs(plan: &Plan) -> u32 {
+    let mut n = 0;
+    if !plan.all_processes {
+        if plan.simple_select || plan.selections.is_empty() {
+            n |= need::STAT | need::STATUS;
+        }
+        for s in &plan.selections {
+            n |= match s.kind {
+                SelKind::Ruid | SelKind::Euid | SelKind::Rgid | SelKind::Egid => need::STATUS,
+                SelKind::Pgrp | SelKind::Tty | SelKind::Sess | SelKind::Comm | SelKind::Ppid => {
+                    need::STAT
+                }
+                SelKind::Pid | SelKind::PidQuick => 0,
+            };
+        }
+    }
+    if plan.running_only {
+        n |= need::STAT;
+    }
+    n
+}
+
+fn column_needs(plan: &Plan, cols: &[Col]) -> u32 {
+    let mut n = 0;
+    for c in cols {
+        let Some(pr) = c.pr else { continue };
+        n |= pr.needs();
+        if plan.bsd_e && matches!(pr, Pr::Args | Pr::Comm) {
+            n |= need::ENVIRON;
+        }
+        if plan.unix_f && pr == Pr::Comm {
+            n |= need::CMDLINE;
+        }
+    }
+    n
+}
+
+/// Run the plan against the /proc at `root`; the exit status.
+pub fn run(plan: &Plan, root: &str) -> u8 {
+    let stdout = std::io::stdout();
+    let w = BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let utf8 = locale_is_utf8();
+    sys::init_tz();
+    let mut r = Runner {
+        plan,
+        fs: ProcFs::new(root, utf8),
+        out: Out::new(w, root, utf8, sys::hertz(), sys::page_size(), sys::now()),
+        euid: {
+            // SAFETY: geteuid has no failure mode.
+            unsafe { libc::geteuid() }
+        },
+        needs: 0,
+        hide_kernel: std::env::var_os("LIBPROC_HIDE_KERNEL").is_some(),
+    };
+    match r.go() {
+        Ok(code) => match r.out.w.flush() {
+            Ok(()) => code,
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+            Err(e) => {
+                eprintln!("ps: write error: {}", common_strerror(&e));
+                1
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            eprintln!("ps: write error: {}", common_strerror(&e));
+            1
+        }
+    }
+}
+
+fn common_strerror(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+fn locale_is_utf8() -> bool {
+    let v = ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    v.contains("utf-8") || v.contains("utf8")
+}
+
+impl<W: Write> Runner<'_, W> {
+    fn go(&mut self) -> std::io::Result<u8> {
+        let plan = self.plan;
+        let o = &mut self.out;
+        o.bsd_c = plan.bsd_c;
+        o.bsd_e = plan.bsd_e;
+        o.unix_f = plan.unix_f;
+        o.user_is_number = plan.user_is_number;
+        o.wchan_is_number = plan.wchan_is_number;
+        o.include_dead_children = plan.include_dead_children;
+        o.forest_type = plan.forest;
+        o.check_header_width(&plan.columns, plan.screen_cols);
+        // check_headers
+        match plan.header {
+            Head::Multi => o.header_gap = plan.screen_rows - 1,
+            Head::None => o.lines_to_next_header = -1,
+            Head::Single => {
+                let normal = plan
+                    .columns
+                    .iter()
+                    .any(|c| !c.name.is_empty() && c.pr.is_some());
+                if !normal {
+                    o.lines_to_next_header = -1;
+                }
+            }
+        }
+        // Separate process and thread lists for m / -m.
+        let (proc_fmt, task_fmt) = if plan.thread_flags & tf::SHOW_BOTH != 0 {
+            let mut p = plan.columns.clone();
+            let mut t = plan.columns.clone();
+            for (pc, tc) in p.iter_mut().zip(t.iter_mut()) {
+                match pc.when {
+                    When::ThreadOnly => pc.pr = pc.pr.map(|_| Pr::Nop),
+                    When::ProcessOnly => tc.pr = tc.pr.map(|_| Pr::Nop),
+                    _ => {}
+                }
+            }
+            (p, t)
+        } else {
+            (plan.columns.clone(), plan.columns.clone())
+        };
+
+        let mut needs = selection_needs(plan) | column_needs(plan, &proc_fmt);
+        needs |= column_needs(plan, &task_fmt);
+        for k in &plan.sort {
+            needs |= k.key.needs();
+        }
+        if plan.forest != 0 || plan.thread_flags & tf::SHOW_BOTH != 0 || self.hide_kernel {
+            needs |= need::STAT;
+        }
+        self.needs = needs;
+        if needs & need::CLOCK != 0 {
+            let up =
+                std::fs::read_to_string(format!("{}/uptime", self.fs.root)).unwrap_or_default();
+            let secs: f64 = up
+                .split_whitespace()
+                .next()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0.0);
+            self.out.boot_tics = (secs * self.out.hertz as f64) as u64;
+            let stat =
+                std::fs::read_to_string(format!("{}/stat", self.fs.root)).unwrap_or_default();
+            self.out.boot_time = stat
+                .lines()
+                .find_map(|l| l.strip_prefix("btime "))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+        }
+        if needs & need::MEMINFO != 0 {
+            let mi =
+                std::fs::read_to_string(format!("{}/meminfo", self.fs.root)).unwrap_or_default();
+            self.out.mem_total = mi
+                .lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1);
+        }
+
+        let threads = plan.thread_flags & (tf::LOOSE_TASKS | tf::SHOW_TASK) != 0;
+        if plan.forest != 0 || !plan.sort.is_empty() {
+            self.fancy(&proc_fmt)?;
+        } else {
+            self.simple(&proc_fmt, &task_fmt, threads)?;
+        }
+        if !self.out.did_stuff {
+            self.out.lines_to_next_header -= 1;
+            if self.out.lines_to_next_header == 0 {
+                self.out.show(None, &plan.columns)?;
+            }
+            return Ok(1);
+        }
+        Ok(0)
+    }
+
+    fn read(&mut self, tgid: i32, tid: i32) -> Option<Proc> {
+        let p = self.fs.read(tgid, tid, self.needs)?;
+        if self.hide_kernel && (p.ppid == 2 || p.tid == 2) {
+            return None;
+        }
+        Some(p)
+    }
+
+    /// All processes (or tasks), in /proc order.
+    fn scan(&mut self, threads: bool, quick: Option<Vec<u32>>) -> Vec<Proc> {
+        let pids: Vec<i32> = match quick {
+            Some(list) => list.into_iter().map(|p| p as i32).collect(),
+            None => self.fs.pids(),
+        };
+        let mut out = Vec::with_capacity(pids.len());
+        for pid in pids {
+            if threads {
+                for tid in self.fs.tids(pid) {
+                    if let Some(p) = self.read(pid, tid) {
+                        out.push(p);
+                    }
+                }
+            } else if let Some(p) = self.read(pid, pid) {
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    fn want(&self, p: &Proc) -> bool {
+        let plan = self.plan;
+        let mut accepted = plan.all_processes
+            || ((plan.simple_select || plan.selections.is_empty()) && self.table_accept(p))
+            || self.listed(p);
+        if plan.running_only && !(p.state == b'R' || p.state == b'D') {
+            accepted = false;
+        }
+        accepted != plan.negate
+    }
+
+    fn table_accept(&self, p: &Proc) -> bool {
+        let idx = (p.euid == self.euid) as u32
+            | ((p.session == p.tgid) as u32) << 1
+            | ((p.tty == 0) as u32) << 2
+            | ((p.tty as u32 == self.plan.cached_tty) as u32) << 3;
+        self.plan.select_bits & (1 << idx) != 0
+    }
+
+    fn listed(&self, p: &Proc) -> bool {
+        for s in &self.plan.selections {
+            let hit = match s.kind {
+                SelKind::Ruid => s.nums().any(|n| n == p.ruid),
+                SelKind::Euid => s.nums().any(|n| n == p.euid),
+                SelKind::Rgid => s.nums().any(|n| n == p.rgid),
+                SelKind::Egid => s.nums().any(|n| n == p.egid),
+                SelKind::Pgrp => s.nums().any(|n| n == p.pgrp as u32),
+                SelKind::Pid | SelKind::PidQuick => s.nums().any(|n| n == p.tgid as u32),
+                SelKind::Ppid => s.nums().any(|n| n == p.ppid as u32),
+                SelKind::Tty => s.nums().any(|n| n == p.tty as u32),
+                SelKind::Sess => s.nums().any(|n| n == p.session as u32),
+                SelKind::Comm => s.items.iter().any(|i| match i {
+                    SelItem::Cmd(c) => {
+                        let cmd = &p.cmd;
+                        (cmd.len() == 15 && c.len() >= 15 && cmd[..] == c[..15])
+                            || cmd[..cmd.len().min(63)] == c[..c.len().min(63)]
+                    }
+                    SelItem::Num(_) => false,
+                }),
+            };
+            if hit {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn simple(&mut self, proc_fmt: &[Col], task_fmt: &[Col], threads: bool) -> std::io::Result<()> {
+        let plan = self.plan;
+        let quick: Option<Vec<u32>> = plan
+            .selections
+            .first()
+            .filter(|s| s.kind == SelKind::PidQuick)
+            .map(|s| s.nums().collect());
+        let t = plan.thread_flags & (tf::SHOW_PROC | tf::LOOSE_TASKS | tf::SHOW_TASK);
+        if t == tf::SHOW_PROC | tf::SHOW_TASK {
+            // m and -m: each process, then its threads (the leader again).
+            let mut all = self.scan(true, quick);
+            all.sort_by_key(|a| a.start_time);
+            all.sort_by_key(|a| a.tgid);
+            let mut i = 0;
+            while i < all.len() {
+                if self.want(&all[i]) {
+                    let me = all[i].tid;
+                    self.out.show(Some(&all[i]), proc_fmt)?;
+                    while i < all.len() && all[i].tgid == me {
+                        self.out.show(Some(&all[i]), task_fmt)?;
+                        i += 1;
+                    }
+                    continue;
+                }
+                i += 1;
+            }
+            return Ok(());
+        }
+        let fmt = if t == tf::SHOW_PROC {
+            proc_fmt
+        } else {
+            task_fmt
+        };
+        // Stream: read and print one process at a time.
+        let pids: Vec<i32> = match quick {
+            Some(list) => list.into_iter().map(|p| p as i32).collect(),
+            None => self.fs.pids(),
+        };
+        for pid in pids {
+            let tids = if threads {
+                self.fs.tids(pid)
+            } else {
+                vec![pid]
+            };
+            for tid in tids {
+                if let Some(p) = self.read(pid, tid) {
+                    if self.want(&p) {
+                        self.out.show(Some(&p), fmt)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn sort_value(&mut self, key: Key, p: &Proc) -> Sv {
+        use Key::*;
+        let o = &mut self.out;
+        match key {
+            Noop => Sv::None,
+            AddrCodeEnd => Sv::Uns(p.end_code),
+            AddrCodeStart => Sv::Uns(p.start_code),
+            AddrCurrEip => Sv::Uns(p.kstk_eip),
+            AddrCurrEsp => Sv::Uns(p.kstk_esp),
+            AddrStackStart => Sv::Uns(p.start_stack),
+            AutogrpId => Sv::Int(p.ag_id as i64),
+            AutogrpNice => Sv::Int(p.ag_nice as i64),
+            Cgname => Sv::Str(p.cgname.clone()),
+            Cgroup => Sv::Str(p.cgroup.clone()),
+            Cmd => Sv::Str(p.cmd.clone()),
+            Cmdline => Sv::Str(p.cmdline.clone()),
+            Exe => Sv::Str(p.exe.clone()),
+            Flags => Sv::Uns(p.flags),
+            FltMaj => Sv::Uns(p.maj_flt),
+            FltMin => Sv::Uns(p.min_flt),
+            IdEgid => Sv::Uns(p.egid as u64),
+            IdEuid => Sv::Uns(p.euid as u64),
+            IdFgid => Sv::Uns(p.fgid as u64),
+            IdFuid => Sv::Uns(p.fuid as u64),
+            IdRgid => Sv::Uns(p.rgid as u64),
+            IdRuid => Sv::Uns(p.ruid as u64),
+            IdSgid => Sv::Uns(p.sgid as u64),
+            IdSuid => Sv::Uns(p.suid as u64),
+            IdEgroup => Sv::Str(o.names.group(p.egid).as_bytes().to_vec()),
+            IdRgroup => Sv::Str(o.names.group(p.rgid).as_bytes().to_vec()),
+            IdSgroup => Sv::Str(o.names.group(p.sgid).as_bytes().to_vec()),
+            IdFgroup => Sv::Str(o.names.group(p.fgid).as_bytes().to_vec()),
+            IdEuser => Sv::Str(o.names.user(p.euid).as_bytes().to_vec()),
+            IdRuser => Sv::Str(o.names.user(p.ruid).as_bytes().to_vec()),
+            IdSuser => Sv::Str(o.names.user(p.suid).as_bytes().to_vec()),
+            IdFuser => Sv::Str(o.names.user(p.fuid).as_bytes().to_vec()),
+            IdLogin => Sv::Int(p.luid as i64),
+            IdPgrp => Sv::Int(p.pgrp as i64),
+            IdPid => Sv::Int(p.tid as i64),
+            IdPpid => Sv::Int(p.ppid as i64),
+            IdSession => Sv::Int(p.session as i64),
+            IdTgid => Sv::Int(p.tgid as i64),
+            IdTpgid => Sv::Int(p.tpgid as i64),
+            IoReadBytes => Sv::Uns(p.io[4]),
+            IoReadChars => Sv::Uns(p.io[0]),
+            IoReadOps => Sv::Uns(p.io[2]),
+            IoWriteBytes => Sv::Uns(p.io[5]),
+            IoWriteCbytes => Sv::Uns(p.io[6]),
+            IoWriteChars => Sv::Uns(p.io[1]),
+            IoWriteOps => Sv::Uns(p.io[3]),
+            Lxcname => Sv::Str(p.lxcname.as_bytes().to_vec()),
+            MemResPgs => Sv::Uns(p.statm_resident),
+            MemShrPgs => Sv::Uns(p.statm_share),
+            Nice => Sv::Int(p.nice as i64),
+            Nlwp => Sv::Int(p.nlwp as i64),
+            NsCgroup => Sv::Uns(p.ns[0]),
+            NsIpc => Sv::Uns(p.ns[1]),
+            NsMnt => Sv::Uns(p.ns[2]),
+            NsNet => Sv::Uns(p.ns[3]),
+            NsPid => Sv::Uns(p.ns[4]),
+            NsTime => Sv::Uns(p.ns[5]),
+            NsUser => Sv::Uns(p.ns[6]),
+            NsUts => Sv::Uns(p.ns[7]),
+            Nspid => Sv::Int(p.nspid.unwrap_or(0) as i64),
+            OomAdj => Sv::Int(p.oom_adj as i64),
+            OomScore => Sv::Int(p.oom_score as i64),
+            Priority => Sv::Int(p.priority as i64),
+            PriorityRt => Sv::Int(p.rtprio as i64),
+            Processor => Sv::Int(p.processor as i64),
+            ProcessorNode => Sv::Int(p.processor as i64),
+            RssRlim => Sv::Uns(p.rss_rlim),
+            SchedClass => Sv::Int(p.sched as i64),
+            SdMach | SdOuid | SdSeat | SdSess | SdSlice | SdUnit | SdUunit => Sv::None,
+            Sigblocked => Sv::Str(p.blocked.as_bytes().to_vec()),
+            Sigcatch => Sv::Str(p.sigcatch.as_bytes().to_vec()),
+            Sigignore => Sv::Str(p.sigignore.as_bytes().to_vec()),
+            Signals => Sv::Str(p.signal.as_bytes().to_vec()),
+            Sigpending => Sv::Str(p.sigpnd.as_bytes().to_vec()),
+            SmapPrvTotal => Sv::Uns(p.uss),
+            SmapPss => Sv::Uns(p.pss),
+            State => Sv::Int(p.state as i64),
+            Supgids => Sv::Str(p.supgid.as_bytes().to_vec()),
+            Supgroups => Sv::None,
+            TicsAll => Sv::Uns(p.utime + p.stime),
+            TicsBegan => Sv::Uns(p.start_time),
+            TicsUser => Sv::Uns(p.utime),
+            TicsUserC => Sv::Uns(p.utime + p.cutime),
+            TimeAll => Sv::Real((p.utime + p.stime) as f64 / o.hertz as f64),
+            TimeElapsed => Sv::Real(o.elapsed(p)),
+            TtyName => Sv::Vers(o.tty_name(p, false).into_bytes()),
+            Utilization => Sv::Real(o.utilization(p, false)),
+            UtilizationC => Sv::Real(o.utilization(p, true)),
+            VmData => Sv::Uns(p.vm_data),
+            VmExe => Sv::Uns(p.vm_exe),
+            VmLib => Sv::Uns(p.vm_lib),
+            VmRss => Sv::Uns(p.vm_rss),
+            VmRssLocked => Sv::Uns(p.vm_lock),
+            VmSize => Sv::Uns(p.vm_size),
+            VmStack => Sv::Uns(p.vm_stack),
+            VsizeBytes => Sv::Uns(p.vsize),
+            WchanName => Sv::Str(p.wchan.as_bytes().to_vec()),
+        }
+    }
+
+    /// Sorted or forest output (procps `fancy_spew`).
+    fn fancy(&mut self, fmt: &[Col]) -> std::io::Result<()> {
+        let plan = self.plan;
+        let threads = plan.thread_flags & tf::LOOSE_TASKS != 0;
+        let all = self.scan(threads, None);
+        let procs: Vec<Proc> = all.into_iter().filter(|p| self.want(p)).collect();
+        if procs.is_empty() {
+            return Ok(());
+        }
+        // The keys procps applies: user keys (primary first), then forest's ppid/start_time.
+        let mut registered: HashSet<Key> = BASE_ITEMS.iter().copied().collect();
+        for c in &plan.columns {
+            if let Some(pr) = c.pr {
+                registered.extend(pr_items(pr).iter().copied());
+            }
+        }
+        for k in &plan.sort {
+            registered.extend(pr_items(k.pr).iter().copied());
+        }
+        let mut keys: Vec<(Key, Order)> = plan
+            .sort
+            .iter()
+            .filter(|k| k.order != Order::Skip && registered.contains(&k.key))
+            .map(|k| (k.key, k.order))
+            .collect();
+        if plan.forest != 0 {
+            if plan.sort.is_empty() {
+                keys.push((Key::IdPpid, Order::Asc));
+            }
+            keys.push((Key::TicsBegan, Order::Asc));
+        }
+        let values: Vec<Vec<Sv>> = procs
+            .iter()
+            .map(|p| keys.iter().map(|(k, _)| self.sort_value(*k, p)).collect())
+            .collect();
+        let mut idx: Vec<usize> = (0..procs.len()).collect();
+        idx.sort_by(|&a, &b| {
+            for (i, (_, order)) in keys.iter().enumerate() {
+                let o = cmp_sv(&values[a][i], &values[b][i]);
+                let o = if *order == Order::Desc {
+                    o.reverse()
+                } else {
+                    o
+                };
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            Ordering::Equal
+        });
+        let sorted: Vec<&Proc> = idx.iter().map(|&i| &procs[i]).collect();
+        if plan.forest == 0 {
+            for p in sorted {
+                self.out.show(Some(p), fmt)?;
+            }
+            return Ok(());
+        }
+        self.show_forest(&sorted, fmt)
+    }
+
+    fn show_forest(&mut self, procs: &[&Proc], fmt: &[Col]) -> std::io::Result<()> {
+        let n = procs.len();
+        let pids: HashSet<i32> = procs.iter().map(|p| p.tid).collect();
+        let mut first_child: HashMap<i32, usize> = HashMap::new();
+        for (i, p) in procs.iter().enumerate() {
+            first_child.entry(p.ppid).or_insert(i);
+        }
+        let mut prefix = Vec::new();
+        for i in (0..n).rev() {
+            if pids.contains(&procs[i].ppid) {
+                continue;
+            }
+            self.show_tree(procs, &first_child, &mut prefix, i, 0, false, fmt)?;
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn show_tree(
+        &mut self,
+        procs: &[&Proc],
+        first_child: &HashMap<i32, usize>,
+        prefix: &mut Vec<u8>,
+        me: usize,
+        level: usize,
+        have_sibling: bool,
+        fmt: &[Col],
+    ) -> std::io::Result<()> {
+        let set = |prefix: &mut Vec<u8>, i: usize, c: u8| {
+            if prefix.len() <= i {
+                prefix.resize(i + 1, b' ');
+            }
+            prefix[i] = c;
+        };
+        if level > 0 {
+            set(prefix, level - 1, if have_sibling { b'+' } else { b'L' });
+        }
+        prefix.truncate(level);
+        self.out.forest_prefix.clone_from(prefix);
+        self.out.show(Some(procs[me]), fmt)?;
+        let my_pid = procs[me].tid;
+        let Some(&start) = first_child.get(&my_pid) else {
+            return Ok(());
+        };
+        if level > 0 {
+            set(prefix, level - 1, if have_sibling { b'|' } else { b' ' });
+        }
+        prefix.truncate(level);
+        let mut i = start;
+        let n = procs.len();
+        while i < n {
+            let more = i + 1 < n && procs[i + 1].ppid == my_pid;
+            let next_level = if my_pid == 1 && self.plan.forest != b'u' {
+                level
+            } else {
+                level + 1
+            };
+            self.show_tree(procs, first_child, prefix, i, next_level, more, fmt)?;
+            i += 1;
+            if !more {
+                break;
+            }
+        }
+        prefix.truncate(level);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_sort() {
+        assert_eq!(strverscmp(b"pts/2", b"pts/10"), Ordering::Less);
+        assert_eq!(strverscmp(b"?", b"pts/0"), Ordering::Less);
+        assert_eq!(strverscmp(b"tty1", b"tty1"), Ordering::Equal);
+        assert_eq!(strverscmp(b"a01", b"a1"), Ordering::Less);
+    }
+}
