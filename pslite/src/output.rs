@@ -892,7 +892,8 @@ fn char_width(c: char) -> i64 {
     }
 }
 
-fn numa_node(cpu: i32) -> i32 {
+/// The NUMA node of a CPU (-1 when unknown), as libnuma's numa_node_of_cpu.
+pub fn numa_node(cpu: i32) -> i32 {
     let dir = format!("/sys/devices/system/cpu/cpu{cpu}");
     if let Ok(rd) = std::fs::read_dir(dir) {
         for e in rd.flatten() {

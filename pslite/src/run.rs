@@ -658,7 +658,7 @@ impl<W: Write> Runner<'_, W> {
             Priority => Sv::Int(p.priority as i64),
             PriorityRt => Sv::Int(p.rtprio as i64),
             Processor => Sv::Int(p.processor as i64),
-            ProcessorNode => Sv::Int(p.processor as i64),
+            ProcessorNode => Sv::Int(crate::output::numa_node(p.processor) as i64),
             RssRlim => Sv::Uns(p.rss_rlim),
             SchedClass => Sv::Int(p.sched as i64),
             SdMach | SdOuid | SdSeat | SdSess | SdSlice | SdUnit | SdUunit => Sv::None,
