@@ -2127,3 +2127,436 @@ fn arg_type(s: &[u8]) -> ArgType {
     }
     ArgType::Fail
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Fake;
+    impl Lookup for Fake {
+        fn uid_by_name(&self, name: &str) -> Option<u32> {
+            match name {
+                "root" => Some(0),
+                "nobody" => Some(65534),
+                _ => None,
+            }
+        }
+        fn gid_by_name(&self, name: &str) -> Option<u32> {
+            match name {
+                "root" => Some(0),
+                "users" => Some(100),
+                _ => None,
+            }
+        }
+        fn stat_rdev(&self, path: &str) -> Option<(bool, u64)> {
+            match path {
+                "/dev/pts/3" => Some((true, (136 << 8) | 3)),
+                "/dev/tty1" => Some((true, (4 << 8) | 1)),
+                "/dev/null" => Some((true, (1 << 8) | 3)),
+                "/etc/passwd" => Some((false, 0)),
+                _ => None,
+            }
+        }
+    }
+
+    fn env() -> Env {
+        Env {
+            pid_length: 5,
+            cached_tty: (136 << 8) | 3,
+            ..Env::default()
+        }
+    }
+
+    fn sel(kind: SelKind) -> &'static str {
+        match kind {
+            SelKind::Ruid => "ruid",
+            SelKind::Euid => "euid",
+            SelKind::Rgid => "rgid",
+            SelKind::Egid => "egid",
+            SelKind::Pgrp => "pgrp",
+            SelKind::Pid => "pid",
+            SelKind::Tty => "tty",
+            SelKind::Sess => "sess",
+            SelKind::Comm => "comm",
+            SelKind::Ppid => "ppid",
+            SelKind::PidQuick => "quick",
+        }
+    }
+
+    /// A compact rendering of what the parser decided.
+    fn summary(args: &str, env: &Env) -> String {
+        let args: Vec<String> = if args.is_empty() {
+            Vec::new()
+        } else {
+            args.split(' ').map(|a| a.replace('~', " ")).collect()
+        };
+        match parse(&args, env, &Fake) {
+            Action::Run(p) => {
+                let mut s = p
+                    .columns
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(",");
+                for l in &p.selections {
+                    let items: Vec<String> = l
+                        .items
+                        .iter()
+                        .map(|i| match i {
+                            SelItem::Num(n) => n.to_string(),
+                            SelItem::Cmd(c) => String::from_utf8_lossy(c).into_owned(),
+                        })
+                        .collect();
+                    s.push_str(&format!(" {}={}", sel(l.kind), items.join(",")));
+                }
+                if p.all_processes {
+                    s.push_str(" all");
+                }
+                if !p.sort.is_empty() {
+                    let k: Vec<String> = p
+                        .sort
+                        .iter()
+                        .map(|k| format!("{:?}{:?}", k.order, k.key))
+                        .collect();
+                    s.push_str(&format!(" sort={}", k.join(",")));
+                }
+                if p.forest != 0 {
+                    s.push_str(&format!(" forest={}", p.forest as char));
+                }
+                if p.header != Head::Single {
+                    s.push_str(&format!(" head={:?}", p.header));
+                }
+                if p.negate {
+                    s.push_str(" negate");
+                }
+                if p.running_only {
+                    s.push_str(" running");
+                }
+                if p.screen_cols != OUTBUF_SIZE {
+                    s.push_str(&format!(" cols={}", p.screen_cols));
+                }
+                s.push_str(&format!(" bits={:x}", p.select_bits));
+                s
+            }
+            Action::Error(e, _) => format!("error: {e}"),
+            Action::Help(h) => format!("help:{}", h.unwrap_or_default()),
+            Action::Version => "version".into(),
+            Action::List => "list".into(),
+            Action::Info => "info".into(),
+        }
+    }
+
+    const TABLE: &[(&str, &str)] = &[
+        // Defaults.
+        ("", "PID,TTY,TIME,CMD bits=aa00"),
+        ("x", "PID,TTY,STAT,TIME,COMMAND bits=aaaa"),
+        ("a", "PID,TTY,STAT,TIME,COMMAND bits=f0f"),
+        ("ax", "PID,TTY,STAT,TIME,COMMAND all bits=0"),
+        (
+            "aux",
+            "USER,PID,%CPU,%MEM,VSZ,RSS,TTY,STAT,START,TIME,COMMAND all bits=0",
+        ),
+        (
+            "-aux",
+            "USER,PID,%CPU,%MEM,VSZ,RSS,TTY,STAT,START,TIME,COMMAND all bits=0",
+        ),
+        (
+            "auxf",
+            "USER,PID,%CPU,%MEM,VSZ,RSS,TTY,STAT,START,TIME,COMMAND all forest=b bits=0",
+        ),
+        (
+            "axjf",
+            "PPID,PID,PGID,SID,TTY,TPGID,STAT,UID,TIME,COMMAND all forest=b bits=0",
+        ),
+        ("-e", "PID,TTY,TIME,CMD all bits=aa00"),
+        ("-A", "PID,TTY,TIME,CMD all bits=aa00"),
+        ("-ef", "UID,PID,PPID,C,STIME,TTY,TIME,CMD all bits=aa00"),
+        (
+            "-ef --forest",
+            "UID,PID,PPID,C,STIME,TTY,TIME,CMD all forest=g bits=aa00",
+        ),
+        (
+            "-eF",
+            "UID,PID,PPID,C,SZ,RSS,PSR,STIME,TTY,TIME,CMD all bits=aa00",
+        ),
+        (
+            "-l",
+            "F,S,UID,PID,PPID,C,PRI,NI,ADDR,SZ,WCHAN,TTY,TIME,CMD bits=aa00",
+        ),
+        (
+            "-ly",
+            "S,UID,PID,PPID,C,PRI,NI,RSS,SZ,WCHAN,TTY,TIME,CMD bits=aa00",
+        ),
+        (
+            "-lf",
+            "F,S,UID,PID,PPID,C,PRI,NI,ADDR,SZ,WCHAN,STIME,TTY,TIME,CMD bits=aa00",
+        ),
+        ("-j", "PID,PGID,SID,TTY,TIME,CMD bits=aa00"),
+        (
+            "-jf",
+            "UID,PID,PPID,PGID,SID,C,STIME,TTY,TIME,CMD bits=aa00",
+        ),
+        ("-c", "PID,CLS,PRI,TTY,TIME,CMD bits=aa00"),
+        ("-cf", "UID,PID,PPID,CLS,PRI,STIME,TTY,TIME,CMD bits=aa00"),
+        ("-L", "PID,LWP,TTY,TIME,CMD bits=aa00"),
+        (
+            "-fL",
+            "UID,PID,PPID,LWP,C,NLWP,STIME,TTY,TIME,CMD bits=aa00",
+        ),
+        ("-T", "PID,SPID,TTY,TIME,CMD bits=aa00"),
+        ("-M", "LABEL,PID,TTY,TIME,CMD bits=aa00"),
+        ("-P", "PID,PSR,TTY,TIME,CMD bits=aa00"),
+        (
+            "u",
+            "USER,PID,%CPU,%MEM,VSZ,RSS,TTY,STAT,START,TIME,COMMAND bits=a0a",
+        ),
+        (
+            "v",
+            "PID,TTY,STAT,TIME,MAJFL,TRS,DRS,RSS,%MEM,COMMAND bits=a0a",
+        ),
+        (
+            "j",
+            "PPID,PID,PGID,SID,TTY,TPGID,STAT,UID,TIME,COMMAND bits=a0a",
+        ),
+        (
+            "l",
+            "F,UID,PID,PPID,PRI,NI,VSZ,RSS,WCHAN,STAT,TTY,TIME,COMMAND bits=a0a",
+        ),
+        (
+            "s",
+            "UID,PID,PENDING,BLOCKED,IGNORED,CAUGHT,STAT,TTY,TIME,COMMAND bits=a0a",
+        ),
+        (
+            "X",
+            "PID,STACKP,ESP,EIP,TMOUT,ALARM,STAT,TTY,TIME,COMMAND bits=a0a",
+        ),
+        ("--context", "PID,CONTEXT,COMMAND bits=aa00"),
+        // Lists: attached, separated, comma and blank separated; bare PIDs, -PGID, +SID.
+        ("-p 1,2", "PID,TTY,TIME,CMD pid=1,2 bits=aa00"),
+        ("-p1", "PID,TTY,TIME,CMD pid=1 bits=aa00"),
+        ("-p 1~2", "PID,TTY,TIME,CMD pid=1,2 bits=aa00"),
+        ("-p 0x10", "PID,TTY,TIME,CMD pid=16 bits=aa00"),
+        ("-p 010", "PID,TTY,TIME,CMD pid=8 bits=aa00"),
+        ("p 7", "PID,TTY,STAT,TIME,COMMAND pid=7 bits=a0a"),
+        ("--pid=3", "PID,TTY,TIME,CMD pid=3 bits=aa00"),
+        ("--pid 3,4", "PID,TTY,TIME,CMD pid=3,4 bits=aa00"),
+        ("5 6", "PID,TTY,STAT,TIME,COMMAND pid=5,6 bits=a0a"),
+        ("-77", "PID,TTY,STAT,TIME,COMMAND pgrp=77 bits=a0a"),
+        ("+9", "PID,TTY,STAT,TIME,COMMAND sess=9 bits=a0a"),
+        (
+            "5 -6 +7",
+            "PID,TTY,STAT,TIME,COMMAND pid=5 pgrp=6 sess=7 bits=a0a",
+        ),
+        ("-s 4", "PID,TTY,TIME,CMD sess=4 bits=aa00"),
+        ("--sid=4", "PID,TTY,TIME,CMD sess=4 bits=aa00"),
+        ("--ppid 1", "PID,TTY,TIME,CMD ppid=1 bits=aa00"),
+        ("-q 1", "PID,TTY,TIME,CMD quick=1 bits=aa00"),
+        ("-C bash,sh", "PID,TTY,TIME,CMD comm=bash,sh bits=aa00"),
+        ("-u root", "PID,TTY,TIME,CMD euid=0 bits=aa00"),
+        ("-u 0,nobody", "PID,TTY,TIME,CMD euid=0,65534 bits=aa00"),
+        ("U root", "PID,TTY,STAT,TIME,COMMAND euid=0 bits=a0a"),
+        ("-U root", "PID,TTY,TIME,CMD ruid=0 bits=aa00"),
+        ("--User=root", "PID,TTY,TIME,CMD ruid=0 bits=aa00"),
+        ("-G users", "PID,TTY,TIME,CMD rgid=100 bits=aa00"),
+        ("--group root", "PID,TTY,TIME,CMD egid=0 bits=aa00"),
+        ("-g 5", "PID,TTY,TIME,CMD sess=5 bits=aa00"),
+        ("-g users", "PID,TTY,TIME,CMD egid=100 bits=aa00"),
+        ("-t pts/3", "PID,TTY,TIME,CMD tty=34819 bits=aa00"),
+        ("-t 3", "PID,TTY,TIME,CMD tty=34819 bits=aa00"),
+        ("-t tty1", "PID,TTY,TIME,CMD tty=1025 bits=aa00"),
+        ("-t -", "PID,TTY,TIME,CMD tty=0 bits=aa00"),
+        ("t", "PID,TTY,STAT,TIME,COMMAND tty=34819 bits=a0a"),
+        ("T", "PID,TTY,STAT,TIME,COMMAND tty=34819 bits=a0a"),
+        (
+            "-N -u nosuch",
+            "PID,TTY,TIME,CMD euid=4294967295 negate bits=aa00",
+        ),
+        ("-a", "PID,TTY,TIME,CMD bits=303"),
+        ("-d", "PID,TTY,TIME,CMD bits=3333"),
+        ("-ad", "PID,TTY,TIME,CMD bits=3f3f"),
+        ("r", "PID,TTY,STAT,TIME,COMMAND running bits=a0a"),
+        // User formats.
+        ("-o pid,comm", "PID,COMMAND bits=aa00"),
+        ("-opid,args", "PID,COMMAND bits=aa00"),
+        ("o pid", "PID bits=a0a"),
+        ("axo pid", "PID all bits=0"),
+        ("-o pid -o ppid", "PID,PPID bits=aa00"),
+        ("--format=pid,tty", "PID,TT bits=aa00"),
+        ("-o pid=X,comm=", "X, bits=aa00"),
+        ("-o pid~ppid", "PID,PPID bits=aa00"),
+        (
+            "-o pid,comm=A~B",
+            "error: unknown user-defined format specifier \"B\"",
+        ),
+        ("-o pid,", "PID bits=aa00"),
+        (
+            "-o OL_s",
+            "UID,PID,PENDING,BLOCKED,IGNORED,CAUGHT,STAT,TTY,TIME,COMMAND bits=aa00",
+        ),
+        ("-O rss", "PID,RSS,S,TTY,TIME,COMMAND bits=aa00"),
+        ("O rss", "PID,RSS,S,TTY,TIME,COMMAND bits=a0a"),
+        ("O r", "PID,TTY,STAT,TIME,COMMAND sort=AscVmRss bits=a0a"),
+        (
+            "O -rp",
+            "PID,TTY,STAT,TIME,COMMAND sort=DescVmRss,SkipIdTgid bits=a0a",
+        ),
+        ("-o %p~%c", "PID, ,COMMAND, bits=aa00"),
+        // Sorting.
+        ("--sort=-rss", "PID,TTY,TIME,CMD sort=DescVmRss bits=aa00"),
+        (
+            "--sort -pcpu,+pid",
+            "PID,TTY,TIME,CMD sort=DescUtilization,AscIdTgid bits=aa00",
+        ),
+        (
+            "k start_time",
+            "PID,TTY,STAT,TIME,COMMAND sort=AscTicsBegan bits=a0a",
+        ),
+        (
+            "-eo pid,ppid,cmd --sort=-rss",
+            "PID,PPID,CMD all sort=DescVmRss bits=aa00",
+        ),
+        // Modifiers.
+        ("h", "PID,TTY,STAT,TIME,COMMAND head=None bits=a0a"),
+        ("-h", "PID,TTY,STAT,TIME,COMMAND head=None bits=a0a"),
+        ("--no-headers", "PID,TTY,TIME,CMD head=None bits=aa00"),
+        ("--headers", "PID,TTY,TIME,CMD head=Multi bits=aa00"),
+        ("w", "PID,TTY,STAT,TIME,COMMAND bits=a0a"),
+        ("--cols 100", "PID,TTY,TIME,CMD cols=100 bits=aa00"),
+        ("--width=50", "PID,TTY,TIME,CMD cols=50 bits=aa00"),
+        ("-H", "PID,TTY,TIME,CMD forest=u bits=aa00"),
+        // Errors (the first pass's message is the one reported).
+        ("-o", "error: format specification must follow -o"),
+        (
+            "-o nosuch",
+            "error: unknown user-defined format specifier \"nosuch\"",
+        ),
+        (
+            "-o pid:0",
+            "error: column widths must be unsigned decimal numbers",
+        ),
+        (
+            "-o DefBSD:3",
+            "error: can not set width for a macro (multi-column) format specifier",
+        ),
+        ("-o ,pid", "error: improper format list"),
+        ("-p", "error: list of process IDs must follow -p"),
+        ("-p x", "error: process ID list syntax error"),
+        ("-p 0", "error: process ID out of range"),
+        ("-p 1,", "error: improper list"),
+        ("-u nosuch", "error: user name does not exist"),
+        ("-G nosuch", "error: group name does not exist"),
+        ("-t nosuch", "error: TTY could not be found"),
+        ("-t /etc/passwd", "error: list member was not a TTY"),
+        ("--bogus", "error: unknown gnu long option"),
+        (
+            "--forest=1",
+            "error: option --forest does not take an argument",
+        ),
+        (
+            "--cols 0",
+            "error: number of columns must follow --cols, --width, or --columns",
+        ),
+        (
+            "--sort",
+            "error: long sort specification must follow --sort",
+        ),
+        ("--sort nosuch", "error: unknown sort specifier"),
+        ("--sort pid --sort ppid", "error: multiple sort options"),
+        ("-f u", "error: conflicting format options"),
+        ("-f -o pid", "PID forest=b bits=a0a"),
+        ("-l -o pid", "error: conflicting format options"),
+        ("-y", "error: modifier -y without format -l makes no sense"),
+        (
+            "-L -T",
+            "error: thread flags conflict; can't use both -L and -T",
+        ),
+        (
+            "H -m",
+            "error: thread flags conflict; can't use H with m or -m",
+        ),
+        (
+            "-L --forest",
+            "error: thread display conflicts with forest display",
+        ),
+        ("-Q", "error: unsupported SysV option"),
+        ("-x", "PID,TTY,STAT,TIME,COMMAND bits=aaaa"),
+        ("A", "error: unsupported option (BSD syntax)"),
+        ("-", "error: garbage option"),
+        ("--", "error: garbage option"),
+        ("1 aux", "error: process ID list syntax error"),
+        ("-h -h", "error: unsupported SysV option"),
+        (
+            "h --no-headers",
+            "error: only one heading option may be specified",
+        ),
+        ("-eV", "error: the option is exclusive: -V"),
+        // Exits during parsing.
+        ("-V", "version"),
+        ("V", "version"),
+        ("--version", "version"),
+        ("L", "list"),
+        ("--help", "help:"),
+        ("--help all", "help:all"),
+        ("--help=o", "help:o"),
+        ("--info", "info"),
+    ];
+
+    #[test]
+    fn grammar_table() {
+        let env = env();
+        let mut bad = Vec::new();
+        for (args, want) in TABLE {
+            let got = summary(args, &env);
+            if got != *want {
+                bad.push(format!("ps {args}\n   want {want}\n    got {got}"));
+            }
+        }
+        assert!(
+            bad.is_empty(),
+            "{} of {}:\n{}",
+            bad.len(),
+            TABLE.len(),
+            bad.join("\n")
+        );
+    }
+
+    #[test]
+    fn environment() {
+        let mut e = env();
+        e.ps_format = Some("pid,user".into());
+        assert_eq!(summary("", &e), "PID,USER bits=aa00");
+        assert_eq!(
+            summary("-f", &e),
+            "UID,PID,PPID,C,STIME,TTY,TIME,CMD bits=aa00"
+        );
+        e.ps_format = None;
+        e.columns = Some("100".into());
+        assert_eq!(summary("", &e), "PID,TTY,TIME,CMD cols=100 bits=aa00");
+        e.columns = None;
+        e.stdout_is_tty = true;
+        e.winsize = Some((90, 30));
+        assert_eq!(summary("", &e), "PID,TTY,TIME,CMD cols=90 bits=aa00");
+        assert_eq!(
+            summary("w", &e),
+            "PID,TTY,STAT,TIME,COMMAND cols=132 bits=a0a"
+        );
+        assert_eq!(summary("ww", &e), "PID,TTY,STAT,TIME,COMMAND bits=a0a");
+        e.pid_length = 7;
+        let a = parse(&["-o".into(), "pid,ppid,comm".into()], &e, &Fake);
+        let Action::Run(p) = a else { panic!() };
+        assert_eq!(
+            p.columns.iter().map(|c| c.width).collect::<Vec<_>>(),
+            [7, 7, 15]
+        );
+    }
+
+    #[test]
+    fn strtoul_like_c() {
+        assert_eq!(c_strtoul(b"42"), (42, 2));
+        assert_eq!(c_strtoul(b"0x1f"), (31, 4));
+        assert_eq!(c_strtoul(b"017"), (15, 3));
+        assert_eq!(c_strtoul(b"0"), (0, 1));
+        assert_eq!(c_strtoul(b"x"), (0, 0));
+        assert_eq!(c_strtoul(b"12ab"), (12, 2));
+    }
+}

@@ -824,6 +824,57 @@ impl<W: Write> Runner<'_, W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::{self, Action, Env, Lookup};
+
+    struct NoLookup;
+    impl Lookup for NoLookup {
+        fn uid_by_name(&self, _: &str) -> Option<u32> {
+            None
+        }
+        fn gid_by_name(&self, _: &str) -> Option<u32> {
+            None
+        }
+        fn stat_rdev(&self, _: &str) -> Option<(bool, u64)> {
+            None
+        }
+    }
+
+    fn needs(args: &str) -> u32 {
+        let args: Vec<String> = args.split(' ').map(str::to_string).collect();
+        let env = Env {
+            pid_length: 5,
+            ..Env::default()
+        };
+        let Action::Run(plan) = cli::parse(&args, &env, &NoLookup) else {
+            panic!("{args:?} did not parse")
+        };
+        let mut n = selection_needs(&plan) | column_needs(&plan, &plan.columns);
+        for k in &plan.sort {
+            n |= k.key.needs();
+        }
+        n
+    }
+
+    #[test]
+    fn reads_only_what_columns_need() {
+        // `ps -e -o pid` reads no file at all: the pid is the directory name.
+        assert_eq!(needs("-e -o pid"), 0);
+        assert_eq!(needs("-e -o pid,ppid,comm"), need::STAT);
+        assert_eq!(needs("-e -o pid,user"), need::STATUS);
+        let aux = needs("aux");
+        assert_eq!(
+            aux & !(need::STAT | need::STATUS | need::CMDLINE | need::CLOCK | need::MEMINFO),
+            0
+        );
+        assert!(aux & need::CMDLINE != 0);
+        // The default selection needs our euid and tty: status and stat.
+        assert_eq!(needs("-o pid"), need::STAT | need::STATUS);
+        assert_eq!(
+            needs("-e -o pid,cgroup --sort=-rss"),
+            need::CGROUP | need::STATUS
+        );
+        assert_eq!(needs("-e -o pid,pidns"), need::NS);
+    }
 
     #[test]
     fn version_sort() {
