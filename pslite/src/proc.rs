@@ -124,12 +124,7 @@ impl ProcFs {
     }
 
     fn read_file(&mut self, dir: &str, name: &str) -> bool {
-        self.buf.clear();
-        let path = format!("{dir}/{name}");
-        match File::open(path) {
-            Ok(mut f) => f.read_to_end(&mut self.buf).is_ok() && !self.buf.is_empty(),
-            Err(_) => false,
-        }
+        slurp(&format!("{dir}/{name}"), &mut self.buf, usize::MAX) && !self.buf.is_empty()
     }
 
     /// Read one process (`tid == tgid`, from /proc/PID) or one task (/proc/PID/task/TID).
@@ -294,6 +289,46 @@ impl ProcFs {
         }
         Some(p)
     }
+}
+
+/// Read a /proc file with as few system calls as possible: open, read into a reused buffer,
+/// close. /proc's seq files (stat, status...) and cmdline fill the buffer in one read when it is
+/// big enough, so a short read is the end (procps's file2str relies on the same). No fstat or
+/// lseek as `read_to_end` would do. At most `max` bytes.
+pub fn slurp(path: &str, buf: &mut Vec<u8>, max: usize) -> bool {
+    buf.clear();
+    let Ok(mut f) = File::open(path) else {
+        return false;
+    };
+    let mut len = 0;
+    loop {
+        if buf.len() < len + 4096 {
+            buf.resize((len + 4096).max(buf.capacity()).min(max.max(1)), 0);
+        }
+        let room = buf.len() - len;
+        if room == 0 {
+            break;
+        }
+        match f.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => {
+                len += n;
+                if n < room {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => {
+                if len == 0 {
+                    buf.clear();
+                    return false;
+                }
+                break;
+            }
+        }
+    }
+    buf.truncate(len);
+    true
 }
 
 fn list_numeric(dir: &str) -> Vec<i32> {
@@ -529,10 +564,9 @@ fn read_unvectored(path: &str) -> Vec<u8> {
 fn read_unvectored_sep(path: &str, sep: u8) -> Vec<u8> {
     const MAX: usize = 1024 * 64 * 2;
     let mut dst = Vec::new();
-    let Ok(f) = File::open(path) else {
-        return dst;
-    };
-    let _ = f.take(MAX as u64 - 1).read_to_end(&mut dst);
+    if !slurp(path, &mut dst, MAX - 1) {
+        return Vec::new();
+    }
     let n = dst.len();
     if n > 0 {
         let mut i = n;
@@ -585,11 +619,8 @@ fn esc_all(c: u8) -> u8 {
 
 fn lookup_wchan(path: &str) -> String {
     let mut buf = Vec::new();
-    match File::open(path) {
-        Ok(f) => {
-            let _ = f.take(63).read_to_end(&mut buf);
-        }
-        Err(_) => return "?".into(),
+    if !slurp(path, &mut buf, 63) {
+        return "?".into();
     }
     if buf.is_empty() {
         return "?".into();
