@@ -600,13 +600,30 @@ pub fn escape_lib(src: &[u8], utf8: bool) -> Vec<u8> {
     if !utf8 {
         return src.iter().map(|&c| esc_all(c)).collect();
     }
-    match std::str::from_utf8(src) {
-        Ok(_) => src
-            .iter()
-            .map(|&c| if c < 0x20 || c == 0x7f { b'?' } else { c })
-            .collect(),
-        Err(_) => src.iter().map(|&c| esc_all(c)).collect(),
+    // esc_ctl: control characters become '?'; from the first byte that cannot start a UTF-8
+    // sequence (or a sequence cut by the end) on, everything is escaped as in the C locale.
+    let mut out = src.to_vec();
+    let mut i = 0;
+    while i < out.len() {
+        let n = match out[i] {
+            0x00..=0x7f => 1,
+            0xc2..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf4 => 4,
+            _ => 0,
+        };
+        if n == 0 || i + n > out.len() {
+            for c in &mut out[i..] {
+                *c = esc_all(*c);
+            }
+            break;
+        }
+        if out[i] < 0x20 || out[i] == 0x7f {
+            out[i] = b'?';
+        }
+        i += n;
     }
+    out
 }
 
 fn esc_all(c: u8) -> u8 {
@@ -739,5 +756,6 @@ mod tests {
     fn escaping() {
         assert_eq!(escape_lib(b"a\tb\x7f\xc3\xa9", false), b"a.b.??");
         assert_eq!(escape_lib(b"a\tb\xc3\xa9", true), "a?bé".as_bytes());
+        assert_eq!(escape_lib(b"\xc3\xa9\x01\xff\x01", true), b"\xc3\xa9??.");
     }
 }

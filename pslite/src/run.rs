@@ -316,20 +316,21 @@ fn column_needs(plan: &Plan, cols: &[Col]) -> u32 {
 pub fn run(plan: &Plan, root: &str) -> u8 {
     let stdout = std::io::stdout();
     let w = BufWriter::with_capacity(64 * 1024, stdout.lock());
-    let utf8 = locale_is_utf8();
     sys::init_tz();
+    run_to(plan, root, w, locale_is_utf8(), sys::geteuid(), sys::now()).0
+}
+
+/// Run the plan against the /proc at `root`, writing to `w`: the exit status and the writer.
+pub fn run_to<W: Write>(plan: &Plan, root: &str, w: W, utf8: bool, euid: u32, now: i64) -> (u8, W) {
     let mut r = Runner {
         plan,
         fs: ProcFs::new(root, utf8),
-        out: Out::new(w, root, utf8, sys::hertz(), sys::page_size(), sys::now()),
-        euid: {
-            // SAFETY: geteuid has no failure mode.
-            unsafe { libc::geteuid() }
-        },
+        out: Out::new(w, root, utf8, sys::hertz(), sys::page_size(), now),
+        euid,
         needs: 0,
         hide_kernel: std::env::var_os("LIBPROC_HIDE_KERNEL").is_some(),
     };
-    match r.go() {
+    let code = match r.go() {
         Ok(code) => match r.out.w.flush() {
             Ok(()) => code,
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
@@ -343,7 +344,8 @@ pub fn run(plan: &Plan, root: &str) -> u8 {
             eprintln!("ps: write error: {}", common_strerror(&e));
             1
         }
-    }
+    };
+    (code, r.out.w)
 }
 
 fn common_strerror(e: &std::io::Error) -> String {
@@ -355,12 +357,7 @@ fn common_strerror(e: &std::io::Error) -> String {
 }
 
 fn locale_is_utf8() -> bool {
-    let v = ["LC_ALL", "LC_CTYPE", "LANG"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    v.contains("utf-8") || v.contains("utf8")
+    sys::locale_is_utf8()
 }
 
 impl<W: Write> Runner<'_, W> {
@@ -853,6 +850,75 @@ mod tests {
             n |= k.key.needs();
         }
         n
+    }
+
+    fn fixture() -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        let stat = |pid: i32, comm: &str, ppid: i32, state: char, start: u64| {
+            format!(
+                "{pid} ({comm}) {state} {ppid} {pid} {pid} 0 -1 4194560 10 0 0 0 300 100 0 0 20 0 1 0 {start} 8192000 100 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n"
+            )
+        };
+        let status = |pid: i32, rss: u64| {
+            format!(
+                "Name:\tx\nTgid:\t{pid}\nPid:\t{pid}\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nVmSize:\t8000 kB\nVmLck:\t0 kB\nVmRSS:\t{rss} kB\nThreads:\t1\n"
+            )
+        };
+        for (pid, comm, ppid, state, start, rss, cmdline) in [
+            (1, "init", 0, 'S', 10, 500, &b"/sbin/init\x00"[..]),
+            (20, "sh", 1, 'S', 500, 900, b"sh\x00-c\x00x\x00"),
+            (30, "kworker/0", 0, 'I', 20, 0, b""),
+            (40, "sleep", 20, 'T', 600, 300, b"sleep\x00100\x00"),
+        ] {
+            let dir = d.path().join(pid.to_string());
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("stat"), stat(pid, comm, ppid, state, start)).unwrap();
+            std::fs::write(dir.join("status"), status(pid, rss)).unwrap();
+            std::fs::write(dir.join("cmdline"), cmdline).unwrap();
+        }
+        std::fs::write(d.path().join("uptime"), "100.00 50.00\n").unwrap();
+        std::fs::write(d.path().join("stat"), "cpu 1 2 3\nbtime 1000000\n").unwrap();
+        std::fs::write(d.path().join("meminfo"), "MemTotal: 10000 kB\n").unwrap();
+        d
+    }
+
+    fn on_fixture(args: &str) -> (u8, String) {
+        let d = fixture();
+        let args: Vec<String> = args.split(' ').map(str::to_string).collect();
+        let env = Env {
+            pid_length: 5,
+            ..Env::default()
+        };
+        let Action::Run(plan) = cli::parse(&args, &env, &NoLookup) else {
+            panic!("{args:?} did not parse")
+        };
+        let (code, out) = run_to(
+            &plan,
+            d.path().to_str().unwrap(),
+            Vec::new(),
+            false,
+            0,
+            1_000_100,
+        );
+        (code, String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn golden_output_on_fixture_proc() {
+        assert_eq!(
+            on_fixture("-e -o pid,rss,args --sort=-rss").1,
+            "  PID   RSS COMMAND\n   20   900 sh -c x\n    1   500 /sbin/init\n   40   300 sleep 100\n   30     0 [kworker/0]\n"
+        );
+        assert_eq!(
+            on_fixture("-e -o pid,ppid,stat,time,comm --forest").1,
+            "  PID  PPID STAT     TIME COMMAND\n   30     0 Is   00:00:04 kworker/0\n    1     0 Ss   00:00:04 init\n   20     1 Ss   00:00:04 sh\n   40    20 Ts   00:00:04  \\_ sleep\n"
+        );
+        let (code, out) = on_fixture("-p 99 -o pid");
+        assert_eq!((code, out.as_str()), (1, "  PID\n"));
+        assert_eq!(
+            on_fixture("-p 1 -o pid,%mem,vsz,sz").1.lines().nth(1),
+            Some("    1  5.0   8000  2000")
+        );
     }
 
     #[test]

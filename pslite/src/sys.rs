@@ -222,3 +222,22 @@ pub fn context(root: &str, pid: i32) -> Vec<u8> {
         buf
     }
 }
+
+/// Whether the user's locale (LC_ALL / LC_CTYPE / LANG, as setlocale resolves them) uses UTF-8:
+/// procps escapes command lines differently then.
+pub fn locale_is_utf8() -> bool {
+    // SAFETY: setlocale/nl_langinfo with valid arguments, single-threaded; the returned string
+    // is read at once.
+    unsafe {
+        if libc::setlocale(libc::LC_CTYPE, c"".as_ptr()).is_null() {
+            return false;
+        }
+        let cs = libc::nl_langinfo(libc::CODESET);
+        !cs.is_null() && CStr::from_ptr(cs).to_bytes().eq_ignore_ascii_case(b"UTF-8")
+    }
+}
+
+pub fn geteuid() -> u32 {
+    // SAFETY: geteuid has no failure mode.
+    unsafe { libc::geteuid() }
+}
