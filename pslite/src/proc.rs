@@ -140,6 +140,12 @@ impl ProcFs {
             nlwp: 1,
             ..Proc::default()
         };
+        if needs & need::IDS != 0 {
+            // The directory's owner is the effective uid/gid (procps stats it too).
+            let m = std::fs::metadata(&dir).ok()?;
+            p.euid = m.uid();
+            p.egid = m.gid();
+        }
         if needs & need::STAT != 0 {
             if !self.read_file(&dir, "stat") {
                 return None;
@@ -150,6 +156,8 @@ impl ProcFs {
             if !ok {
                 return None;
             }
+            // status's VmSize is the same counter (total_vm); VmRSS is not (see parse_status).
+            p.vm_size = p.vsize / 1024;
         }
         if needs & need::STATUS != 0 {
             if !self.read_file(&dir, "status") {

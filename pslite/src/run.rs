@@ -279,11 +279,12 @@ fn selection_needs(plan: &Plan) -> u32 {
     let mut n = 0;
     if !plan.all_processes {
         if plan.simple_select || plan.selections.is_empty() {
-            n |= need::STAT | need::STATUS;
+            n |= need::STAT | need::IDS;
         }
         for s in &plan.selections {
             n |= match s.kind {
-                SelKind::Ruid | SelKind::Euid | SelKind::Rgid | SelKind::Egid => need::STATUS,
+                SelKind::Euid | SelKind::Egid => need::IDS,
+                SelKind::Ruid | SelKind::Rgid => need::STATUS,
                 SelKind::Pgrp | SelKind::Tty | SelKind::Sess | SelKind::Comm | SelKind::Ppid => {
                     need::STAT
                 }
@@ -854,9 +855,10 @@ mod tests {
 
     fn fixture() -> tempfile::TempDir {
         let d = tempfile::tempdir().unwrap();
-        let stat = |pid: i32, comm: &str, ppid: i32, state: char, start: u64| {
+        let stat = |pid: i32, comm: &str, ppid: i32, state: char, start: u64, rss: u64| {
+            let pages = rss / 4;
             format!(
-                "{pid} ({comm}) {state} {ppid} {pid} {pid} 0 -1 4194560 10 0 0 0 300 100 0 0 20 0 1 0 {start} 8192000 100 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n"
+                "{pid} ({comm}) {state} {ppid} {pid} {pid} 0 -1 4194560 10 0 0 0 300 100 0 0 20 0 1 0 {start} 8192000 {pages} 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n"
             )
         };
         let status = |pid: i32, rss: u64| {
@@ -872,7 +874,7 @@ mod tests {
         ] {
             let dir = d.path().join(pid.to_string());
             std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(dir.join("stat"), stat(pid, comm, ppid, state, start)).unwrap();
+            std::fs::write(dir.join("stat"), stat(pid, comm, ppid, state, start, rss)).unwrap();
             std::fs::write(dir.join("status"), status(pid, rss)).unwrap();
             std::fs::write(dir.join("cmdline"), cmdline).unwrap();
         }
@@ -926,15 +928,25 @@ mod tests {
         // `ps -e -o pid` reads no file at all: the pid is the directory name.
         assert_eq!(needs("-e -o pid"), 0);
         assert_eq!(needs("-e -o pid,ppid,comm"), need::STAT);
-        assert_eq!(needs("-e -o pid,user"), need::STATUS);
+        assert_eq!(needs("-e -o pid,user"), need::IDS);
+        assert_eq!(needs("-e -o pid,ruser"), need::STATUS);
         let aux = needs("aux");
         assert_eq!(
-            aux & !(need::STAT | need::STATUS | need::CMDLINE | need::CLOCK | need::MEMINFO),
-            0
+            aux,
+            need::STAT | need::STATUS | need::IDS | need::CMDLINE | need::CLOCK | need::MEMINFO
+        );
+        // `-ef` needs no status file at all.
+        assert_eq!(
+            needs("-ef"),
+            need::STAT | need::IDS | need::CMDLINE | need::CLOCK
+        );
+        assert_eq!(
+            needs("-eo pid,ppid,user,%cpu,%mem,rss,args --sort=-rss"),
+            need::STAT | need::IDS | need::STATUS | need::CMDLINE | need::CLOCK | need::MEMINFO
         );
         assert!(aux & need::CMDLINE != 0);
         // The default selection needs our euid and tty: status and stat.
-        assert_eq!(needs("-o pid"), need::STAT | need::STATUS);
+        assert_eq!(needs("-o pid"), need::STAT | need::IDS);
         assert_eq!(
             needs("-e -o pid,cgroup --sort=-rss"),
             need::CGROUP | need::STATUS

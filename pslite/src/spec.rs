@@ -3298,6 +3298,9 @@ pub mod need {
     pub const CLOCK: u32 = 1 << 14;
     /// MemTotal.
     pub const MEMINFO: u32 = 1 << 15;
+    /// The owner of /proc/PID: the effective uid and gid (the kernel never hides them there,
+    /// unlike for the files of non-dumpable processes), without reading status.
+    pub const IDS: u32 = 1 << 16;
 }
 
 impl Pr {
@@ -3318,11 +3321,15 @@ impl Pr {
             Cgname | Cgroup | Lxcname => CGROUP,
             SdMachine | SdOuid | SdSeat | SdSession | SdSlice | SdUnit | SdUunit => CGROUP,
             Cgroupns | Ipcns | Mntns | Netns | Pidns | Timens | Userns | Utsns => NS,
-            Egid | Euid | Fgid | Fuid | Rgid | Ruid | Sgid | Suid => STATUS,
-            Egroup | Euser | Fgroup | Fuser | Rgroup | Ruser | Sgroup | Suser => STATUS,
+            Egid | Euid | Egroup | Euser => IDS,
+            Fgid | Fuid | Rgid | Ruid | Sgid | Suid => STATUS,
+            Fgroup | Fuser | Rgroup | Ruser | Sgroup | Suser => STATUS,
             Supgid | Supgrp | Nspid => STATUS,
             Sig | Sigcatch | Sigignore | Sigmask | Tsig => STATUS,
-            Vsz | Rss | Sz | Swapable => STATUS,
+            // VmSize is stat's vsize in KiB; VmRSS is a precise sum of per-CPU counters
+            // where stat's rss is an estimate, so it needs status.
+            Vsz | Sz => STAT,
+            Rss | Swapable => STATUS,
             Pmem => STATUS | MEMINFO,
             Stat => STAT | STATUS,
             Exe => EXE,
@@ -3359,11 +3366,13 @@ impl Key {
             IdLogin => LOGIN,
             AutogrpId | AutogrpNice => AUTOGRP,
             NsCgroup | NsIpc | NsMnt | NsNet | NsPid | NsTime | NsUser | NsUts => NS,
-            IdEgid | IdEgroup | IdEuid | IdEuser | IdFgid | IdFgroup | IdFuid | IdFuser
-            | IdRgid | IdRgroup | IdRuid | IdRuser | IdSgid | IdSgroup | IdSuid | IdSuser => STATUS,
+            IdEgid | IdEgroup | IdEuid | IdEuser => IDS,
+            IdFgid | IdFgroup | IdFuid | IdFuser | IdRgid | IdRgroup | IdRuid | IdRuser
+            | IdSgid | IdSgroup | IdSuid | IdSuser => STATUS,
             Sigblocked | Sigcatch | Sigignore | Signals | Sigpending | Supgids | Supgroups
             | Nspid => STATUS,
-            VmData | VmExe | VmLib | VmRss | VmRssLocked | VmSize | VmStack => STATUS,
+            VmSize => STAT,
+            VmRss | VmData | VmExe | VmLib | VmRssLocked | VmStack => STATUS,
             TimeElapsed | Utilization | UtilizationC => STAT | CLOCK,
             AddrCodeEnd | AddrCodeStart | AddrCurrEip | AddrCurrEsp | AddrStackStart | Cmd
             | Flags | FltMaj | FltMin | IdPgrp | IdPpid | IdSession | IdTpgid | Nice | Nlwp

@@ -426,6 +426,53 @@ fn differential_tree() -> TestResult {
             failures.push(e);
         }
     }
+    // Environment: personalities, PS_FORMAT, COLUMNS/LINES.
+    let sid = tree.sid.to_string();
+    let mut env_cases = 0;
+    for (k, val, extra) in [
+        ("PS_PERSONALITY", "bsd", ""),
+        ("PS_PERSONALITY", "bsd", "u"),
+        ("PS_PERSONALITY", "bsd", "-f"),
+        ("PS_PERSONALITY", "linux", "-f"),
+        ("PS_PERSONALITY", "linux", "-l"),
+        ("PS_PERSONALITY", "debian", "-f"),
+        ("PS_PERSONALITY", "debian", "-l"),
+        ("PS_PERSONALITY", "debian", "-j"),
+        ("PS_PERSONALITY", "gnu", ""),
+        ("PS_PERSONALITY", "digital", "-f"),
+        ("PS_PERSONALITY", "digital", "u"),
+        ("PS_PERSONALITY", "sunos4", "u"),
+        ("PS_PERSONALITY", "aix", "l"),
+        ("PS_PERSONALITY", "irix", "-l"),
+        ("PS_PERSONALITY", "hpux", "-x"),
+        ("PS_PERSONALITY", "svr4", "-lx"),
+        ("PS_PERSONALITY", "old", "m"),
+        ("PS_PERSONALITY", "nonsense", "-f"),
+        ("CMD_ENV", "bsd", "j"),
+        ("I_WANT_A_BROKEN_PS", "1", "-f"),
+        ("PS_FORMAT", "pid,user,comm", ""),
+        ("PS_FORMAT", "pid,nosuch", ""),
+        ("PS_FORMAT", "pid,args", "-f"),
+        ("COLUMNS", "60", "u"),
+        ("COLUMNS", "60", "-f w"),
+        ("COLUMNS", "5", ""),
+        ("COLUMNS", "x", "-f"),
+        ("LINES", "4", "--headers"),
+        ("LINES", "1", ""),
+    ] {
+        let mut args: Vec<String> = vec!["-s".into(), sid.clone()];
+        args.extend(
+            extra
+                .split(' ')
+                .filter(|a| !a.is_empty())
+                .map(str::to_string),
+        );
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        env_cases += 1;
+        if let Err(e) = Differential::new("ps", &refs).env(k, val).check() {
+            failures.push(format!("{k}={val}: {e}"));
+        }
+    }
     // The tree must really have been seen (not two empty outputs).
     let (o, _) = Differential::new("ps", &["-s", &tree.sid.to_string(), "-o", "pid="])
         .check()
@@ -437,11 +484,11 @@ fn differential_tree() -> TestResult {
         return Err(format!(
             "{} of {} combinations differ:\n{}\n\nfirst report:\n{first}",
             failures.len(),
-            combos.len(),
+            combos.len() + env_cases,
             heads.join("\n")
         ));
     }
-    println!("{} combinations identical", combos.len());
+    println!("{} combinations identical", combos.len() + env_cases);
     Ok(())
 }
 
