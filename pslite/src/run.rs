@@ -10,6 +10,11 @@ use crate::proc::{Proc, ProcFs};
 use crate::spec::{need, Key, Pr, When};
 use crate::sys;
 
+/// Batches of at least this many processes are read on several threads.
+const PARALLEL_MIN: usize = 512;
+/// Processes read (and printed) per batch when streaming.
+const BATCH: usize = 2048;
+
 /// tty_nr of our own process (for the default selection and `T`).
 pub fn self_tty(root: &str) -> u32 {
     let stat = std::fs::read(format!("{root}/self/stat")).unwrap_or_default();
@@ -456,33 +461,70 @@ impl<W: Write> Runner<'_, W> {
         Ok(0)
     }
 
-    fn read(&mut self, tgid: i32, tid: i32) -> Option<Proc> {
-        let p = self.fs.read(tgid, tid, self.needs)?;
-        if self.hide_kernel && (p.ppid == 2 || p.tid == 2) {
-            return None;
+    /// Read a batch of (tgid, tid) in order, on several threads when the batch is large
+    /// (reading /proc is kernel work that parallelises; output order is unchanged).
+    fn read_batch(&mut self, ids: &[(i32, i32)]) -> Vec<Proc> {
+        let needs = self.needs;
+        let hide = self.hide_kernel;
+        let keep = |p: &Proc| !(hide && (p.ppid == 2 || p.tid == 2));
+        let workers = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(4);
+        if ids.len() < PARALLEL_MIN || workers < 2 || needs == 0 {
+            return ids
+                .iter()
+                .filter_map(|&(g, t)| self.fs.read(g, t, needs))
+                .filter(keep)
+                .collect();
         }
-        Some(p)
+        let chunk = ids.len().div_ceil(workers);
+        let root = self.fs.root.clone();
+        let utf8 = self.fs.utf8;
+        let read_chunk = |c: &[(i32, i32)]| -> Vec<Proc> {
+            let mut fs = ProcFs::new(&root, utf8);
+            c.iter()
+                .filter_map(|&(g, t)| fs.read(g, t, needs))
+                .collect()
+        };
+        let parts: Vec<Vec<Proc>> = std::thread::scope(|s| {
+            let handles: Vec<_> = ids
+                .chunks(chunk)
+                .map(|c| {
+                    let job = std::thread::Builder::new().spawn_scoped(s, move || read_chunk(c));
+                    (c, job)
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|(c, job)| match job {
+                    Ok(h) => h.join().unwrap_or_else(|_| read_chunk(c)),
+                    // No thread available: read this part here.
+                    Err(_) => read_chunk(c),
+                })
+                .collect()
+        });
+        parts.into_iter().flatten().filter(keep).collect()
     }
 
-    /// All processes (or tasks), in /proc order.
-    fn scan(&mut self, threads: bool, quick: Option<Vec<u32>>) -> Vec<Proc> {
+    /// The (tgid, tid) pairs to read: processes, or every task of each process.
+    fn ids(&self, threads: bool, quick: Option<Vec<u32>>) -> Vec<(i32, i32)> {
         let pids: Vec<i32> = match quick {
             Some(list) => list.into_iter().map(|p| p as i32).collect(),
             None => self.fs.pids(),
         };
-        let mut out = Vec::with_capacity(pids.len());
-        for pid in pids {
-            if threads {
-                for tid in self.fs.tids(pid) {
-                    if let Some(p) = self.read(pid, tid) {
-                        out.push(p);
-                    }
-                }
-            } else if let Some(p) = self.read(pid, pid) {
-                out.push(p);
-            }
+        if !threads {
+            return pids.into_iter().map(|p| (p, p)).collect();
         }
-        out
+        pids.into_iter()
+            .flat_map(|p| self.fs.tids(p).into_iter().map(move |t| (p, t)))
+            .collect()
+    }
+
+    /// All processes (or tasks), in /proc order.
+    fn scan(&mut self, threads: bool, quick: Option<Vec<u32>>) -> Vec<Proc> {
+        let ids = self.ids(threads, quick);
+        self.read_batch(&ids)
     }
 
     fn want(&self, p: &Proc) -> bool {
@@ -565,22 +607,12 @@ impl<W: Write> Runner<'_, W> {
         } else {
             task_fmt
         };
-        // Stream: read and print one process at a time.
-        let pids: Vec<i32> = match quick {
-            Some(list) => list.into_iter().map(|p| p as i32).collect(),
-            None => self.fs.pids(),
-        };
-        for pid in pids {
-            let tids = if threads {
-                self.fs.tids(pid)
-            } else {
-                vec![pid]
-            };
-            for tid in tids {
-                if let Some(p) = self.read(pid, tid) {
-                    if self.want(&p) {
-                        self.out.show(Some(&p), fmt)?;
-                    }
+        // Stream in batches: read a batch (in parallel when large), print it, go on.
+        let ids = self.ids(threads, quick);
+        for batch in ids.chunks(BATCH) {
+            for p in self.read_batch(batch) {
+                if self.want(&p) {
+                    self.out.show(Some(&p), fmt)?;
                 }
             }
         }
@@ -921,6 +953,55 @@ mod tests {
             on_fixture("-p 1 -o pid,%mem,vsz,sz").1.lines().nth(1),
             Some("    1  5.0   8000  2000")
         );
+    }
+
+    #[test]
+    fn parallel_reading_keeps_order_and_skips_vanished() {
+        let d = tempfile::tempdir().unwrap();
+        for pid in 1..=1500 {
+            if pid % 7 == 0 {
+                // A directory without stat: a process that vanished mid-scan.
+                std::fs::create_dir_all(d.path().join(pid.to_string())).unwrap();
+                continue;
+            }
+            let dir = d.path().join(pid.to_string());
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(
+                dir.join("stat"),
+                format!("{pid} (p{pid}) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n"),
+            )
+            .unwrap();
+        }
+        let root = d.path().to_str().unwrap().to_string();
+        let order: Vec<i32> = ProcFs::new(&root, false)
+            .pids()
+            .into_iter()
+            .filter(|p| p % 7 != 0)
+            .collect();
+        let env = Env {
+            pid_length: 5,
+            ..Env::default()
+        };
+        let args: Vec<String> = ["-e", "-o", "pid,comm"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let Action::Run(plan) = cli::parse(&args, &env, &NoLookup) else {
+            panic!()
+        };
+        let (code, out) = run_to(&plan, &root, Vec::new(), false, 0, 0);
+        assert_eq!(code, 0);
+        let out = String::from_utf8(out).unwrap();
+        let got: Vec<i32> = out
+            .lines()
+            .skip(1)
+            .map(|l| l.split_whitespace().next().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(got, order);
+        assert!(out.lines().skip(1).all(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f[1] == format!("p{}", f[0])
+        }));
     }
 
     #[test]
