@@ -95,6 +95,7 @@ for _ in range(n):
 time.sleep(3600)
 ' "$EXTRA" &
 SLEEPERS_PGID=$!
+disown "$SLEEPERS_PGID" 2>/dev/null || true
 # Wait until they are all there (bounded).
 for _ in $(seq 600); do
     have=$(count_procs)

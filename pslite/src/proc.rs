@@ -94,6 +94,9 @@ pub struct Proc {
     pub cgroup_raw: Vec<u8>,
 }
 
+/// Kernel thread flag in /proc/PID/stat's flags field.
+const PF_KTHREAD: u64 = 0x0020_0000;
+
 /// Namespace file names, in procps's column order.
 pub const NS_NAMES: [&str; 8] = ["cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"];
 
@@ -140,8 +143,9 @@ impl ProcFs {
             nlwp: 1,
             ..Proc::default()
         };
-        if needs & need::IDS != 0 {
-            // The directory's owner is the effective uid/gid (procps stats it too).
+        if needs & need::IDS != 0 && needs & need::STATUS == 0 {
+            // The directory's owner is the effective uid/gid (procps stats it too); status,
+            // when it is read anyway, has them.
             let m = std::fs::metadata(&dir).ok()?;
             p.euid = m.uid();
             p.egid = m.gid();
@@ -206,7 +210,13 @@ impl ProcFs {
             };
         }
         if needs & need::CMDLINE != 0 {
-            let raw = read_unvectored(&format!("{dir}/cmdline"));
+            // Kernel threads and zombies have no memory, hence an empty command line.
+            let no_mm = needs & need::STAT != 0 && (p.flags & PF_KTHREAD != 0 || p.state == b'Z');
+            let raw = if no_mm {
+                Vec::new()
+            } else {
+                read_unvectored(&format!("{dir}/cmdline"))
+            };
             p.cmdline = if !raw.is_empty() {
                 escape_lib(&raw, self.utf8)
             } else {

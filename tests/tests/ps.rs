@@ -492,7 +492,8 @@ fn differential_tree() -> TestResult {
     Ok(())
 }
 
-/// Invocations that fail (or print help) the same way whatever the processes are.
+/// Invocations that fail (or print help) the same way whatever the processes are, and a few
+/// on kthreadd, whose values never move.
 fn differential_errors() -> TestResult {
     let cases: &[&str] = &[
         "-o",
@@ -594,6 +595,10 @@ fn differential_errors() -> TestResult {
         "-s 99999999 u",
         "-p 99999999 --no-headers",
         "-p 99999999 -o pid=",
+        // kthreadd: a kernel thread (no command line, "[comm]") whose values do not move.
+        "-p 2 -o pid,ppid,args,comm,fname",
+        "-p 2 -f",
+        "-p 2 -o args=,pid",
     ];
     let mut failures = Vec::new();
     for c in cases {
