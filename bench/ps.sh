@@ -6,7 +6,9 @@
 # Invocations: `ps aux`, `ps -ef`, `ps -eo pid,ppid,user,%cpu,%mem,rss,args --sort=-rss`.
 # Output goes to /dev/null (not a terminal: unlimited width, as in scripts).
 # Targets: ratio (ours/procps, median wall time) <= 0.8 idle and <= 0.5 with the extra
-# processes; peak RSS (max resident, /usr/bin/time) no higher than procps's.
+# processes; peak RSS (max resident, /usr/bin/time) no higher than procps's. The CPU time
+# (user + system, mean) and its ratio are printed too: on a loaded machine they are steadier
+# than wall time.
 #
 # Environment: RUNS (default 30), WARMUP (default 5), EXTRA (default 5000).
 set -euo pipefail
@@ -58,17 +60,18 @@ run_set() {
     nprocs=$(count_procs)
     echo
     echo "== $label: $nprocs processes, load $(cut -d' ' -f1-3 /proc/loadavg)"
-    printf '%-52s %10s %10s %7s %9s %9s\n' "invocation" "ours ms" "procps ms" "ratio" "ours KiB" "procps KiB"
+    printf '%-52s %9s %9s %6s %8s %6s %9s %9s\n' "invocation" "ours ms" "procps ms" "ratio" "cpu ms" "ratio" "ours KiB" "procps KiB"
     for args in "${CASES[@]}"; do
         local json=$WORK/r.json
         # shellcheck disable=SC2086
         hyperfine -N --style none --warmup "$WARMUP" --runs "$RUNS" --export-json "$json" \
             -n ours "$OURS $args" -n procps "$ORIGINAL $args" >/dev/null
-        read -r ours_ms orig_ms < <(python3 - "$json" <<'EOF'
+        read -r ours_ms orig_ms ours_cpu cpu_ratio < <(python3 - "$json" <<'EOF'
 import json, statistics, sys
 r = json.load(open(sys.argv[1]))["results"]
 med = {x["command"]: statistics.median(x["times"]) * 1000 for x in r}
-print(f'{med["ours"]:.2f} {med["procps"]:.2f}')
+cpu = {x["command"]: (x["user"] + x["system"]) * 1000 for x in r}
+print(f'{med["ours"]:.2f} {med["procps"]:.2f} {cpu["ours"]:.1f} {cpu["ours"] / cpu["procps"]:.2f}')
 EOF
 )
         # shellcheck disable=SC2086
@@ -76,7 +79,7 @@ EOF
         # shellcheck disable=SC2086
         orig_kb=$(peak_kb "$ORIGINAL" $args)
         ratio=$(python3 -c "print(f'{$ours_ms/$orig_ms:.2f}')")
-        printf '%-52s %10s %10s %7s %9s %9s\n' "ps $args" "$ours_ms" "$orig_ms" "$ratio" "$ours_kb" "$orig_kb"
+        printf '%-52s %9s %9s %6s %8s %6s %9s %9s\n' "ps $args" "$ours_ms" "$orig_ms" "$ratio" "$ours_cpu" "$cpu_ratio" "$ours_kb" "$orig_kb"
     done
 }
 

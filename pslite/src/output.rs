@@ -1215,6 +1215,50 @@ mod tests {
     }
 
     #[test]
+    fn long_user_names_get_a_plus_or_a_number() {
+        let mut o = out();
+        o.max_rightward = 8;
+        let mut b = Vec::new();
+        assert_eq!(o.name(&mut b, "verylongname", 1234), 8);
+        assert_eq!(b, b"verylon+");
+        b.clear();
+        assert_eq!(o.name(&mut b, "short", 1234), 5);
+        assert_eq!(b, b"short");
+        b.clear();
+        // Last column: room for the whole name.
+        o.max_rightward = 100;
+        o.name(&mut b, "verylongname", 1234);
+        assert_eq!(b, b"verylongname");
+        b.clear();
+        o.user_is_number = true;
+        o.name(&mut b, "verylongname", 1234);
+        assert_eq!(b, b"1234");
+    }
+
+    #[test]
+    fn times_and_forest_prefix() {
+        let mut o = out();
+        let mut p = proc();
+        p.utime = 100 * 86400 * 2 + 100 * 3661;
+        p.stime = 0;
+        let mut b = Vec::new();
+        o.print(Pr::Time, &p, &mut b);
+        assert_eq!(b, b"2-01:01:01");
+        b.clear();
+        o.print(Pr::Bsdtime, &p, &mut b);
+        assert_eq!(b, b"2941:01");
+        b.clear();
+        o.forest_prefix = b"|L".to_vec();
+        o.max_rightward = 100;
+        o.print(Pr::Args, &p, &mut b);
+        assert_eq!(b, b" |   \\_ sleep 100");
+        b.clear();
+        o.forest_type = b'u';
+        o.print(Pr::Comm, &p, &mut b);
+        assert_eq!(b, b"    sleep");
+    }
+
+    #[test]
     fn signals_narrow_and_wide() {
         assert_eq!(
             line(&["pid", "blocked"], 20),

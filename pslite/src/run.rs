@@ -278,6 +278,22 @@ struct Runner<'a, W: Write> {
     euid: u32,
     needs: u32,
     hide_kernel: bool,
+    workers: usize,
+}
+
+/// Reader threads: `NSTOOLS_PS_THREADS` if set (1 = no extra thread), else the available
+/// parallelism, at most 4.
+fn reader_threads() -> usize {
+    if let Some(n) = std::env::var("NSTOOLS_PS_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        return n.clamp(1, 64);
+    }
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(4)
 }
 
 fn selection_needs(plan: &Plan) -> u32 {
@@ -335,6 +351,7 @@ pub fn run_to<W: Write>(plan: &Plan, root: &str, w: W, utf8: bool, euid: u32, no
         euid,
         needs: 0,
         hide_kernel: std::env::var_os("LIBPROC_HIDE_KERNEL").is_some(),
+        workers: reader_threads(),
     };
     let code = match r.go() {
         Ok(code) => match r.out.w.flush() {
@@ -467,10 +484,7 @@ impl<W: Write> Runner<'_, W> {
         let needs = self.needs;
         let hide = self.hide_kernel;
         let keep = |p: &Proc| !(hide && (p.ppid == 2 || p.tid == 2));
-        let workers = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .min(4);
+        let workers = self.workers;
         if ids.len() < PARALLEL_MIN || workers < 2 || needs == 0 {
             return ids
                 .iter()

@@ -38,7 +38,7 @@ impl Tree {
              sh -c 'sleep 1003 & exec sleep 1004' & \
              sh -c 'sleep 1005; :' long-argument-{long} \"$(printf 'tab\\there')\" & \
              sh -c 'true & exec sleep 1006' & \
-             NSTOOLS_PS_THREADS=1 {me} & \
+             NSTOOLS_PS_TEST_HELPER=1 {me} & \
              wait",
             dir = dir.display(),
             long = "x".repeat(180),
@@ -873,7 +873,7 @@ fn threads_helper() -> ! {
 }
 
 fn main() {
-    if std::env::var_os("NSTOOLS_PS_THREADS").is_some() {
+    if std::env::var_os("NSTOOLS_PS_TEST_HELPER").is_some() {
         threads_helper();
     }
     // Both tools must see the same width rules: unlimited (not a terminal), no overrides.
