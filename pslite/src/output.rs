@@ -1,0 +1,1272 @@
+//! Value formatting and line layout: procps's `pr_*` printers and `show_one_proc`, so columns
+//! pad, overflow and truncate exactly as procps's do.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use crate::cli::{Col, OUTBUF_SIZE};
+use crate::proc::Proc;
+use crate::spec::{Just, Pr};
+use crate::sys;
+
+/// Everything the printers need besides the process.
+pub struct Out<W: Write> {
+    pub w: W,
+    pub root: String,
+    pub utf8: bool,
+    pub hertz: i64,
+    pub page_size: i64,
+    pub boot_time: i64,
+    pub boot_tics: u64,
+    pub now: i64,
+    pub mem_total: u64,
+    pub bsd_c: bool,
+    pub bsd_e: bool,
+    pub unix_f: bool,
+    pub user_is_number: bool,
+    pub wchan_is_number: bool,
+    pub include_dead_children: bool,
+    pub forest_type: u8,
+    pub forest_prefix: Vec<u8>,
+    pub names: sys::Names,
+    ttys: TtyNames,
+    max_rightward: i64,
+    pub active_cols: i64,
+    pub wide_signals: bool,
+    pub lines_to_next_header: i64,
+    pub header_gap: i64,
+    pub did_stuff: bool,
+    buf: Vec<u8>,
+    line: Vec<u8>,
+}
+
+impl<W: Write> Out<W> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(w: W, root: &str, utf8: bool, hertz: i64, page_size: i64, now: i64) -> Self {
+        Out {
+            w,
+            root: root.to_string(),
+            utf8,
+            hertz,
+            page_size,
+            boot_time: 0,
+            boot_tics: 0,
+            now,
+            mem_total: 1,
+            bsd_c: false,
+            bsd_e: false,
+            unix_f: false,
+            user_is_number: false,
+            wchan_is_number: false,
+            include_dead_children: false,
+            forest_type: 0,
+            forest_prefix: Vec::new(),
+            names: sys::Names::default(),
+            ttys: TtyNames::new(root),
+            max_rightward: OUTBUF_SIZE - 1,
+            active_cols: 80,
+            wide_signals: false,
+            lines_to_next_header: 1,
+            header_gap: -1,
+            did_stuff: false,
+            buf: Vec::with_capacity(4096),
+            line: Vec::with_capacity(4096),
+        }
+    }
+
+    /// procps `check_header_width`: the line width and whether signals get 16 columns.
+    pub fn check_header_width(&mut self, fmt: &[Col], screen_cols: i64) {
+        let mut total: i64 = 0;
+        let mut was_normal = 0;
+        let mut sigs = 0;
+        for (i, c) in fmt.iter().enumerate() {
+            match c.just {
+                Just::Aix => {
+                    total += c.width as i64;
+                    was_normal = 0;
+                }
+                Just::Unlimited => {
+                    total += if i + 1 < fmt.len() { c.width as i64 } else { 3 };
+                    total += was_normal;
+                    was_normal = 1;
+                }
+                j => {
+                    if j == Just::Signal {
+                        sigs += 1;
+                    }
+                    total += c.width as i64;
+                    total += was_normal;
+                    was_normal = 1;
+                }
+            }
+        }
+        let mut i = 0;
+        loop {
+            i += 1;
+            self.active_cols = screen_cols * i;
+            if self.active_cols >= total {
+                break;
+            }
+            if screen_cols * i >= OUTBUF_SIZE / 2 {
+                break;
+            }
+        }
+        self.wide_signals = total + sigs * 7 <= self.active_cols;
+    }
+
+    /// One line: the header when `p` is `None`. Returns write errors (closed pipe).
+    pub fn show(&mut self, p: Option<&Proc>, fmt: &[Col]) -> std::io::Result<()> {
+        if p.is_some() {
+            self.lines_to_next_header -= 1;
+            if self.lines_to_next_header == 0 {
+                self.lines_to_next_header = self.header_gap;
+                self.show(None, fmt)?;
+            }
+        }
+        self.did_stuff = true;
+        let mut correct: i64 = 0;
+        let mut actual: i64 = 0;
+        let mut dospace: i64 = 0;
+        self.line.clear();
+        for (idx, col) in fmt.iter().enumerate() {
+            let last = idx + 1 == fmt.len();
+            let mut legit = 0;
+            let tmpspace;
+            if !last {
+                self.max_rightward = col.width as i64;
+                tmpspace = 0;
+            } else {
+                let t = correct - actual;
+                if t < 1 {
+                    tmpspace = dospace;
+                    self.max_rightward = self.active_cols - actual - tmpspace;
+                } else {
+                    tmpspace = t;
+                    self.max_rightward = self.active_cols - correct.max(actual);
+                }
+            }
+            self.max_rightward = self.max_rightward.clamp(0, OUTBUF_SIZE - 1);
+            let mut out = std::mem::take(&mut self.buf);
+            out.clear();
+            let mut amount = match (p, col.pr) {
+                (Some(p), Some(pr)) => self.print(pr, p, &mut out),
+                _ => {
+                    out.extend_from_slice(col.name.as_bytes());
+                    out.len() as i64
+                }
+            };
+            if amount < 0 {
+                amount = 0;
+                out.clear();
+            } else if amount >= OUTBUF_SIZE {
+                amount = OUTBUF_SIZE - 1;
+                out.truncate(OUTBUF_SIZE as usize - 1);
+            }
+            let width = col.width as i64;
+            let leftpad = match col.just {
+                Just::Aix | Just::Left => 0,
+                Just::Right => (width - amount).max(0),
+                Just::Signal => {
+                    if self.wide_signals {
+                        legit = 7;
+                        (16 - amount).max(0)
+                    } else {
+                        (9 - amount).max(0)
+                    }
+                }
+                Just::User => {
+                    if self.user_is_number {
+                        (width - amount).max(0)
+                    } else {
+                        0
+                    }
+                }
+                Just::Wchan => {
+                    if self.wchan_is_number {
+                        (width - amount).max(0)
+                    } else {
+                        if self.active_cols - actual - tmpspace < 1 {
+                            out.truncate(1);
+                        }
+                        0
+                    }
+                }
+                Just::Unlimited => {
+                    if self.active_cols - actual - tmpspace < 1 {
+                        out.truncate(1);
+                    }
+                    0
+                }
+            };
+            let mut space = correct - actual + leftpad;
+            if space < 1 {
+                space = dospace;
+            }
+            space = space.min(144);
+            if out.len() > OUTBUF_SIZE as usize - 1 {
+                out.truncate(OUTBUF_SIZE as usize - 1);
+            }
+            self.line
+                .extend(std::iter::repeat_n(b' ', space.max(0) as usize));
+            self.line.extend_from_slice(&out);
+            self.buf = out;
+            if last {
+                break;
+            }
+            actual += space + amount;
+            correct += width + legit;
+            if col.pr.is_some() && fmt[idx + 1].pr.is_some() {
+                correct += 1;
+                dospace = 1;
+            } else {
+                dospace = 0;
+            }
+        }
+        self.line.push(b'\n');
+        self.w.write_all(&self.line)
+    }
+
+    fn forest_helper(&self, out: &mut Vec<u8>) -> i64 {
+        if self.forest_prefix.is_empty() {
+            return 0;
+        }
+        let mut rightward = self.max_rightward.min(OUTBUF_SIZE - 1);
+        let start = out.len();
+        for &c in &self.forest_prefix {
+            let piece: &[u8] = if self.forest_type == b'u' {
+                if rightward < 2 {
+                    break;
+                }
+                rightward -= 2;
+                b"  "
+            } else {
+                if rightward < 4 {
+                    break;
+                }
+                rightward -= 4;
+                match c {
+                    b'L' | b'+' => b" \\_ ",
+                    b'|' => b" |  ",
+                    _ => b"    ",
+                }
+            };
+            out.extend_from_slice(piece);
+        }
+        (out.len() - start) as i64
+    }
+
+    /// ps's own escape_str: at most `*cells` cells, control characters shown as `.` or `?`.
+    fn esc(&self, out: &mut Vec<u8>, src: &[u8], cells: &mut i64) -> i64 {
+        if *cells <= 0 {
+            return 0;
+        }
+        let max = *cells;
+        let mut used: i64 = 0;
+        if !self.utf8 {
+            for &c in src {
+                if used >= max || c == 0 {
+                    break;
+                }
+                out.push(match c {
+                    0..=0x1f | 0x7f => b'.',
+                    0x80..=0xff => b'?',
+                    _ => c,
+                });
+                used += 1;
+            }
+            *cells -= used;
+            return used;
+        }
+        let mut bytes = 0i64;
+        let mut i = 0;
+        while i < src.len() && used < max {
+            let c = src[i];
+            if c == 0 {
+                break;
+            }
+            let len = utf8_len(&src[i..]);
+            match len {
+                None => {
+                    out.push(b'?');
+                    i += 1;
+                    used += 1;
+                    bytes += 1;
+                }
+                Some(1) => {
+                    out.push(if (0x20..0x7f).contains(&c) { c } else { b'?' });
+                    i += 1;
+                    used += 1;
+                    bytes += 1;
+                }
+                Some(n) => {
+                    let ch = std::str::from_utf8(&src[i..i + n])
+                        .ok()
+                        .and_then(|s| s.chars().next())
+                        .unwrap_or('?');
+                    if ch.is_control() {
+                        out.push(b'?');
+                        used += 1;
+                        bytes += 1;
+                    } else {
+                        let w = char_width(ch);
+                        if w > max - used {
+                            break;
+                        }
+                        out.extend_from_slice(&src[i..i + n]);
+                        used += w;
+                        bytes += n as i64;
+                    }
+                    i += n;
+                }
+            }
+        }
+        *cells -= used;
+        bytes
+    }
+
+    fn num<T: std::fmt::Display>(out: &mut Vec<u8>, v: T) -> i64 {
+        let s = v.to_string();
+        out.extend_from_slice(s.as_bytes());
+        s.len() as i64
+    }
+
+    fn text(out: &mut Vec<u8>, s: &str) -> i64 {
+        out.extend_from_slice(s.as_bytes());
+        s.len() as i64
+    }
+
+    fn name(&mut self, out: &mut Vec<u8>, name: &str, id: u32) -> i64 {
+        if !self.user_is_number {
+            let mut rightward = OUTBUF_SIZE;
+            let start = out.len();
+            self.esc(out, name.as_bytes(), &mut rightward);
+            let len = OUTBUF_SIZE - rightward;
+            if len <= self.max_rightward {
+                return len;
+            }
+            let m = self.max_rightward as usize;
+            if m >= 1 && out.get(start + m - 1).is_some_and(|&c| c < 127) {
+                out.truncate(start + m - 1);
+                out.push(b'+');
+                return m as i64;
+            }
+            out.truncate(start);
+        }
+        Self::num(out, id)
+    }
+
+    fn tics(&self, p: &Proc) -> u64 {
+        if self.include_dead_children {
+            p.utime + p.stime + p.cutime + p.cstime
+        } else {
+            p.utime + p.stime
+        }
+    }
+
+    /// Seconds since the process started (procps TIME_ELAPSED, a double).
+    pub fn elapsed(&self, p: &Proc) -> f64 {
+        let t = self.boot_tics.wrapping_sub(p.start_time) as f64;
+        if t > 0.0 {
+            t / self.hertz as f64
+        } else {
+            0.0
+        }
+    }
+
+    pub fn utilization(&self, p: &Proc, children: bool) -> f64 {
+        let t = self.boot_tics.wrapping_sub(p.start_time) as f64;
+        if t > 0.0 {
+            let tics = if children {
+                p.utime + p.stime + p.cutime + p.cstime
+            } else {
+                p.utime + p.stime
+            };
+            ((tics as f32) * 100.0f32) as f64 / t
+        } else {
+            0.0
+        }
+    }
+
+    fn start_secs(&self, p: &Proc) -> i64 {
+        self.boot_time + (p.start_time / self.hertz as u64) as i64
+    }
+
+    fn sig(&self, out: &mut Vec<u8>, sig: &str) -> i64 {
+        let len = sig.len();
+        let s = if self.wide_signals {
+            if len > 8 {
+                sig.to_string()
+            } else {
+                format!("00000000{sig}")
+            }
+        } else if len - sig.bytes().take_while(|&c| c == b'0').count() > 8 {
+            format!("<{}", &sig[len - 8..])
+        } else if len < 8 {
+            format!("{}{sig}", &"00000000"[len..])
+        } else {
+            sig[len - 8..].to_string()
+        };
+        Self::text(out, &s)
+    }
+
+    pub fn tty_name(&mut self, p: &Proc, number: bool) -> String {
+        self.ttys.name(p.tty as u32, p.tid, number)
+    }
+
+    fn args_like(&mut self, out: &mut Vec<u8>, p: &Proc, long: bool) -> i64 {
+        let mut rightward = self.max_rightward;
+        let fh = self.forest_helper(out);
+        rightward -= fh;
+        let src = if long { &p.cmdline } else { &p.cmd };
+        self.esc(out, src, &mut rightward);
+        if self.bsd_e && rightward > 1 && p.environ != b"-" {
+            out.push(b' ');
+            rightward -= 1;
+            self.esc(out, &p.environ, &mut rightward);
+        }
+        self.max_rightward - rightward
+    }
+
+    /// Print one value into `out`; returns the cells it takes (procps `pr_*`).
+    pub fn print(&mut self, pr: Pr, p: &Proc, out: &mut Vec<u8>) -> i64 {
+        use Pr::*;
+        match pr {
+            Nop => Self::text(out, "-"),
+            Args => self.args_like(out, p, !self.bsd_c),
+            Comm => self.args_like(out, p, self.unix_f),
+            Fname => {
+                let mut rightward = self.max_rightward;
+                let fh = self.forest_helper(out);
+                rightward -= fh;
+                if rightward > 8 {
+                    rightward = 8;
+                }
+                self.esc(out, &p.cmd, &mut rightward);
+                self.max_rightward - rightward
+            }
+            Cgname | Cgroup | Exe => {
+                let src = match pr {
+                    Cgname => &p.cgname,
+                    Cgroup => &p.cgroup,
+                    _ => &p.exe,
+                };
+                let mut r = self.max_rightward;
+                self.esc(out, src, &mut r);
+                self.max_rightward - r
+            }
+            Supgid => {
+                let n = p.supgid.len().min(self.max_rightward.max(0) as usize);
+                out.extend_from_slice(&p.supgid.as_bytes()[..n]);
+                n as i64
+            }
+            Supgrp => {
+                let s = if p.supgid == "-" {
+                    "-".to_string()
+                } else {
+                    let names: Vec<String> = p
+                        .supgid
+                        .split(',')
+                        .filter_map(|g| g.parse::<u32>().ok())
+                        .map(|g| self.names.group(g).to_string())
+                        .collect();
+                    if names.is_empty() {
+                        "-".into()
+                    } else {
+                        names.join(",")
+                    }
+                };
+                let mut r = self.max_rightward;
+                self.esc(out, s.as_bytes(), &mut r);
+                self.max_rightward - r
+            }
+            Etime => {
+                let mut t = self.elapsed(p) as u64;
+                let ss = t % 60;
+                t /= 60;
+                let mm = t % 60;
+                t /= 60;
+                let hh = t % 24;
+                let dd = t / 24;
+                let mut s = String::new();
+                if dd > 0 {
+                    s.push_str(&format!("{dd}-"));
+                }
+                if dd > 0 || hh > 0 {
+                    s.push_str(&format!("{hh:02}:"));
+                }
+                s.push_str(&format!("{mm:02}:{ss:02}"));
+                Self::text(out, &s)
+            }
+            Etimes => Self::num(out, self.elapsed(p) as u64 as u32),
+            C | Pcpu | Cp => {
+                let total = self.tics(p);
+                let jiffies = (self.elapsed(p) * self.hertz as f64) as u64;
+                let scale = if pr == C { 100 } else { 1000 };
+                let mut pcpu = (total * scale).checked_div(jiffies).unwrap_or(0) as u32;
+                match pr {
+                    C => {
+                        pcpu = pcpu.min(99);
+                        Self::text(out, &format!("{pcpu:2}"))
+                    }
+                    Cp => {
+                        pcpu = pcpu.min(999);
+                        Self::text(out, &format!("{pcpu:3}"))
+                    }
+                    _ => {
+                        if pcpu > 999 {
+                            Self::num(out, pcpu / 10)
+                        } else {
+                            Self::text(out, &format!("{}.{}", pcpu / 10, pcpu % 10))
+                        }
+                    }
+                }
+            }
+            Pgid => Self::num(out, p.pgrp as u32),
+            Ppid => Self::num(out, p.ppid as u32),
+            Time | Times => {
+                let t = ((p.utime + p.stime) as f64 / self.hertz as f64) as u64;
+                if pr == Times {
+                    return Self::num(out, t);
+                }
+                let ss = t % 60;
+                let mm = (t / 60) % 60;
+                let hh = (t / 3600) % 24;
+                let dd = t / 86400;
+                let s = if dd > 0 {
+                    format!("{dd}-{hh:02}:{mm:02}:{ss:02}")
+                } else {
+                    format!("{hh:02}:{mm:02}:{ss:02}")
+                };
+                Self::text(out, &s)
+            }
+            Vsz => Self::num(out, p.vm_size),
+            Priority => Self::num(out, p.priority),
+            Opri => Self::num(out, 60 + p.priority),
+            PriFoo => Self::num(out, p.priority - 20),
+            PriBar => Self::num(out, p.priority + 1),
+            PriBaz => Self::num(out, p.priority + 100),
+            Pri => Self::num(out, 39 - p.priority),
+            PriApi => Self::num(out, -1 - p.priority),
+            Nice => {
+                if p.sched != 0 && p.sched != 3 && p.sched != -1 {
+                    Self::text(out, "-")
+                } else {
+                    Self::num(out, p.nice)
+                }
+            }
+            OomAdj => Self::num(out, p.oom_adj),
+            Oom => Self::num(out, p.oom_score),
+            Class => Self::text(
+                out,
+                match p.sched {
+                    -1 => "-",
+                    0 => "TS",
+                    1 => "FF",
+                    2 => "RR",
+                    3 => "B",
+                    4 => "ISO",
+                    5 => "IDL",
+                    6 => "DLN",
+                    7 => "#7",
+                    8 => "#8",
+                    9 => "#9",
+                    _ => "?",
+                },
+            ),
+            Rtprio => {
+                if p.sched == 0 || p.sched == -1 {
+                    Self::text(out, "-")
+                } else {
+                    Self::num(out, p.rtprio)
+                }
+            }
+            Sched => {
+                if p.sched == -1 {
+                    Self::text(out, "-")
+                } else {
+                    Self::num(out, p.sched)
+                }
+            }
+            Wchan => {
+                let n = p.wchan.len().min(self.max_rightward.max(0) as usize);
+                out.extend_from_slice(&p.wchan.as_bytes()[..n]);
+                n as i64
+            }
+            Tty4 => {
+                let s = self.tty_name(p, true);
+                Self::text(out, &s)
+            }
+            Tty8 => {
+                let s = self.tty_name(p, false);
+                Self::text(out, &s)
+            }
+            Stat => {
+                let mut s = vec![p.state];
+                if p.nice < 0 {
+                    s.push(b'<');
+                }
+                if p.nice > 0 {
+                    s.push(b'N');
+                }
+                if p.vm_lock != 0 {
+                    s.push(b'L');
+                }
+                if p.session == p.tgid {
+                    s.push(b's');
+                }
+                if p.nlwp > 1 {
+                    s.push(b'l');
+                }
+                if p.pgrp == p.tpgid {
+                    s.push(b'+');
+                }
+                out.extend_from_slice(&s);
+                s.len() as i64
+            }
+            S => {
+                out.push(p.state);
+                1
+            }
+            Flag => Self::text(out, &format!("{:o}", (p.flags >> 6) & 7)),
+            Stackp => Self::text(out, &format!("{:016x}", p.start_stack)),
+            Esp => Self::text(out, &format!("{:016x}", p.kstk_esp)),
+            Eip => Self::text(out, &format!("{:016x}", p.kstk_eip)),
+            Bsdtime => {
+                let u = self.tics(p) / self.hertz as u64;
+                Self::text(out, &format!("{:3}:{:02}", u / 60, u % 60))
+            }
+            Bsdstart => {
+                let start = self.start_secs(p);
+                let ago = (self.now - start).max(0);
+                let c = sys::ctime(start);
+                let s = if ago > 86400 { &c[4..] } else { &c[10..] };
+                let s: String = s.chars().take(6).collect();
+                Self::text(out, &s);
+                6
+            }
+            Sz => Self::num(out, p.vm_size / (self.page_size as u64 / 1024)),
+            Dsiz | Drs => {
+                let v = if p.vsize != 0 {
+                    (p.vsize.wrapping_sub(p.end_code).wrapping_add(p.start_code) >> 10) as i64
+                } else {
+                    0
+                };
+                Self::num(out, v)
+            }
+            Tsiz | Trs => {
+                let v = if p.vsize != 0 {
+                    (p.end_code.wrapping_sub(p.start_code) >> 10) as i64
+                } else {
+                    0
+                };
+                Self::num(out, v)
+            }
+            Swapable => Self::num(out, p.vm_data + p.vm_stack),
+            Size => Self::num(out, p.vsize),
+            Minflt => Self::num(
+                out,
+                if self.include_dead_children {
+                    p.min_flt + p.cmin_flt
+                } else {
+                    p.min_flt
+                },
+            ),
+            Majflt => Self::num(
+                out,
+                if self.include_dead_children {
+                    p.maj_flt + p.cmaj_flt
+                } else {
+                    p.maj_flt
+                },
+            ),
+            Lim => {
+                if p.rss_rlim == u64::MAX {
+                    Self::text(out, "xx")
+                } else {
+                    Self::text(out, &format!("{:5}", p.rss_rlim >> 10))
+                }
+            }
+            Psr => Self::num(out, p.processor),
+            Pss => Self::num(out, p.pss),
+            Uss => Self::num(out, p.uss),
+            Numa => Self::num(out, numa_node(p.processor)),
+            Rss => Self::num(out, p.vm_rss),
+            Pmem => {
+                let pmem = (p.vm_rss * 1000 / self.mem_total.max(1)).min(999);
+                Self::text(out, &format!("{:2}.{}", pmem / 10, pmem % 10))
+            }
+            Lstart => {
+                let c = sys::ctime(self.start_secs(p));
+                Self::text(out, &format!("{c:>24}"))
+            }
+            Stime => {
+                let (Some(our), Some(tm)) =
+                    (sys::localtime(self.now), sys::localtime(self.start_secs(p)))
+                else {
+                    return 0;
+                };
+                let s = if our.year != tm.year {
+                    format!("{}", tm.year + 1900)
+                } else if our.yday != tm.yday {
+                    format!("{}{:02}", sys::MONTHS[tm.mon as usize], tm.mday)
+                } else {
+                    format!("{:02}:{:02}", tm.hour, tm.min)
+                };
+                Self::text(out, &s)
+            }
+            Start => {
+                let t = self.start_secs(p);
+                let mut c = sys::ctime(t).into_bytes();
+                if c[8] == b' ' {
+                    c[8] = b'0';
+                }
+                if c[11] == b' ' {
+                    c[11] = b'0';
+                }
+                let c = String::from_utf8_lossy(&c).into_owned();
+                let s = if t + 86400 > self.now {
+                    c[11..19].to_string()
+                } else {
+                    format!("  {}", &c[4..10])
+                };
+                Self::text(out, &s)
+            }
+            Tsig => self.sig(out, &p.sigpnd.clone()),
+            Sig => self.sig(out, &p.signal.clone()),
+            Sigmask => self.sig(out, &p.blocked.clone()),
+            Sigignore => self.sig(out, &p.sigignore.clone()),
+            Sigcatch => self.sig(out, &p.sigcatch.clone()),
+            Egid => Self::num(out, p.egid as i32),
+            Rgid => Self::num(out, p.rgid as i32),
+            Sgid => Self::num(out, p.sgid as i32),
+            Fgid => Self::num(out, p.fgid as i32),
+            Euid => Self::num(out, p.euid as i32),
+            Ruid => Self::num(out, p.ruid as i32),
+            Suid => Self::num(out, p.suid as i32),
+            Fuid => Self::num(out, p.fuid as i32),
+            Luid => {
+                if p.luid == -1 {
+                    Self::text(out, "-")
+                } else {
+                    Self::num(out, p.luid)
+                }
+            }
+            Ruser | Euser | Fuser | Suser => {
+                let id = match pr {
+                    Ruser => p.ruid,
+                    Euser => p.euid,
+                    Fuser => p.fuid,
+                    _ => p.suid,
+                };
+                let n = self.names.user(id).to_string();
+                self.name(out, &n, id)
+            }
+            Egroup | Rgroup | Fgroup | Sgroup => {
+                let id = match pr {
+                    Egroup => p.egid,
+                    Rgroup => p.rgid,
+                    Fgroup => p.fgid,
+                    _ => p.sgid,
+                };
+                let n = self.names.group(id).to_string();
+                self.name(out, &n, id)
+            }
+            Rbytes => Self::num(out, p.io[4]),
+            Rchars => Self::num(out, p.io[0]),
+            Rops => Self::num(out, p.io[2]),
+            Wbytes => Self::num(out, p.io[5]),
+            Wcbytes => Self::num(out, p.io[6]),
+            Wchars => Self::num(out, p.io[1]),
+            Wops => Self::num(out, p.io[3]),
+            Procs => Self::num(out, p.tgid),
+            Tasks => Self::num(out, p.tid),
+            Nlwp => Self::num(out, p.nlwp),
+            Sess => Self::num(out, p.session),
+            Tpgid => Self::num(out, p.tpgid),
+            SgiP => {
+                if p.state == b'R' {
+                    Self::num(out, p.processor as u32)
+                } else {
+                    Self::text(out, "*")
+                }
+            }
+            Utilization | UtilizationC => {
+                let mut cu = self.utilization(p, pr == UtilizationC);
+                if cu > 99.0 {
+                    cu = 99.999;
+                }
+                Self::text(out, &format!("{cu:.3}"))
+            }
+            SdUnit | SdSession | SdOuid | SdMachine | SdUunit | SdSeat | SdSlice => {
+                let s = systemd_field(pr, &p.cgroup_raw);
+                Self::text(out, &s)
+            }
+            Cgroupns | Ipcns | Mntns | Netns | Pidns | Timens | Userns | Utsns => {
+                let i = match pr {
+                    Cgroupns => 0,
+                    Ipcns => 1,
+                    Mntns => 2,
+                    Netns => 3,
+                    Pidns => 4,
+                    Timens => 5,
+                    Userns => 6,
+                    _ => 7,
+                };
+                if p.ns[i] != 0 {
+                    Self::num(out, p.ns[i])
+                } else {
+                    Self::text(out, "-")
+                }
+            }
+            Lxcname => Self::text(out, &p.lxcname.clone()),
+            Context => {
+                let c = sys::context(&self.root, p.tgid);
+                out.extend_from_slice(&c);
+                c.len() as i64
+            }
+            Agid => Self::num(out, p.ag_id),
+            Agnice => Self::num(out, p.ag_nice),
+            Nspid => match p.nspid {
+                Some(n) => Self::num(out, n),
+                None => Self::text(out, "-"),
+            },
+            TLeft | TLeft2 | TRight | TRight2 | TUnlimited | TUnlimited2 => {
+                let l = self.lines_to_next_header.rem_euclid(60) as usize;
+                let v: &[&str] = match pr {
+                    TLeft => &["tty7", "pts/9999", "iseries/vtty42", "ttySMX0", "3270/tty4"],
+                    TLeft2 => &["tty7", "pts/9999", "ttySMX0", "3270/tty4"],
+                    TRight => &["999-23:59:59", "99-23:59:59", "9-23:59:59", "59:59"],
+                    TRight2 => &["999-23:59:59", "99-23:59:59", "9-23:59:59"],
+                    TUnlimited => &["[123456789-12345] <defunct>", "ps", "123456789-123456"],
+                    _ => &[
+                        "unlimited",
+                        "[123456789-12345] <defunct>",
+                        "ps",
+                        "123456789-123456",
+                    ],
+                };
+                let s = v[l % v.len()];
+                let s = if matches!(pr, TUnlimited | TUnlimited2) {
+                    &s[..s.len().min(self.max_rightward.max(0) as usize)]
+                } else {
+                    s
+                };
+                Self::text(out, s)
+            }
+        }
+    }
+}
+
+fn utf8_len(b: &[u8]) -> Option<usize> {
+    let n = match b[0] {
+        0x00..=0x7f => 1,
+        0xc2..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf4 => 4,
+        _ => return None,
+    };
+    if b.len() < n || std::str::from_utf8(&b[..n]).is_err() {
+        return None;
+    }
+    Some(n)
+}
+
+/// Terminal cells of a printable character (wide East Asian ranges take two).
+fn char_width(c: char) -> i64 {
+    let u = c as u32;
+    if (0x1100..=0x115f).contains(&u)
+        || (0x2e80..=0xa4cf).contains(&u)
+        || (0xac00..=0xd7a3).contains(&u)
+        || (0xf900..=0xfaff).contains(&u)
+        || (0xfe30..=0xfe4f).contains(&u)
+        || (0xff00..=0xff60).contains(&u)
+        || (0xffe0..=0xffe6).contains(&u)
+        || (0x1f300..=0x1faff).contains(&u)
+        || (0x20000..=0x3fffd).contains(&u)
+    {
+        2
+    } else if (0x300..=0x36f).contains(&u) || u == 0x200b {
+        0
+    } else {
+        1
+    }
+}
+
+/// The NUMA node of a CPU (-1 when unknown), as libnuma's numa_node_of_cpu.
+pub fn numa_node(cpu: i32) -> i32 {
+    let dir = format!("/sys/devices/system/cpu/cpu{cpu}");
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let n = e.file_name();
+            let n = n.to_string_lossy();
+            if let Some(num) = n.strip_prefix("node") {
+                if let Ok(v) = num.parse() {
+                    return v;
+                }
+            }
+        }
+    }
+    -1
+}
+
+/// The systemd columns, derived from the systemd cgroup path as sd-login would.
+fn systemd_field(pr: Pr, cgroup_raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(cgroup_raw);
+    let lines: Vec<&str> = text.split(['\0', '\n']).filter(|l| !l.is_empty()).collect();
+    let path = lines
+        .iter()
+        .find_map(|l| l.split_once(":name=systemd:").map(|(_, p)| p))
+        .or_else(|| lines.iter().find_map(|l| l.strip_prefix("0::")))
+        .unwrap_or("/");
+    let comps: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
+    let mut slice = None;
+    let mut i = 0;
+    while i < comps.len() && comps[i].ends_with(".slice") && comps[i].len() > 6 {
+        slice = Some(comps[i]);
+        i += 1;
+    }
+    const UNIT_SUFFIXES: [&str; 10] = [
+        ".service",
+        ".scope",
+        ".socket",
+        ".mount",
+        ".swap",
+        ".device",
+        ".target",
+        ".path",
+        ".timer",
+        ".automount",
+    ];
+    let unit = comps
+        .get(i)
+        .filter(|c| UNIT_SUFFIXES.iter().any(|s| c.ends_with(s)))
+        .copied();
+    match pr {
+        Pr::SdSlice => slice.unwrap_or("-.slice").to_string(),
+        Pr::SdUnit => unit.unwrap_or("-").to_string(),
+        Pr::SdSession => unit
+            .and_then(|u| u.strip_prefix("session-"))
+            .and_then(|u| u.strip_suffix(".scope"))
+            .unwrap_or("-")
+            .to_string(),
+        Pr::SdOuid => comps
+            .iter()
+            .take(i)
+            .find_map(|c| {
+                c.strip_prefix("user-")
+                    .and_then(|c| c.strip_suffix(".slice"))
+            })
+            .filter(|u| u.parse::<u32>().is_ok())
+            .unwrap_or("-")
+            .to_string(),
+        _ => "-".to_string(),
+    }
+}
+
+/// A /proc/tty/drivers line: name, devfs-style, major, first and last minor.
+type Driver = (String, bool, u32, u32, u32);
+
+/// Terminal names from device numbers (procps devname.c: /proc/tty/drivers, then guesses).
+struct TtyNames {
+    root: String,
+    drivers: Option<Vec<Driver>>,
+    cache: HashMap<u32, Option<String>>,
+}
+
+impl TtyNames {
+    fn new(root: &str) -> Self {
+        TtyNames {
+            root: root.to_string(),
+            drivers: None,
+            cache: HashMap::new(),
+        }
+    }
+
+    fn load(&mut self) -> &[Driver] {
+        if self.drivers.is_none() {
+            let text =
+                std::fs::read_to_string(format!("{}/tty/drivers", self.root)).unwrap_or_default();
+            let mut out = Vec::new();
+            let mut rest = text.as_str();
+            while let Some(i) = rest.find(" /dev/") {
+                rest = &rest[i + 6..];
+                let Some(end) = rest.find(' ') else { continue };
+                let mut name = &rest[..end];
+                let mut devfs = false;
+                if name.len() >= 3 && name.ends_with("%d") {
+                    name = &name[..name.len() - 2];
+                    devfs = true;
+                }
+                let name: String = name.chars().take(15).collect();
+                rest = rest[end..].trim_start_matches(' ');
+                let majlen = rest.bytes().take_while(u8::is_ascii_digit).count();
+                let major: u32 = rest[..majlen].parse().unwrap_or(0);
+                rest = rest[majlen..].trim_start_matches(' ');
+                let tok: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit() || *c == '-')
+                    .collect();
+                let mut it = tok.splitn(2, '-');
+                let first = it.next().and_then(|s| s.parse().ok());
+                let last = it.next().and_then(|s| s.parse().ok());
+                if let Some(f) = first {
+                    out.push((name, devfs, major, f, last.unwrap_or(f)));
+                }
+            }
+            out.reverse();
+            self.drivers = Some(out);
+        }
+        self.drivers.as_deref().unwrap_or(&[])
+    }
+
+    fn rdev_matches(path: &str, maj: u32, min: u32) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        match std::fs::metadata(path) {
+            Ok(m) => {
+                let r = m.rdev();
+                libc::major(r) == maj && libc::minor(r) == min
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn exists(path: &str) -> Option<u64> {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| m.rdev())
+    }
+
+    fn driver_name(&mut self, maj: u32, min: u32) -> Option<String> {
+        let d = self
+            .load()
+            .iter()
+            .find(|(_, _, m, f, l)| *m == maj && *f <= min && *l >= min)
+            .cloned()?;
+        let (name, devfs, ..) = d;
+        let mut path = format!("/dev/{name}{min}");
+        let mut rdev = Self::exists(&path);
+        if rdev.is_none() {
+            path = format!("/dev/{name}/{min}");
+            rdev = Self::exists(&path);
+            if rdev.is_none() {
+                if devfs {
+                    return None;
+                }
+                path = format!("/dev/{name}");
+                rdev = Self::exists(&path);
+            }
+        }
+        let r = rdev?;
+        (libc::major(r) == maj && libc::minor(r) == min).then_some(path)
+    }
+
+    fn guess_name(maj: u32, min: u32) -> Option<String> {
+        let path = match maj {
+            3 => {
+                if min > 255 {
+                    return None;
+                }
+                let t0 = b"pqrstuvwxyzabcde"[(min >> 4) as usize] as char;
+                let t1 = b"0123456789abcdef"[(min & 15) as usize] as char;
+                format!("/dev/tty{t0}{t1}")
+            }
+            4 if min < 64 => format!("/dev/tty{min}"),
+            4 => format!("/dev/ttyS{}", min - 64),
+            136..=143 => format!("/dev/pts/{}", min + (maj - 136) * 256),
+            188 => format!("/dev/ttyUSB{min}"),
+            166 => format!("/dev/ttyACM{min}"),
+            _ => return None,
+        };
+        Self::rdev_matches(&path, maj, min).then_some(path)
+    }
+
+    fn link_name(&self, maj: u32, min: u32, pid: i32, name: &str) -> Option<String> {
+        let t = std::fs::read_link(format!("{}/{pid}/{name}", self.root)).ok()?;
+        let s = t.to_string_lossy().into_owned();
+        if s.is_empty() || s.len() >= 127 {
+            return None;
+        }
+        Self::rdev_matches(&s, maj, min).then_some(s)
+    }
+
+    fn name(&mut self, dev: u32, pid: i32, number: bool) -> String {
+        if dev == 0 {
+            return "?".into();
+        }
+        let maj = (dev >> 8) & 0xfff;
+        let min = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+        let found = match self.cache.get(&dev) {
+            Some(f) => f.clone(),
+            None => {
+                let f = self
+                    .driver_name(maj, min)
+                    .or_else(|| self.link_name(maj, min, pid, "fd/2"))
+                    .or_else(|| Self::guess_name(maj, min))
+                    .or_else(|| self.link_name(maj, min, pid, "fd/255"));
+                self.cache.insert(dev, f.clone());
+                f
+            }
+        };
+        let Some(full) = found else {
+            return "?".into();
+        };
+        let mut s = full.as_str();
+        if let Some(r) = s.strip_prefix("/dev/").filter(|r| !r.is_empty()) {
+            s = r;
+        }
+        if number {
+            if let Some(r) = s.strip_prefix("tty").filter(|r| !r.is_empty()) {
+                s = r;
+            }
+            if let Some(r) = s.strip_prefix("pts/").filter(|r| !r.is_empty()) {
+                s = r;
+            }
+        }
+        s.bytes()
+            .take(63)
+            .map(|c| if c <= b' ' || c > 126 { '?' } else { c as char })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec;
+
+    fn out() -> Out<Vec<u8>> {
+        let mut o = Out::new(Vec::new(), "/nonexistent", false, 100, 4096, 1_000_000);
+        o.boot_tics = 100_000;
+        o.boot_time = 1_000_000 - 1000;
+        o.mem_total = 1000;
+        o
+    }
+
+    fn col(name: &str) -> Col {
+        let s = spec::find(name).unwrap();
+        Col {
+            name: s.head.to_string(),
+            pr: Some(s.pr),
+            key: s.key,
+            width: if s.pidmax { 5 } else { s.width },
+            just: s.just,
+            when: s.when,
+        }
+    }
+
+    fn proc() -> Proc {
+        Proc {
+            tid: 42,
+            tgid: 42,
+            cmd: b"sleep".to_vec(),
+            cmdline: b"sleep 100".to_vec(),
+            state: b'S',
+            ppid: 1,
+            pgrp: 42,
+            session: 42,
+            tpgid: -1,
+            utime: 3000,
+            stime: 1000,
+            start_time: 50_000,
+            vm_rss: 123,
+            vm_size: 4567,
+            nlwp: 1,
+            nice: 5,
+            signal: "0000000000000000".into(),
+            blocked: "0000000000010000".into(),
+            ..Proc::default()
+        }
+    }
+
+    fn line(cols: &[&str], width: i64) -> String {
+        let mut o = out();
+        let fmt: Vec<Col> = cols.iter().map(|c| col(c)).collect();
+        o.check_header_width(&fmt, width);
+        // The first row brings the header.
+        o.show(Some(&proc()), &fmt).unwrap();
+        String::from_utf8(o.w).unwrap()
+    }
+
+    #[test]
+    fn layout_of_common_columns() {
+        assert_eq!(
+            line(&["pid", "ppid", "stat", "args"], 200),
+            "  PID  PPID STAT COMMAND\n   42     1 SNs  sleep 100\n"
+        );
+        // elapsed 500 s, 40 s of CPU: 8.0 %CPU, C 8, TIME 00:00:40, BSD time 0:40.
+        assert_eq!(
+            line(&["%cpu", "c", "time", "bsdtime", "etime", "etimes"], 200),
+            "%CPU  C     TIME   TIME     ELAPSED ELAPSED\n 8.0  8 00:00:40   0:40       08:20     500\n"
+        );
+        assert_eq!(
+            line(&["rss", "vsz", "%mem", "ni", "tpgid"], 200),
+            "  RSS    VSZ %MEM  NI TPGID\n  123   4567 12.3   5    -1\n"
+        );
+    }
+
+    #[test]
+    fn unlimited_column_is_cut_at_screen_width() {
+        // The header is never cut; the value is.
+        assert_eq!(line(&["pid", "args"], 12), "  PID COMMAND\n   42 sleep \n");
+        // Not last: args keeps its 27 columns.
+        assert_eq!(
+            line(&["args", "pid"], 200),
+            "COMMAND                       PID\nsleep 100                      42\n"
+        );
+    }
+
+    #[test]
+    fn long_user_names_get_a_plus_or_a_number() {
+        let mut o = out();
+        o.max_rightward = 8;
+        let mut b = Vec::new();
+        assert_eq!(o.name(&mut b, "verylongname", 1234), 8);
+        assert_eq!(b, b"verylon+");
+        b.clear();
+        assert_eq!(o.name(&mut b, "short", 1234), 5);
+        assert_eq!(b, b"short");
+        b.clear();
+        // Last column: room for the whole name.
+        o.max_rightward = 100;
+        o.name(&mut b, "verylongname", 1234);
+        assert_eq!(b, b"verylongname");
+        b.clear();
+        o.user_is_number = true;
+        o.name(&mut b, "verylongname", 1234);
+        assert_eq!(b, b"1234");
+    }
+
+    #[test]
+    fn times_and_forest_prefix() {
+        let mut o = out();
+        let mut p = proc();
+        p.utime = 100 * 86400 * 2 + 100 * 3661;
+        p.stime = 0;
+        let mut b = Vec::new();
+        o.print(Pr::Time, &p, &mut b);
+        assert_eq!(b, b"2-01:01:01");
+        b.clear();
+        o.print(Pr::Bsdtime, &p, &mut b);
+        assert_eq!(b, b"2941:01");
+        b.clear();
+        o.forest_prefix = b"|L".to_vec();
+        o.max_rightward = 100;
+        o.print(Pr::Args, &p, &mut b);
+        assert_eq!(b, b" |   \\_ sleep 100");
+        b.clear();
+        o.forest_type = b'u';
+        o.print(Pr::Comm, &p, &mut b);
+        assert_eq!(b, b"    sleep");
+    }
+
+    #[test]
+    fn signals_narrow_and_wide() {
+        assert_eq!(
+            line(&["pid", "blocked"], 20),
+            "  PID   BLOCKED\n   42  00010000\n"
+        );
+        assert_eq!(
+            line(&["pid", "blocked"], 200),
+            "  PID          BLOCKED\n   42 0000000000010000\n"
+        );
+    }
+}

@@ -1,0 +1,243 @@
+//! The only place with unsafe code: libc look-ups (users, groups, terminal size, local time).
+
+use std::collections::HashMap;
+use std::ffi::{CStr, CString};
+
+use crate::cli::Lookup;
+
+/// Name service and stat look-ups for the parser.
+pub struct SysLookup;
+
+impl Lookup for SysLookup {
+    fn uid_by_name(&self, name: &str) -> Option<u32> {
+        let c = CString::new(name).ok()?;
+        // SAFETY: getpwnam returns NULL or a pointer to static storage, read at once.
+        let pw = unsafe { libc::getpwnam(c.as_ptr()) };
+        if pw.is_null() {
+            None
+        } else {
+            // SAFETY: non-null passwd entry.
+            Some(unsafe { (*pw).pw_uid })
+        }
+    }
+
+    fn gid_by_name(&self, name: &str) -> Option<u32> {
+        let c = CString::new(name).ok()?;
+        // SAFETY: as above, for groups.
+        let gr = unsafe { libc::getgrnam(c.as_ptr()) };
+        if gr.is_null() {
+            None
+        } else {
+            // SAFETY: non-null group entry.
+            Some(unsafe { (*gr).gr_gid })
+        }
+    }
+
+    fn stat_rdev(&self, path: &str) -> Option<(bool, u64)> {
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        let m = std::fs::metadata(path).ok()?;
+        Some((m.file_type().is_char_device(), m.rdev()))
+    }
+}
+
+/// Cached uid/gid to name (procps pwcache: names of 33+ bytes print as numbers).
+#[derive(Default)]
+pub struct Names {
+    users: HashMap<u32, String>,
+    groups: HashMap<u32, String>,
+}
+
+impl Names {
+    pub fn user(&mut self, uid: u32) -> &str {
+        self.users.entry(uid).or_insert_with(|| {
+            // SAFETY: getpwuid returns NULL or static storage, copied immediately.
+            let pw = unsafe { libc::getpwuid(uid) };
+            if pw.is_null() {
+                return uid.to_string();
+            }
+            // SAFETY: pw_name is a valid C string of a non-null entry.
+            let n = unsafe { CStr::from_ptr((*pw).pw_name) };
+            if n.to_bytes().len() >= 33 {
+                uid.to_string()
+            } else {
+                n.to_string_lossy().into_owned()
+            }
+        })
+    }
+
+    pub fn group(&mut self, gid: u32) -> &str {
+        self.groups.entry(gid).or_insert_with(|| {
+            // SAFETY: as above, for groups.
+            let gr = unsafe { libc::getgrgid(gid) };
+            if gr.is_null() {
+                return gid.to_string();
+            }
+            // SAFETY: gr_name is a valid C string of a non-null entry.
+            let n = unsafe { CStr::from_ptr((*gr).gr_name) };
+            if n.to_bytes().len() >= 33 {
+                gid.to_string()
+            } else {
+                n.to_string_lossy().into_owned()
+            }
+        })
+    }
+}
+
+/// Terminal size from stdout, stderr, stdin or /dev/tty (columns, rows).
+pub fn winsize() -> Option<(u16, u16)> {
+    let try_fd = |fd: i32| -> Option<(u16, u16)> {
+        // SAFETY: TIOCGWINSZ writes a winsize struct we own.
+        let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+        // SAFETY: ioctl on a descriptor number; failure is reported by the return value.
+        let r = unsafe { libc::ioctl(fd, libc::TIOCGWINSZ, &mut ws) };
+        (r != -1 && ws.ws_col > 0 && ws.ws_row > 0).then_some((ws.ws_col, ws.ws_row))
+    };
+    for fd in [1, 2, 0] {
+        if let Some(w) = try_fd(fd) {
+            return Some(w);
+        }
+    }
+    let path = CString::new("/dev/tty").ok()?;
+    // SAFETY: open/close of a path we name; the descriptor is closed before returning.
+    let fd = unsafe { libc::open(path.as_ptr(), libc::O_NOCTTY | libc::O_NONBLOCK) };
+    if fd == -1 {
+        return None;
+    }
+    let r = try_fd(fd);
+    // SAFETY: closing the descriptor opened above.
+    unsafe { libc::close(fd) };
+    r
+}
+
+pub fn stdout_is_tty() -> bool {
+    // SAFETY: isatty only inspects the descriptor.
+    unsafe { libc::isatty(1) == 1 }
+}
+
+pub fn hertz() -> i64 {
+    // SAFETY: sysconf has no memory effects.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if hz > 0 {
+        hz
+    } else {
+        100
+    }
+}
+
+pub fn page_size() -> i64 {
+    // SAFETY: as above.
+    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if p > 0 {
+        p
+    } else {
+        4096
+    }
+}
+
+pub fn now() -> i64 {
+    // SAFETY: time(NULL) only returns a value.
+    unsafe { libc::time(std::ptr::null_mut()) }
+}
+
+/// procps sets TZ=:/etc/localtime when TZ is unset, then uses local time.
+pub fn init_tz() {
+    if std::env::var_os("TZ").is_none() {
+        // The process is single-threaded here: setting the environment is sound.
+        std::env::set_var("TZ", ":/etc/localtime");
+    }
+    extern "C" {
+        fn tzset();
+    }
+    // SAFETY: tzset reads TZ; no other thread exists.
+    unsafe { tzset() };
+}
+
+/// Broken-down local time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tm {
+    pub sec: i32,
+    pub min: i32,
+    pub hour: i32,
+    pub mday: i32,
+    pub mon: i32,
+    pub year: i32,
+    pub wday: i32,
+    pub yday: i32,
+}
+
+pub fn localtime(t: i64) -> Option<Tm> {
+    // SAFETY: localtime_r fills the tm we own from a time_t we own.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let tt: libc::time_t = t;
+    // SAFETY: both pointers are valid for the call.
+    let r = unsafe { libc::localtime_r(&tt, &mut tm) };
+    if r.is_null() {
+        return None;
+    }
+    Some(Tm {
+        sec: tm.tm_sec,
+        min: tm.tm_min,
+        hour: tm.tm_hour,
+        mday: tm.tm_mday,
+        mon: tm.tm_mon,
+        year: tm.tm_year,
+        wday: tm.tm_wday,
+        yday: tm.tm_yday,
+    })
+}
+
+pub const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+pub const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+
+/// `ctime(3)` without the newline: `Sun Nov 29 06:01:14 2026`.
+pub fn ctime(t: i64) -> String {
+    match localtime(t) {
+        Some(tm) => format!(
+            "{} {} {:2} {:02}:{:02}:{:02} {}",
+            DAYS[tm.wday.rem_euclid(7) as usize],
+            MONTHS[tm.mon.rem_euclid(12) as usize],
+            tm.mday,
+            tm.hour,
+            tm.min,
+            tm.sec,
+            tm.year + 1900
+        ),
+        None => "??? ??? ?? ??:??:?? ????".into(),
+    }
+}
+
+/// The security context of a process (procps reads /proc/PID/attr/current without SELinux).
+pub fn context(root: &str, pid: i32) -> Vec<u8> {
+    let mut buf = std::fs::read(format!("{root}/{pid}/attr/current")).unwrap_or_default();
+    let len = buf
+        .iter()
+        .position(|&c| !(0x20..0x7f).contains(&c))
+        .unwrap_or(buf.len());
+    buf.truncate(len);
+    if buf.is_empty() {
+        b"-".to_vec()
+    } else {
+        buf
+    }
+}
+
+/// Whether the user's locale (LC_ALL / LC_CTYPE / LANG, as setlocale resolves them) uses UTF-8:
+/// procps escapes command lines differently then.
+pub fn locale_is_utf8() -> bool {
+    // SAFETY: setlocale/nl_langinfo with valid arguments, single-threaded; the returned string
+    // is read at once.
+    unsafe {
+        if libc::setlocale(libc::LC_CTYPE, c"".as_ptr()).is_null() {
+            return false;
+        }
+        let cs = libc::nl_langinfo(libc::CODESET);
+        !cs.is_null() && CStr::from_ptr(cs).to_bytes().eq_ignore_ascii_case(b"UTF-8")
+    }
+}
+
+pub fn geteuid() -> u32 {
+    // SAFETY: geteuid has no failure mode.
+    unsafe { libc::geteuid() }
+}
