@@ -11,12 +11,19 @@
 # RSS of one run of each is printed). Ratios use the median of the runs: other work on this
 # machine (two cores, parallel compiles) makes the mean swing with outliers; both are printed.
 #
-# Environment: RUNS (default 15), WARMUP (default 3), CASES (default "4g|-r3 1g").
+# The runs are spread over ROUNDS hyperfine invocations of RUNS runs per command each, so that a
+# spell of load elsewhere on the machine falls on every command alike rather than on whichever
+# hyperfine happened to be measuring. The slow floor variants (MAP_POPULATE, plain 4 KiB faults:
+# shown for reference, never the floor) run in the first round only.
+#
+# Environment: ROUNDS (default 5), RUNS (default 3), WARMUP (default 1), CASES (default
+# "4g|-r3 1g").
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-RUNS=${RUNS:-15}
-WARMUP=${WARMUP:-3}
+ROUNDS=${ROUNDS:-5}
+RUNS=${RUNS:-3}
+WARMUP=${WARMUP:-1}
 CASES=${CASES:-"4g|-r3 1g"}
 ORIGINAL=/usr/bin/memhog
 
@@ -36,7 +43,7 @@ trap 'rm -rf "$WORK"' EXIT
 
 echo "memhog benchmark: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)," \
     "THP $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo n/a)," \
-    "load $(cut -d' ' -f1-3 /proc/loadavg), $RUNS runs + $WARMUP warmup"
+    "load $(cut -d' ' -f1-3 /proc/loadavg), $ROUNDS rounds of $RUNS runs (+$WARMUP warmup)"
 
 IFS='|' read -r -a cases <<<"$CASES"
 n=0
@@ -58,21 +65,31 @@ num = size.rstrip("kKmMgG")
 print(int(num, 0) * unit.get(size[len(num):][:1].lower(), 1), passes)
 EOF
     )
-    floors=("thp $CORES" "thp 1" "thp-pop $CORES" "populate 1" "plain $CORES")
-    cmds=(-n "ours: memhog $case" "$OURS $case" -n "numactl: memhog $case" "$ORIGINAL $case")
-    for f in "${floors[@]}"; do
-        cmds+=(-n "floor: $f" "$FLOOR $bytes $passes $f")
-    done
+    fast_floors=("thp $CORES" "thp 1" "thp-pop $CORES")
+    slow_floors=("populate 1" "plain $CORES")
     echo
     echo "== memhog $case ($bytes bytes x $passes) =="
-    hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" \
-        --export-json "$WORK/case$n.json" "${cmds[@]}" >"$WORK/case$n.txt"
+    for round in $(seq 1 "$ROUNDS"); do
+        cmds=(-n "ours: memhog $case" "$OURS $case" -n "numactl: memhog $case" "$ORIGINAL $case")
+        floors=("${fast_floors[@]}")
+        [ "$round" = 1 ] && floors+=("${slow_floors[@]}")
+        for f in "${floors[@]}"; do
+            cmds+=(-n "floor: $f" "$FLOOR $bytes $passes $f")
+        done
+        hyperfine -N --style none --warmup "$WARMUP" --runs "$RUNS" \
+            --export-json "$WORK/case$n-$round.json" "${cmds[@]}" >/dev/null 2>&1
+        echo "  round $round/$ROUNDS done (load $(cut -d' ' -f1 /proc/loadavg))"
+    done
 
-    python3 - "$WORK/case$n.json" "$OURS $case" "$ORIGINAL $case" "$FLOOR $bytes $passes" <<'EOF'
-import json, os, statistics, subprocess, sys
+    python3 - "$WORK" "case$n-" "$OURS $case" "$ORIGINAL $case" "$FLOOR $bytes $passes" <<'EOF'
+import glob, json, os, statistics, subprocess, sys
 
-results = json.load(open(sys.argv[1]))["results"]
-ours_cmd, orig_cmd, floor_prefix = sys.argv[2], sys.argv[3], sys.argv[4]
+work, prefix, ours_cmd, orig_cmd, floor_prefix = sys.argv[1:6]
+merged = {}
+for path in sorted(glob.glob(os.path.join(work, prefix + "*.json"))):
+    for r in json.load(open(path))["results"]:
+        merged.setdefault(r["command"], []).extend(r["times"])
+results = [{"command": name, "times": times} for name, times in merged.items()]
 
 def peak_rss_kib(cmd):
     """Peak RSS of one run, from wait4's rusage (the process's own, not a shell's)."""
@@ -96,10 +113,10 @@ for row, cmd in zip(rows, cmds):
     row["cmd"] = cmd
     row["rss"] = peak_rss_kib(cmd)
 
-print(f"{'command':<28} {'median':>8} {'mean':>8} {'± sd':>7} {'min':>8} {'peak RSS':>12}")
-for row in rows:
-    print(f"{row['name']:<28} {row['median']:8.3f} {row['mean']:8.3f} {row['sd']:7.3f} "
-          f"{row['min']:8.3f} {row['rss']:>9} KiB")
+print(f"{'command':<28} {'runs':>4} {'median':>8} {'mean':>8} {'± sd':>7} {'min':>8} {'peak RSS':>12}")
+for row, r in zip(rows, results):
+    print(f"{row['name']:<28} {len(r['times']):>4} {row['median']:8.3f} {row['mean']:8.3f} "
+          f"{row['sd']:7.3f} {row['min']:8.3f} {row['rss']:>9} KiB")
 ours, orig, floors = rows[0], rows[1], rows[2:]
 floor = min(floors, key=lambda r: r["median"])
 print(f"floor = {floor['name']} (median {floor['median']:.3f} s)")

@@ -6,9 +6,10 @@
 //! kernel zeroes each core's pages in parallel). The buffer is written in 2 MiB pieces, so each
 //! piece is rewritten while the kernel's zeroes are still in the cache.
 //!
-//! Output stays numactl's byte for byte: a worker takes the next 10 MiB chunk and prints its `.`
-//! under one lock, before writing it, so there is exactly one dot per chunk, each flushed before the
-//! work it announces, and the pass's newline comes after every chunk is written.
+//! Output stays numactl's byte for byte: workers take 2 MiB pieces in order from one queue, and
+//! the one that takes the first piece of a 10 MiB chunk prints its `.` before releasing the queue,
+//! so there is exactly one dot per chunk, flushed before any of it is written, and the pass's
+//! newline comes after every piece is written.
 
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -25,7 +26,7 @@ pub const UNIT: usize = 10 << 20;
 pub const PATTERN: u8 = 0xff;
 /// Buffers at least this large are filled by every core; below it a thread costs more than it
 /// saves, and a single writer keeps the order of faults simple.
-const PARALLEL_FROM: usize = 64 << 20;
+const PARALLEL_FROM: usize = 16 << 20;
 /// More writers than this only compete for memory bandwidth.
 const MAX_WORKERS: usize = 8;
 
@@ -153,29 +154,40 @@ fn workers(map: &Mapping) -> usize {
         .min(MAX_WORKERS)
 }
 
-/// One pass: every byte of `buf` set to [`PATTERN`], chunk by chunk ([`UNIT`]), `announce` called
-/// once per chunk before it is written (under the queue lock, so announcements are in order).
+/// Pieces of a chunk: writers take 2 MiB pieces, so they stay balanced to the end of a pass.
+const PIECES_PER_UNIT: usize = UNIT / HUGE_PAGE;
+const _: () = assert!(PIECES_PER_UNIT * HUGE_PAGE == UNIT);
+
+/// One pass: every byte of `buf` set to [`PATTERN`]. Writers take [`HUGE_PAGE`] pieces in order
+/// from one queue; whoever takes the first piece of a [`UNIT`] chunk calls `announce` before
+/// releasing the queue, so there is one announcement per chunk, made before any of it is written.
 pub fn fill(buf: &mut [u8], workers: usize, announce: &(dyn Fn() + Sync)) {
-    let queue = Mutex::new(buf.chunks_mut(UNIT));
+    let queue = Mutex::new(buf.chunks_mut(HUGE_PAGE).enumerate());
     let work = || loop {
-        let chunk = {
-            let mut chunks = queue.lock().unwrap_or_else(PoisonError::into_inner);
-            let Some(chunk) = chunks.next() else {
+        let piece = {
+            let mut pieces = queue.lock().unwrap_or_else(PoisonError::into_inner);
+            let Some((index, piece)) = pieces.next() else {
                 break;
             };
-            announce();
-            chunk
+            if index % PIECES_PER_UNIT == 0 {
+                announce();
+            }
+            piece
         };
-        for piece in chunk.chunks_mut(HUGE_PAGE) {
-            piece.fill(PATTERN);
-        }
+        piece.fill(PATTERN);
     };
     if workers <= 1 {
         work();
     } else {
         std::thread::scope(|scope| {
             for _ in 1..workers {
-                scope.spawn(work);
+                // No thread (a pids limit, say) only means fewer writers: the work queue is shared.
+                if std::thread::Builder::new()
+                    .spawn_scoped(scope, work)
+                    .is_err()
+                {
+                    break;
+                }
             }
             work();
         });
@@ -193,12 +205,21 @@ pub fn check(buf: &[u8], workers: usize) -> Option<usize> {
             .chunks(part)
             .enumerate()
             .map(|(i, slice)| {
-                scope.spawn(move || first_mismatch(slice, PATTERN).map(|at| i * part + at))
+                let find = move || first_mismatch(slice, PATTERN).map(|at| i * part + at);
+                // Without a thread, the part is checked here and now.
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, find)
+                    .map_err(|_| find())
             })
             .collect();
         handles
             .into_iter()
-            .filter_map(|h| h.join().ok().flatten())
+            .filter_map(|h| match h {
+                Ok(handle) => handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err(found) => found,
+            })
             .min()
     })
 }
