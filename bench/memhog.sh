@@ -5,7 +5,8 @@
 # The floor (bench/memhog-floor/floor.c, built here with gcc -O2) maps and writes the same bytes
 # the same number of times with nothing else: no output, no checks. It is run in several ways
 # (transparent huge pages with first-touch faults, THP prefaulted with MADV_POPULATE_WRITE,
-# MAP_POPULATE, plain 4 KiB faults; one thread and every core) and the fastest is "the floor".
+# MAP_POPULATE, plain 4 KiB faults; one thread and every core; with several passes, streaming
+# stores after the first) and the fastest is "the floor".
 #
 # Targets: ours <= 1.15x the floor and <= 0.7x numactl's time, with the same resident size (peak
 # RSS of one run of each is printed). Ratios use the median of the runs: other work on this
@@ -66,6 +67,7 @@ print(int(num, 0) * unit.get(size[len(num):][:1].lower(), 1), passes)
 EOF
     )
     fast_floors=("thp $CORES" "thp 1" "thp-pop $CORES")
+    [ "$passes" -gt 1 ] && fast_floors+=("thp-nt $CORES")
     slow_floors=("populate 1" "plain $CORES")
     echo
     echo "== memhog $case ($bytes bytes x $passes) =="

@@ -7,6 +7,7 @@
  * MODE:
  *   thp       madvise(MADV_HUGEPAGE) on a 2 MiB-aligned buffer, first touch by the writers
  *   thp-pop   the same, but each writer first prefaults its part with MADV_POPULATE_WRITE
+ *   thp-nt    thp, and passes after the first (memory already resident) use streaming stores
  *   populate  mmap(MAP_POPULATE): the kernel prefaults (small pages unless THP is "always")
  *   plain     neither: 4 KiB first-touch faults, as numactl's memhog does
  *
@@ -21,6 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#ifdef __x86_64__
+#include <emmintrin.h>
+#endif
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
@@ -31,8 +35,28 @@
 
 static char *map;
 static size_t len, pieces;
-static int passes, prefault;
+static int passes, prefault, stream;
 static _Atomic size_t next_piece;
+
+/* Non-temporal stores for resident memory; `off` is 2 MiB aligned, `n` a multiple of 4 KiB
+ * except at the very end, which is finished with memset. */
+static void stream_fill(char *p, size_t n)
+{
+#ifdef __x86_64__
+	__m128i v = _mm_set1_epi8((char)0xff);
+	size_t i = 0;
+	for (; i + 64 <= n; i += 64) {
+		_mm_stream_si128((__m128i *)(p + i), v);
+		_mm_stream_si128((__m128i *)(p + i + 16), v);
+		_mm_stream_si128((__m128i *)(p + i + 32), v);
+		_mm_stream_si128((__m128i *)(p + i + 48), v);
+	}
+	_mm_sfence();
+	memset(p + i, 0xff, n - i);
+#else
+	memset(p, 0xff, n);
+#endif
+}
 
 static void *writer(void *arg)
 {
@@ -45,14 +69,17 @@ static void *writer(void *arg)
 		size_t n = len - off < HUGE ? len - off : HUGE;
 		if (prefault && k < pieces)
 			madvise(map + off, n, MADV_POPULATE_WRITE);
-		memset(map + off, 0xff, n);
+		if (stream && k >= pieces)
+			stream_fill(map + off, n);
+		else
+			memset(map + off, 0xff, n);
 	}
 }
 
 int main(int argc, char **argv)
 {
 	if (argc != 5) {
-		fprintf(stderr, "usage: floor SIZE PASSES thp|thp-pop|populate|plain THREADS\n");
+		fprintf(stderr, "usage: floor SIZE PASSES thp|thp-pop|thp-nt|populate|plain THREADS\n");
 		return 2;
 	}
 	len = strtoull(argv[1], NULL, 0);
@@ -63,7 +90,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "floor: bad size or thread count\n");
 		return 2;
 	}
-	int huge = !strcmp(mode, "thp") || !strcmp(mode, "thp-pop");
+	int huge = !strcmp(mode, "thp") || !strcmp(mode, "thp-pop") || !strcmp(mode, "thp-nt");
+	stream = !strcmp(mode, "thp-nt");
 	prefault = !strcmp(mode, "thp-pop");
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS | (!strcmp(mode, "populate") ? MAP_POPULATE : 0);
 

@@ -34,6 +34,32 @@ pub fn write_stdout(mut bytes: &[u8]) {
     }
 }
 
+/// Set every byte of `buf` to `byte` with non-temporal (streaming) stores where the CPU has them:
+/// for memory that is already resident and not about to be read, this skips reading each line into
+/// the cache before overwriting it, about twice as fast as `fill` here. x86-64 only (SSE2 is part
+/// of the base ISA); elsewhere a plain `fill`.
+pub fn stream_fill(buf: &mut [u8], byte: u8) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{__m128i, _mm_set1_epi8, _mm_sfence, _mm_stream_si128};
+        // SAFETY: `align_to_mut` gives a middle of properly aligned 16-byte values inside `buf`;
+        // _mm_stream_si128 writes exactly one of them per call; SSE2 is always present on x86-64.
+        // The fence orders the streaming stores before anything this thread does next.
+        unsafe {
+            let (head, middle, tail) = buf.align_to_mut::<__m128i>();
+            head.fill(byte);
+            let value = _mm_set1_epi8(byte as i8);
+            for slot in middle.iter_mut() {
+                _mm_stream_si128(slot, value);
+            }
+            _mm_sfence();
+            tail.fill(byte);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    buf.fill(byte);
+}
+
 /// `open(path, O_RDWR)`, as memhog's `-f` does.
 pub fn open_rdwr(path: &OsStr) -> std::io::Result<File> {
     OpenOptions::new().read(true).write(true).open(path)

@@ -194,10 +194,10 @@ fn main() {
         for tool in [ours("memhog"), original("memhog")] {
             let file = TempFile::new(30 * MIB)?;
             let arg = format!("-f{}", file.path.display());
-            let out = run(Command::new(&tool).args([arg.as_str(), "30m"]))?;
+            let out = run(Command::new(&tool).args([arg.as_str(), "-r2", "30m"]))?;
             ensure_eq!(
                 (out.stdout.as_str(), out.stderr.as_str(), out.code),
-                ("...\n", "", Some(0)),
+                ("...\n...\n", "", Some(0)),
                 "{}",
                 tool.display()
             );
