@@ -1,38 +1,114 @@
-//! `memhog`: placeholder until the tool lands; only `--version` and `--help` work.
+//! `memhog`: numactl's memory hog, and the narrating `memhog SIZE SECONDS` of the container
+//! walkthrough, in one binary.
+//!
+//! * [`cli`]: numactl's hand-rolled argument scan (`-fFILE -rNUM -H size [policy [nodeset]]`) and
+//!   its C number parsing;
+//! * [`plan`]: which of the two programs, the size, the policy and nodeset (pure, table-tested);
+//! * [`sys`]: mmap, mbind, madvise (the only `unsafe`);
+//! * [`run`]: fills the buffer with every core and prints what the original prints.
+
+pub mod cli;
+pub mod plan;
+pub mod run;
+pub mod sys;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
 
+use clap::{Arg, ArgAction};
 use common::{Tool, ToolError};
 
 const TOOL: Tool = Tool::util_linux("memhog");
 
-/// The clap command (reused for man pages and completions).
+/// The clap command, describing every option for man pages and completions. memhog does not
+/// parse with it: numactl's grammar (options only before the size, values attached, no `--help`)
+/// is read by [`cli::parse`].
 pub fn command() -> clap::Command {
     clap::Command::new("memhog")
         .version(common::VERSION)
+        .about("Allocate memory and write every page of it, to put pressure on memory")
+        .long_about(
+            "Allocate SIZE bytes and write every page, printing a dot per 10 MiB and a newline per \
+             pass (numactl's memhog), optionally under a NUMA memory policy. When the second \
+             argument is an integer, behave as the container walkthrough's memhog instead: print \
+             `allocating N bytes...`, `writing N bytes...`, `reading N bytes...` (the buffer is \
+             read back and checked) and `sleeping for S seconds...`, then hold the memory for S \
+             seconds.",
+        )
+        .override_usage("memhog [-fFILE] [-rNUM] [-H] size[kmg] [policy [nodeset] | seconds]")
+        .disable_help_flag(true)
         .disable_version_flag(true)
         .arg(
-            clap::Arg::new("version")
-                .short('V')
+            Arg::new("file")
+                .short('f')
+                .value_name("FILE")
+                .help("Map FILE (shared) instead of anonymous memory; the value is attached: -fFILE"),
+        )
+        .arg(
+            Arg::new("repeat")
+                .short('r')
+                .value_name("NUM")
+                .help("Write the buffer NUM times (numactl format); attached: -rNUM"),
+        )
+        .arg(
+            Arg::new("no-hugepages")
+                .short('H')
+                .action(ArgAction::SetTrue)
+                .help("Disable transparent hugepages for the buffer (madvise MADV_NOHUGEPAGE)"),
+        )
+        .arg(
+            Arg::new("version")
                 .long("version")
-                .action(clap::ArgAction::SetTrue),
+                .action(ArgAction::SetTrue)
+                .help("Print version information and exit"),
+        )
+        .arg(
+            Arg::new("size")
+                .value_name("size[kmg]")
+                .help("Bytes to allocate: decimal, 0x hex or 0 octal, with an optional k, m or g suffix"),
+        )
+        .arg(
+            Arg::new("policy")
+                .value_name("policy|seconds")
+                .help(
+                    "NUMA policy: preferred-many, local, interleave, membind, preferred, default, \
+                     weighted-interleave; or an integer: seconds to hold the memory (walkthrough format)",
+                ),
+        )
+        .arg(
+            Arg::new("nodeset")
+                .value_name("nodeset")
+                .help("Nodes for the policy: 0, 0-3, 0,2, !0, +1, all"),
         )
 }
 
 /// Entry point used by `main.rs`.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    sys::default_sigpipe();
     common::run(&TOOL, || {
-        let matches = command()
-            .try_get_matches_from(args)
-            .map_err(|e| match e.kind() {
-                clap::error::ErrorKind::DisplayHelp => ToolError::Exit(0),
-                _ => ToolError::usage(e.to_string()),
-            })?;
-        if matches.get_flag("version") {
-            println!("{}", common::version_line("memhog"));
-            return Ok(0);
+        let cli = cli::parse(args);
+        // Only a policy needs the system's NUMA facts; skip reading them otherwise.
+        let numa = if cli.positionals.len() >= 2 {
+            sys::numa_facts()
+        } else {
+            plan::NumaFacts::one_node()
+        };
+        let plan = plan::plan(&cli, &numa);
+        match run::execute(&cli, &plan) {
+            0 => Ok(0),
+            code => Err(ToolError::Exit(code).into()),
         }
-        Err(ToolError::failed(1, "not implemented yet").into())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn command_describes_every_option() {
+        let cmd = super::command();
+        cmd.clone().debug_assert();
+        let shorts: Vec<char> = cmd.get_arguments().filter_map(|a| a.get_short()).collect();
+        assert_eq!(shorts, ['f', 'r', 'H']);
+        assert!(cmd.get_arguments().any(|a| a.get_long() == Some("version")));
+    }
 }
