@@ -38,8 +38,11 @@ pub use tools::lscgroup::command_lscgroup;
 pub use tools::lssubsys::command_lssubsys;
 
 /// The tools this crate builds, with their clap commands (man pages, completions).
+///
+/// `-V`/`--version` is added here rather than in the parsing commands: libcgroup's tools have no
+/// such option, so `main` answers it only as the sole argument, before parsing.
 pub fn commands() -> Vec<clap::Command> {
-    vec![
+    [
         command_cgcreate(),
         command_cgexec(),
         command_cgdelete(),
@@ -49,6 +52,17 @@ pub fn commands() -> Vec<clap::Command> {
         command_lscgroup(),
         command_lssubsys(),
     ]
+    .into_iter()
+    .map(|cmd| {
+        cmd.arg(
+            clap::Arg::new("version")
+                .short('V')
+                .long("version")
+                .help("Print the nstools version and exit")
+                .action(clap::ArgAction::SetTrue),
+        )
+    })
+    .collect()
 }
 
 /// The clap command of `tool`, if it is one of ours.

@@ -39,14 +39,11 @@ fn main() {
                 .find(|l| l.starts_with("packaging: "))
                 .ok_or_else(|| format!("no summary line:\n{}", out.show()))?;
             ensure!(
-                summary.contains(" 0 failed") && !summary.starts_with("packaging: 0 passed"),
+                summary.contains(" 0 failed, 0 pending")
+                    && !summary.starts_with("packaging: 0 passed"),
                 "{summary}\n{}",
                 out.show()
             );
-            // Checks waiting for the real tools (see the script) are listed, not hidden.
-            if let Some(at) = out.stdout.find("pending (") {
-                eprintln!("{}", &out.stdout[at..]);
-            }
             Ok(())
         },
     );
