@@ -133,28 +133,7 @@ pub struct Layout {
     pub proc_cgroups: Vec<(String, u32, bool)>,
 }
 
-/// Undo mountinfo's octal escapes (`\040` for a space).
-fn unescape(field: &str) -> String {
-    let bytes = field.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'\\' && i + 4 <= bytes.len() {
-            let oct = &bytes[i + 1..i + 4];
-            if oct.iter().all(|b| (b'0'..=b'7').contains(b)) {
-                let oct = std::str::from_utf8(oct).unwrap_or("");
-                if let Ok(v) = u8::from_str_radix(oct, 8) {
-                    out.push(v);
-                    i += 4;
-                    continue;
-                }
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+use common::mountinfo::unescape;
 
 /// Join an absolute mount point under the fs root (`/` + `/sys/fs/cgroup` = `/sys/fs/cgroup`).
 fn under(fs: &Path, abs: &str) -> PathBuf {

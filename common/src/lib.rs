@@ -6,11 +6,13 @@
 //!   child's exit status, re-raising the signal that killed it.
 //! * [`parse`]: sizes, signals, users and groups.
 //! * [`ns`]: the namespace table shared by `unshare`, `nsenter` and `ps`.
+//! * [`mountinfo`]: unescaping `/proc/PID/mountinfo` fields.
 //! * [`cli`]: getopt-compatible messages for clap errors and the `--version` line.
 
 pub mod cli;
 pub mod error;
 pub mod exec;
+pub mod mountinfo;
 pub mod ns;
 pub mod parse;
 pub mod wait;
