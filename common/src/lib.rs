@@ -6,9 +6,11 @@
 //!   child's exit status, re-raising the signal that killed it.
 //! * [`parse`]: sizes, signals, users and groups.
 //! * [`ns`]: the namespace table shared by `unshare`, `nsenter` and `ps`.
+//! * [`caps`]: `--keep-caps` (permitted capabilities made ambient).
 //! * [`mountinfo`]: unescaping `/proc/PID/mountinfo` fields.
 //! * [`cli`]: getopt-compatible messages for clap errors and the `--version` line.
 
+pub mod caps;
 pub mod cli;
 pub mod error;
 pub mod exec;

@@ -280,7 +280,7 @@ fn prepare(plan: &Plan) -> anyhow::Result<Prepared> {
         user_entered,
         uid: resolve(uid, |(u, _)| u),
         gid: resolve(gid, |(_, g)| g),
-        keep_caps: (plan.keep_caps && user_entered).then(sys::cap_last_cap),
+        keep_caps: (plan.keep_caps && user_entered).then(common::caps::last_cap),
     })
 }
 
@@ -403,7 +403,8 @@ pub fn execute(plan: Plan) -> anyhow::Result<u8> {
         nix::unistd::setuid(Uid::from_raw(uid)).context("setuid failed")?;
     }
     if let Some(last) = keep_caps {
-        sys::permitted_to_ambient(last)?;
+        common::caps::permitted_to_ambient(last)
+            .map_err(|(what, e)| anyhow::Error::new(e).context(what))?;
     }
     let err = if plan.program.is_empty() {
         common::exec::exec_login_shell()

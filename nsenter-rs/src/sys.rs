@@ -85,14 +85,6 @@ pub fn fchdir(fd: impl AsFd) -> nix::Result<()> {
     nix::unistd::fchdir(fd)
 }
 
-/// The highest capability number the kernel knows (`CAP_LAST_CAP`).
-pub fn cap_last_cap() -> u32 {
-    std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(40)
-}
-
 /// Reset SIGCHLD to its default disposition (util-linux clears inherited settings before fork).
 pub fn default_sigchld() {
     // SAFETY: installing the default disposition sets no handler.
@@ -102,64 +94,4 @@ pub fn default_sigchld() {
             nix::sys::signal::SigHandler::SigDfl,
         );
     }
-}
-
-#[repr(C)]
-struct CapHeader {
-    version: u32,
-    pid: libc::c_int,
-}
-
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-struct CapData {
-    effective: u32,
-    permitted: u32,
-    inheritable: u32,
-}
-
-const CAP_VERSION_3: u32 = 0x2008_0522;
-
-/// Make every permitted capability inheritable and ambient, so it survives exec for a non-root
-/// uid (`--keep-caps`, util-linux's `cap_permitted_to_ambient`). `last` is the kernel's
-/// highest capability number (read from /proc before entering: /proc may be the container's).
-pub fn permitted_to_ambient(last: u32) -> anyhow::Result<()> {
-    use anyhow::Context;
-    let mut header = CapHeader {
-        version: CAP_VERSION_3,
-        pid: 0,
-    };
-    let mut data = [CapData::default(); 2];
-    // SAFETY: header and a two-element data array, as capget(2) version 3 expects.
-    if unsafe { libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr()) } < 0 {
-        return Err(io::Error::last_os_error()).context("capget failed");
-    }
-    for d in &mut data {
-        d.inheritable = d.permitted;
-    }
-    // SAFETY: as above; the data was filled by capget.
-    if unsafe { libc::syscall(libc::SYS_capset, &mut header, data.as_ptr()) } < 0 {
-        return Err(io::Error::last_os_error()).context("capset failed");
-    }
-    let effective = u64::from(data[1].effective) << 32 | u64::from(data[0].effective);
-    for cap in 0..=last.min(63) {
-        if effective & (1u64 << cap) == 0 {
-            continue;
-        }
-        // SAFETY: prctl with integer arguments.
-        let ret = unsafe {
-            libc::prctl(
-                libc::PR_CAP_AMBIENT,
-                libc::PR_CAP_AMBIENT_RAISE as libc::c_ulong,
-                cap as libc::c_ulong,
-                0 as libc::c_ulong,
-                0 as libc::c_ulong,
-            )
-        };
-        if ret < 0 {
-            return Err(io::Error::last_os_error()).context("prctl(PR_CAP_AMBIENT) failed");
-        }
-    }
-    log::debug!("raised ambient capabilities up to {last}");
-    Ok(())
 }

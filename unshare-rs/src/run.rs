@@ -319,7 +319,8 @@ fn setup(plan: &Plan, parent_fd: Option<OwnedFd>) -> anyhow::Result<()> {
         sys::setuid(uid).map_err(|e| os_failure("setuid failed", e))?;
     }
     if cli.keep_caps && cli.flags & libc::CLONE_NEWUSER != 0 {
-        sys::permitted_to_ambient().map_err(|(what, e)| io_failure(what, &e))?;
+        common::caps::permitted_to_ambient(common::caps::last_cap())
+            .map_err(|(what, e)| io_failure(what, &e))?;
     }
     Ok(())
 }
