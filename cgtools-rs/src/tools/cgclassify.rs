@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use clap::{Arg, ArgAction, Command};
 use common::ToolError;
 
-use super::{bad_args, base, group_arg, layout, parse, values, EXIT_BADARGS};
+use super::{bad_args, base, group_arg, layout, parse, sticky_arg, values, EXIT_BADARGS};
 use crate::error::{CgError, Ecg};
 use crate::group;
 use crate::path;
@@ -24,13 +24,7 @@ Move running task(s) to given cgroups
 pub fn command_cgclassify() -> Command {
     base("cgclassify", "Move running task(s) to given cgroups")
         .arg(group_arg("Control group to be used as target"))
-        .arg(
-            Arg::new("sticky")
-                .short('s')
-                .long("sticky")
-                .action(ArgAction::SetTrue)
-                .help("cgred daemon does not change pidlist and children tasks"),
-        )
+        .arg(sticky_arg())
         .arg(
             Arg::new("cancel-sticky")
                 .long("cancel-sticky")

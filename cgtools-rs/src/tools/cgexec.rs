@@ -9,7 +9,7 @@ use std::os::unix::ffi::OsStrExt;
 use clap::{Arg, ArgAction, Command};
 use common::ToolError;
 
-use super::{bad_args, base, group_arg, layout, parse, values};
+use super::{bad_args, base, group_arg, layout, parse, sticky_arg, values};
 use crate::group;
 use crate::path;
 use crate::spec::{parse_spec, resolve};
@@ -26,13 +26,7 @@ Run the task in given control group(s)
 pub fn command_cgexec() -> Command {
     base("cgexec", "Run the task in given control group(s)")
         .arg(group_arg("Control group which should be added"))
-        .arg(
-            Arg::new("sticky")
-                .short('s')
-                .long("sticky")
-                .action(ArgAction::SetTrue)
-                .help("cgred daemon does not change pidlist and children tasks"),
-        )
+        .arg(sticky_arg())
         .arg(
             Arg::new("command")
                 .value_name("command")

@@ -52,6 +52,15 @@ pub(crate) fn group_arg(help: &'static str) -> Arg {
         .help(help)
 }
 
+/// `-s`/`--sticky` of cgexec and cgclassify (a no-op without the cgred daemon).
+pub(crate) fn sticky_arg() -> Arg {
+    Arg::new("sticky")
+        .short('s')
+        .long("sticky")
+        .action(ArgAction::SetTrue)
+        .help("cgred daemon does not change pidlist and children tasks")
+}
+
 /// The usage-error line every libcgroup tool prints, exit 129.
 pub(crate) fn bad_args(prog: &str, help_flag: &str) -> anyhow::Error {
     eprintln!("Wrong input parameters, try {prog} {help_flag} for more information.");
