@@ -24,7 +24,6 @@ pub mod spec;
 pub mod tools;
 
 use std::ffi::OsString;
-use std::process::ExitCode;
 
 use common::Tool;
 
@@ -71,7 +70,7 @@ pub fn command(tool: &str) -> Option<clap::Command> {
 }
 
 /// Entry point shared by the `src/bin/*.rs` mains: `tool` is the program name.
-pub fn main(tool: &'static str, args: impl IntoIterator<Item = OsString>) -> ExitCode {
+pub fn main(tool: &'static str, args: impl IntoIterator<Item = OsString>) -> u8 {
     let args: Vec<OsString> = args.into_iter().collect();
     // libcgroup prefixes messages with argv[0] as typed.
     let prog: &'static str = Box::leak(

@@ -8,7 +8,6 @@
 use std::ffi::OsStr;
 use std::fmt;
 use std::io::{self, Write};
-use std::process::ExitCode;
 
 /// What distinguishes one tool's error reporting from another's.
 #[derive(Debug, Clone, Copy)]
@@ -132,7 +131,7 @@ pub fn render(tool: &Tool, err: &anyhow::Error) -> (String, u8) {
 ///
 /// `body` returns the exit code on success. A broken pipe anywhere in the error chain ends the
 /// process quietly with 0, as `ps aux | head -1` must.
-pub fn run<F>(tool: &Tool, body: F) -> ExitCode
+pub fn run<F>(tool: &Tool, body: F) -> u8
 where
     F: FnOnce() -> anyhow::Result<u8>,
 {
@@ -149,15 +148,15 @@ where
                     tool.name,
                     describe_one(&e)
                 );
-                ExitCode::from(1)
+                1
             }
-            _ => ExitCode::from(code),
+            _ => code,
         },
-        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) if is_broken_pipe(&err) => 0,
         Err(err) => {
             let (text, code) = render(tool, &err);
             let _ = io::stderr().write_all(text.as_bytes());
-            ExitCode::from(code)
+            code
         }
     }
 }

@@ -8,6 +8,7 @@
 //! * [`ns`]: the namespace table shared by `unshare`, `nsenter` and `ps`.
 //! * [`caps`]: `--keep-caps` (permitted capabilities made ambient).
 //! * [`mountinfo`]: unescaping `/proc/PID/mountinfo` fields.
+//! * [`start`]: the C `main` of every tool binary, without Rust's runtime start-up.
 //! * [`cli`]: getopt-compatible messages for clap errors and the `--version` line.
 
 pub mod caps;
@@ -17,6 +18,7 @@ pub mod exec;
 pub mod mountinfo;
 pub mod ns;
 pub mod parse;
+pub mod start;
 pub mod wait;
 
 pub use error::{run, strerror, Tool, ToolError};

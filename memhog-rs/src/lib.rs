@@ -13,7 +13,6 @@ pub mod run;
 pub mod sys;
 
 use std::ffi::OsString;
-use std::process::ExitCode;
 
 use clap::{Arg, ArgAction};
 use common::{Tool, ToolError};
@@ -83,7 +82,7 @@ pub fn command() -> clap::Command {
 }
 
 /// Entry point used by `main.rs`.
-pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
     sys::default_sigpipe();
     common::run(&TOOL, || {
         let cli = cli::parse(args);

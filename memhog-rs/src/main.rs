@@ -1,5 +1,4 @@
-use std::process::ExitCode;
+//! `memhog`: the entry is common's, the tool is the library (see `common::start` for why no Rust `main`).
+#![no_main]
 
-fn main() -> ExitCode {
-    memhog_rs::main(std::env::args_os())
-}
+common::tool_main!(memhog_rs::main);

@@ -19,7 +19,6 @@ pub mod run;
 mod sys;
 
 use std::ffi::OsString;
-use std::process::ExitCode;
 
 use common::Tool;
 
@@ -31,7 +30,7 @@ pub fn command() -> clap::Command {
 }
 
 /// Entry point used by `main.rs`.
-pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
     common::run(&TOOL, || {
         let argv: Vec<OsString> = args.into_iter().collect();
         match cli::parse(&argv)? {

@@ -21,7 +21,6 @@ pub mod sys;
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::process::ExitCode;
 
 /// The clap command, for man pages and completions. ps's own grammar (BSD options without a
 /// dash, the two-pass fallback) is parsed by [`cli::parse`], not by clap.
@@ -143,14 +142,13 @@ fn help_text(section: Option<&str>) -> &'static str {
 }
 
 /// Entry point used by `main.rs`.
-pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
     let args: Vec<String> = args
         .into_iter()
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    let code = run_main(&args);
-    ExitCode::from(code)
+    run_main(&args)
 }
 
 fn run_main(args: &[String]) -> u8 {

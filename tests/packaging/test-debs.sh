@@ -117,6 +117,14 @@ check "nstools Depends come from the binaries' libraries (libc6): '$depends'" \
     bash -c '[[ $1 == *"libc6 (>= "* ]]' _ "$depends"
 expect_eq "nstools-substitute Depends on this nstools" "nstools (= $version)" \
     "$(dpkg-deb -f "$subst_deb" Depends)"
+# The release build links the unwinder statically (common/build.rs): libc is the only library the
+# tools load, which keeps their start-up short and their resident size small.
+mkdir "$tmp/unpacked"
+dpkg-deb -x "$main_deb" "$tmp/unpacked"
+for bin in "$tmp/unpacked$LIB"/bin/*; do
+    needed="$(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')"
+    expect_eq "$(basename "$bin") needs only libc" "libc.so.6 " "$needed"
+done
 listing="$(dpkg-deb -c "$main_deb" | awk '{print $6}')"
 check "nstools ships nothing outside /usr/lib/nstools and its doc directory" \
     bash -c '! grep -v -e "^./usr/$" -e "^./usr/lib/$" -e "^./usr/share/$" -e "^./usr/share/doc/$" \

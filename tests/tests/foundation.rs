@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use nstools_tests::gate::{self, Need};
 use nstools_tests::guard::{wait_until, ChildGuard, TestCgroup};
-use nstools_tests::{ensure, ensure_eq, ours, run::run, Differential, Side, Suite};
+use nstools_tests::{ensure, ensure_eq, ours, run::run, sh, Differential, Side, Suite};
 
 const TOOLS: [&str; 12] = [
     "unshare",
@@ -160,6 +160,76 @@ fn main() {
         &[Need::Root, Need::Program("setpriv")],
         non_root_run,
     );
+
+    // common::start replaces Rust's runtime start-up; these are the parts of it a program run by
+    // a tool, or a tool's own output, could notice.
+    suite.test(
+        "start::program_gets_the_signal_dispositions_util_linux_gives",
+        &[],
+        || {
+            // The tools ignore SIGPIPE themselves but must hand the default back to what they run.
+            let script = |unshare: &str| {
+                format!("trap '' USR1; {unshare} grep -E '^Sig(Ign|Blk)' /proc/self/status")
+            };
+            let ours_out = sh(&script(&ours("unshare").display().to_string()))?;
+            let orig_out = sh(&script("/usr/bin/unshare"))?;
+            ensure_eq!(ours_out.code, Some(0), "ours: {}", ours_out.show());
+            let ignored = ours_out
+                .stdout
+                .lines()
+                .find_map(|l| l.strip_prefix("SigIgn:\t"))
+                .and_then(|mask| u64::from_str_radix(mask, 16).ok())
+                .ok_or_else(|| format!("no SigIgn line: {}", ours_out.show()))?;
+            // Signal n is bit n-1: SIGUSR1 (10) comes from the shell's trap, SIGPIPE (13) must not be
+            // the tool's own setting leaking through.
+            ensure!(
+                ignored & (1 << 9) != 0,
+                "the shell's ignored SIGUSR1 was lost: {}",
+                ours_out.show()
+            );
+            ensure!(
+                ignored & (1 << 12) == 0,
+                "SIGPIPE is ignored in the program: {}",
+                ours_out.show()
+            );
+            ensure_eq!(ours_out.stdout, orig_out.stdout, "ours vs util-linux");
+            Ok(())
+        },
+    );
+
+    suite.test(
+        "start::closed_standard_fds_are_open_on_dev_null",
+        &[],
+        || {
+            // With a standard descriptor closed, a file the tool opens must not take its number (a
+            // knob file becoming stderr); the program it runs then finds /dev/null there, as under
+            // Rust's own runtime, which did the same. Stdout stays open to see the result.
+            let out = sh(&format!(
+                "{} readlink /proc/self/fd/0 /proc/self/fd/2 <&- 2>&-",
+                ours("unshare").display()
+            ))?;
+            ensure_eq!(out.code, Some(0), "{}", out.show());
+            ensure_eq!(out.stdout, "/dev/null\n/dev/null\n", "{}", out.show());
+            Ok(())
+        },
+    );
+
+    suite.test("start::output_reaches_a_pipe", &[], || {
+        // Rust's runtime flushed stdout on return from main; C's exit() does not know its buffer,
+        // so common::start flushes it.
+        let out = sh(&format!("{} -e -o pid= | wc -l", ours("ps").display()))?;
+        let lines: usize = out
+            .stdout
+            .trim()
+            .parse()
+            .map_err(|e| format!("{e}: {}", out.show()))?;
+        ensure!(
+            lines > 1,
+            "ps -e printed {lines} lines into a pipe: {}",
+            out.show()
+        );
+        Ok(())
+    });
 
     suite.run();
 }

@@ -17,7 +17,6 @@ pub mod sys;
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::process::ExitCode;
 
 use clap::{Arg, ArgAction, Command};
 use common::{Tool, ToolError};
@@ -242,7 +241,7 @@ For more details see unshare(1).
 ";
 
 /// Entry point used by `main.rs`.
-pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
     let argv: Vec<OsString> = args.into_iter().collect();
     common::run(&TOOL, || {
         let parsed = match cli::parse(&argv) {

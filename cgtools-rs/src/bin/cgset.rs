@@ -1,5 +1,4 @@
-use std::process::ExitCode;
+//! `cgset`: the entry is common's, the tool is the library (see `common::start` for why no Rust `main`).
+#![no_main]
 
-fn main() -> ExitCode {
-    cgtools::main("cgset", std::env::args_os())
-}
+common::tool_main!(|args| cgtools::main("cgset", args));
