@@ -148,8 +148,8 @@ impl Layout {
 
     /// The layout as seen through `roots` (fixtures in tests).
     pub fn load_from(roots: &Roots) -> io::Result<Layout> {
-        let mountinfo = std::fs::read_to_string(roots.proc.join("self/mountinfo"))?;
-        let proc_cgroups = std::fs::read_to_string(roots.proc.join("cgroups")).unwrap_or_default();
+        let mountinfo = common::read_pseudo_file(roots.proc.join("self/mountinfo"))?;
+        let proc_cgroups = common::read_pseudo_file(roots.proc.join("cgroups")).unwrap_or_default();
         Ok(Layout::parse(&mountinfo, &proc_cgroups, &roots.fs))
     }
 
@@ -196,7 +196,7 @@ impl Layout {
                     (controllers, name)
                 }
                 Version::V2 => {
-                    let text = std::fs::read_to_string(mount.join("cgroup.controllers"))
+                    let text = common::read_pseudo_file(mount.join("cgroup.controllers"))
                         .unwrap_or_default();
                     (text.split_whitespace().map(str::to_string).collect(), None)
                 }

@@ -44,3 +44,35 @@ pub fn init_logging() {
         .format_timestamp(None)
         .try_init();
 }
+
+/// Reads a whole /proc or /sys file into a string in one or two `read` calls.
+///
+/// Such files report a size of 0, so `std::fs::read_to_string` starts with 32-byte probe reads
+/// and grows from there: eight `read` calls for a 2 KiB mountinfo. Every cgtools start reads
+/// mountinfo, `/proc/cgroups` and `cgroup.controllers`.
+pub fn read_pseudo_file(path: impl AsRef<std::path::Path>) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::with_capacity(16 * 1024);
+    std::fs::File::open(path)?.read_to_string(&mut text)?;
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn read_pseudo_file_reads_past_its_first_buffer_and_reports_errors() {
+        let text = super::read_pseudo_file("/proc/self/mountinfo").unwrap();
+        assert!(
+            text.lines().any(|l| l.contains(" / / ")),
+            "no root mount in {text}"
+        );
+        let path = std::env::temp_dir().join(format!("nst-read-{}", std::process::id()));
+        let long = "0123456789abcdef".repeat(3000);
+        std::fs::write(&path, &long).unwrap();
+        let read = super::read_pseudo_file(&path);
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(read.unwrap(), long);
+        let err = super::read_pseudo_file("/proc/self/nonexistent").unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+    }
+}
