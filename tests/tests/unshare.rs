@@ -1813,6 +1813,87 @@ fn subordinate_ids(suite: &mut Suite) {
         },
     );
 
+    suite.test(
+        "subid::diff -r with ranges of one kind; --setgroups allow; with -fp -S -G",
+        &diff_needs,
+        || {
+            let user = TestUser::with_subids()?;
+            let (s, t) = user.st();
+            let (u, g) = (user.uid, user.gid);
+            let cat = strings(&[
+                "cat",
+                "/proc/self/uid_map",
+                "/proc/self/gid_map",
+                "/proc/self/setgroups",
+            ]);
+            // The group single mapping joins newgidmap's lines, the user one unshare writes.
+            diff_as(
+                &user,
+                &[strings(&["-r", "--map-groups=auto"]), cat.clone()].concat(),
+                outcome(
+                    &(kmap(&[(0, u, 1)])
+                        + &kmap(&[(0, g, 1), (1, t, SUBID_COUNT - 1)])
+                        + "allow\n"),
+                    "",
+                    0,
+                ),
+                |d| d,
+            )?;
+            // Both kinds through the helpers: no --map-group of unshare's own to clash with.
+            diff_as(
+                &user,
+                &strings(&[
+                    "-r",
+                    "--map-auto",
+                    "--setgroups",
+                    "allow",
+                    "cat",
+                    "/proc/self/setgroups",
+                ]),
+                outcome("allow\n", "", 0),
+                |d| d,
+            )?;
+            // Only user ranges: the group is unshare's single mapping, which needs deny.
+            diff_as(
+                &user,
+                &strings(&["-r", "--map-users=auto", "--setgroups", "allow", "true"]),
+                outcome(
+                    "",
+                    "unshare: options --setgroups=allow and --map-group are mutually exclusive\n",
+                    1,
+                ),
+                |d| d,
+            )?;
+            diff_as(
+                &user,
+                &strings(&[
+                    "--map-auto",
+                    "--kill-child",
+                    "-fp",
+                    "sh",
+                    "-c",
+                    "cat /proc/self/uid_map; echo $$",
+                ]),
+                outcome(&(kmap(&[(0, s, SUBID_COUNT)]) + "1\n"), "", 0),
+                |d| d,
+            )?;
+            diff_as(
+                &user,
+                &[
+                    format!("--map-users={s},0,{SUBID_COUNT}"),
+                    format!("--map-groups={t},0,{SUBID_COUNT}"),
+                    "-S".into(),
+                    "0".into(),
+                    "-G".into(),
+                    "0".into(),
+                    "id".into(),
+                ],
+                outcome("uid=0(root) gid=0(root) groups=0(root)\n", "", 0),
+                |d| d,
+            )
+        },
+    );
+
     // Errors.
     suite.test(
         "subid::diff no subordinate id line: --map-auto, --map-groups=auto",
