@@ -23,6 +23,7 @@ pub struct Differential {
     env: Vec<(String, String)>,
     stdin: Option<Vec<u8>>,
     allowances: Vec<(String, Normaliser)>,
+    wrapper: Vec<OsString>,
     ours: PathBuf,
     original: PathBuf,
 }
@@ -36,6 +37,7 @@ impl Differential {
             env: vec![("LC_ALL".into(), "C".into()), ("TZ".into(), "UTC".into())],
             stdin: None,
             allowances: Vec::new(),
+            wrapper: Vec::new(),
             ours: crate::ours(tool),
             original: crate::original(tool),
         }
@@ -44,6 +46,14 @@ impl Differential {
     /// Use another original (e.g. a different install path).
     pub fn original_at(mut self, path: impl Into<PathBuf>) -> Self {
         self.original = path.into();
+        self
+    }
+
+    /// Start both sides through a wrapper command (e.g. `setpriv --reuid U --regid U
+    /// --init-groups` to run them as another user): the wrapper's argv, then the binary and its
+    /// arguments. Give the wrapper by absolute path when `env` changes `PATH`.
+    pub fn wrapped(mut self, argv: &[&str]) -> Self {
+        self.wrapper = argv.iter().map(OsString::from).collect();
         self
     }
 
@@ -83,7 +93,14 @@ impl Differential {
             Side::Ours => &self.ours,
             Side::Original => &self.original,
         };
-        let mut cmd = Command::new(bin);
+        let mut cmd = match self.wrapper.split_first() {
+            None => Command::new(bin),
+            Some((program, wrapper_args)) => {
+                let mut cmd = Command::new(program);
+                cmd.args(wrapper_args).arg(bin);
+                cmd
+            }
+        };
         // Both must see the same argv[0] base name, since tools print it.
         cmd.args(&self.args);
         for (k, v) in &self.env {

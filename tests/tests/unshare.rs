@@ -10,12 +10,18 @@
 //! * `--version` names the implementation;
 //! * the ambiguous `--ma` lists 2.41's `--map-subids` too;
 //! * `--map-users/--map-groups`: 2.39+ accepts `inner:outer:count` (2.38 only `outer,inner,count`),
-//!   words a bad mapping `invalid mapping 'X'`, and as root writes the map itself where 2.38 runs
-//!   newuidmap (not installed here);
+//!   words a bad mapping `invalid mapping 'X'`, repeats the option where 2.38 keeps the last one,
+//!   adds `subids`/`all`/`--map-subids`, and as root writes the map itself where 2.38 runs
+//!   newuidmap (which refuses root without subordinate ids);
+//! * 2.38 reports a user without an /etc/subuid line with err() and a meaningless `: Success`;
 //! * 2.38 misspells the time-namespace hint as `(-t)`;
 //! * a child killed by SIGKILL: 2.38 prints `sigprocmask unblock failed: Invalid argument` and
 //!   exits 1; 2.40+ (and we) die by SIGKILL, so the shell sees 137;
 //! * persistence failures print `/proc/PID/...` with each side's own pid.
+//!
+//! The unprivileged maps (`subid::*`) run both as a throw-away user (useradd) with its own
+//! /etc/subuid and /etc/subgid ranges, through the setuid newuidmap/newgidmap of the `uidmap`
+//! package; their errors pass through unchanged, as util-linux lets them.
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -107,6 +113,7 @@ fn main() {
     effects(&mut suite);
     persistence(&mut suite);
     processes(&mut suite);
+    subordinate_ids(&mut suite);
     suite.run();
 }
 
@@ -283,6 +290,9 @@ fn differential(suite: &mut Suite) {
     }
 
     suite.test("diff::map_auto_without_subuid_line", &[ORIGINAL], || {
+        // No test user (and its subuid lines) may exist meanwhile: 2.38 as root would take
+        // their lines for its own.
+        let _lock = subid_lock();
         let (ours, _) = Differential::new("unshare", &["--map-auto", "true"])
             .allow(
                 "2.38 reports the missing line with err() and a meaningless `: Success`",
@@ -505,8 +515,8 @@ fn differential(suite: &mut Suite) {
                 ],
             )
             .allow(
-                "2.38 rejects the 2.39 colon form and runs newuidmap (absent here) even as root; \
-                 2.41 as root writes both maps itself",
+                "2.38 rejects the 2.39 colon form, and runs newuidmap even as root (which refuses \
+                 root without subordinate ids); 2.41 as root writes both maps itself",
                 |side, o| {
                     if side == Side::Original {
                         ensure_original_refused(o);
@@ -843,8 +853,9 @@ fn effects(suite: &mut Suite) {
             let words: Vec<&str> = o.stdout.split_whitespace().collect();
             ensure_eq!(
                 words,
-                vec!["0", "0", "1", "1", "100001", "65535", "0", "0", "1", "1", "100001", "65535"],
-                "root's single mapping is cut out of the range (2.39+ semantics)"
+                vec!["0", "0", "1", "1", "100000", "65535", "0", "0", "1", "1", "100000", "65535"],
+                "root's single mapping is cut out of the range as util-linux does: inner 1 takes \
+                 the range's first outer id and its last id is dropped"
             );
             let o = ours_run(&["--map-users=all", "cat", "/proc/self/uid_map"])?;
             let host = std::fs::read_to_string("/proc/self/uid_map").map_err(|e| e.to_string())?;
@@ -1243,6 +1254,927 @@ fn processes(suite: &mut Suite) {
             let o = ours_run(&["-U", "-m", "-r", "true"])?;
             ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
             Ok(())
+        },
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unprivileged maps through newuidmap/newgidmap, as a throw-away user with subordinate ids.
+
+/// Held while a test user exists (and while anything reads the subordinate id files as root):
+/// useradd/usermod/userdel of parallel tests must not race, and util-linux 2.38 run as root takes
+/// any named /etc/subuid line for its own (`strtoul(name) == 0`), so no test user may exist then.
+type SubidLock = std::sync::MutexGuard<'static, ()>;
+
+fn subid_lock() -> SubidLock {
+    nstools_tests::suite::exclusive("/etc/subuid")
+}
+
+/// What a test of the unprivileged maps needs: root to make the user, the setuid helpers.
+const SUBID_NEEDS: [Need; 6] = [
+    Need::Root,
+    Need::UserNamespaces,
+    Need::Program("useradd"),
+    Need::Program("setpriv"),
+    Need::Original("/usr/bin/newuidmap"),
+    Need::Original("/usr/bin/newgidmap"),
+];
+
+/// Size of the subordinate uid and gid ranges a test user gets.
+const SUBID_COUNT: u32 = 65536;
+
+/// A login made with useradd (own group, no home, no automatic subordinate ids), optionally
+/// with one /etc/subuid and one /etc/subgid range of its own (usermod --add-subuids/-subgids),
+/// plus any lines a test appends by hand. Drop removes exactly those: the appended lines, the
+/// ranges, then the user and its group, so every outcome leaves the account files as they were.
+struct TestUser {
+    name: String,
+    uid: u32,
+    gid: u32,
+    /// First subordinate uid and gid (`SUBID_COUNT` of each), when the user has ranges.
+    subids: Option<(u32, u32)>,
+    appended: Vec<(&'static str, String)>,
+    lock: Option<SubidLock>,
+}
+
+impl TestUser {
+    /// A user with subordinate uid and gid ranges (distinct from each other, so a uid/gid mix-up
+    /// shows).
+    fn with_subids() -> Result<TestUser, String> {
+        Self::create(subid_lock(), true)
+    }
+
+    /// A user without any /etc/subuid or /etc/subgid line.
+    fn without_subids() -> Result<TestUser, String> {
+        Self::create(subid_lock(), false)
+    }
+
+    fn create(lock: SubidLock, subids: bool) -> Result<TestUser, String> {
+        let name = unique_name("u");
+        let o = run(Command::new("useradd").args([
+            "--no-create-home",
+            "--user-group",
+            "--shell",
+            "/bin/sh",
+            "-K",
+            "SUB_UID_COUNT=0",
+            "-K",
+            "SUB_GID_COUNT=0",
+            &name,
+        ]))?;
+        ensure!(o.code == Some(0), "useradd {name}: {}", o.show());
+        // From here on Drop removes the user, whatever fails next.
+        let mut user = TestUser {
+            name,
+            uid: 0,
+            gid: 0,
+            subids: None,
+            appended: Vec::new(),
+            lock: Some(lock),
+        };
+        let id = |flag: &str| -> Result<u32, String> {
+            let o = run(Command::new("id").args([flag, &user.name]))?;
+            o.stdout
+                .trim()
+                .parse()
+                .map_err(|_| format!("id {flag} {}: {}", user.name, o.show()))
+        };
+        user.uid = id("-u")?;
+        user.gid = id("-g")?;
+        ensure!(user.uid != 0 && user.gid != 0, "{} got id 0", user.name);
+        if subids {
+            // Unique per test, below 2^32, and away from useradd's automatic 100000 + n * 65536.
+            static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let slot = (std::process::id().wrapping_mul(64).wrapping_add(n)) % 25_000;
+            let uid_start = 500_000_000 + slot * 2 * SUBID_COUNT;
+            let gid_start = uid_start + SUBID_COUNT;
+            user.subids = Some((uid_start, gid_start));
+            let o = run(Command::new("usermod").args([
+                "--add-subuids",
+                &format!("{}-{}", uid_start, uid_start + SUBID_COUNT - 1),
+                "--add-subgids",
+                &format!("{}-{}", gid_start, gid_start + SUBID_COUNT - 1),
+                &user.name,
+            ]))?;
+            ensure!(o.code == Some(0), "usermod {}: {}", user.name, o.show());
+        }
+        Ok(user)
+    }
+
+    /// First subordinate uid (S) and gid (T).
+    fn st(&self) -> (u32, u32) {
+        self.subids.expect("a user with subordinate ids")
+    }
+
+    /// Append `line` to a subordinate id file (removed again on drop). A file whose last line
+    /// has no newline is left alone: our line would join it.
+    fn append(&mut self, file: &'static str, line: String) -> Result<(), String> {
+        use std::io::Write;
+        let text = std::fs::read(file).map_err(|e| format!("read {file}: {e}"))?;
+        ensure!(
+            text.last().is_none_or(|b| *b == b'\n'),
+            "{file} does not end with a newline: not appending to it"
+        );
+        self.appended.push((file, line.clone()));
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(file)
+            .and_then(|mut f| f.write_all(format!("{line}\n").as_bytes()))
+            .map_err(|e| format!("append to {file}: {e}"))
+    }
+
+    /// `setpriv` argv that runs a program as this user (its group, its supplementary groups).
+    fn setpriv(&self) -> Vec<String> {
+        [
+            "/usr/bin/setpriv",
+            "--reuid",
+            &self.name,
+            "--regid",
+            &self.name,
+            "--init-groups",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    /// Run `bin args` as this user, from `/`, with LC_ALL=C.
+    fn run(&self, bin: &str, args: &[String]) -> Result<Outcome, String> {
+        let argv = self.setpriv();
+        run(Command::new(&argv[0])
+            .args(&argv[1..])
+            .arg(bin)
+            .args(args)
+            .current_dir("/")
+            .env("LC_ALL", "C"))
+    }
+
+    /// Remove the user now and keep the lock (to look at the account files undisturbed).
+    fn remove(mut self) -> SubidLock {
+        let lock = self.lock.take().expect("the lock is held until drop");
+        drop(self);
+        lock
+    }
+}
+
+impl Drop for TestUser {
+    fn drop(&mut self) {
+        for (file, line) in self.appended.drain(..).rev() {
+            // Only the bytes of our own line go, once; the file is rewritten in place.
+            if let Ok(mut text) = std::fs::read(file) {
+                let ours = format!("{line}\n").into_bytes();
+                let at = (0..=text.len().saturating_sub(ours.len()))
+                    .rev()
+                    .find(|&i| text[i..].starts_with(&ours) && (i == 0 || text[i - 1] == b'\n'));
+                if let Some(at) = at {
+                    text.drain(at..at + ours.len());
+                    let _ = std::fs::write(file, text);
+                }
+            }
+        }
+        if let Some((s, t)) = self.subids {
+            let _ = run(Command::new("usermod").args([
+                "--del-subuids",
+                &format!("{}-{}", s, s + SUBID_COUNT - 1),
+                "--del-subgids",
+                &format!("{}-{}", t, t + SUBID_COUNT - 1),
+                &self.name,
+            ]));
+        }
+        // userdel refuses while a process of the user runs; ours are reaped, but allow a moment.
+        for _ in 0..20 {
+            match run(Command::new("userdel").arg(&self.name)) {
+                Ok(o) if o.code == Some(0) => break,
+                _ => std::thread::sleep(Duration::from_millis(100)),
+            }
+        }
+    }
+}
+
+/// A map file as the kernel prints it: `%10u %10u %10u` per line.
+fn kmap(lines: &[(u32, u32, u32)]) -> String {
+    lines
+        .iter()
+        .map(|(inner, outer, count)| format!("{inner:>10} {outer:>10} {count:>10}\n"))
+        .collect()
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|s| s.to_string()).collect()
+}
+
+/// What a run should end with.
+fn outcome(stdout: &str, stderr: &str, code: i32) -> Outcome {
+    Outcome {
+        stdout: stdout.into(),
+        stderr: stderr.into(),
+        code: Some(code),
+        signal: None,
+    }
+}
+
+/// Ours and util-linux 2.38, both run as `user` with `args`: equal (after the allowances), and
+/// ours as `want`.
+fn diff_as(
+    user: &TestUser,
+    args: &[String],
+    want: Outcome,
+    allow: impl FnOnce(Differential) -> Differential,
+) -> TestResult {
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let wrapper = user.setpriv();
+    let wrapper: Vec<&str> = wrapper.iter().map(String::as_str).collect();
+    let (ours, _) = allow(Differential::new("unshare", &argv).wrapped(&wrapper)).check()?;
+    ensure_eq!(ours, want, "{args:?} as {}", user.name);
+    Ok(())
+}
+
+/// Ours alone (util-linux 2.39+ invocations that 2.38 refuses), run as `user`.
+fn ours_as(user: &TestUser, args: &[String], want: Outcome) -> TestResult {
+    let o = user.run(&us(), args)?;
+    ensure_eq!(o, want, "{args:?} as {}", user.name);
+    Ok(())
+}
+
+fn subordinate_ids(suite: &mut Suite) {
+    let diff_needs: Vec<Need> = SUBID_NEEDS.iter().cloned().chain([ORIGINAL]).collect();
+
+    suite.test(
+        "subid::test_user_guard_restores_the_account_files",
+        &SUBID_NEEDS,
+        || {
+            let files = [
+                "/etc/passwd",
+                "/etc/group",
+                "/etc/shadow",
+                "/etc/gshadow",
+                "/etc/subuid",
+                "/etc/subgid",
+            ];
+            let read_all = || -> Vec<String> {
+                files
+                    .iter()
+                    .map(|f| std::fs::read_to_string(f).unwrap_or_default())
+                    .collect()
+            };
+            let lock = subid_lock();
+            let before = read_all();
+            let mut user = TestUser::create(lock, true)?;
+            let name = user.name.clone();
+            user.append("/etc/subuid", format!("{name}:7:8"))?;
+            let (s, t) = user.st();
+            let subuid = std::fs::read_to_string("/etc/subuid").map_err(|e| e.to_string())?;
+            let subgid = std::fs::read_to_string("/etc/subgid").map_err(|e| e.to_string())?;
+            ensure!(
+                subuid.contains(&format!("{name}:{s}:{SUBID_COUNT}\n{name}:7:8\n")),
+                "{subuid}"
+            );
+            ensure!(
+                subgid.contains(&format!("{name}:{t}:{SUBID_COUNT}\n")),
+                "{subgid}"
+            );
+            let _lock = user.remove();
+            ensure_eq!(
+                read_all(),
+                before,
+                "the account files after removing {name}"
+            );
+            let o = run(Command::new("id").arg(&name))?;
+            ensure_eq!(o.code, Some(1), "{name} still exists: {}", o.show());
+            Ok(())
+        },
+    );
+
+    // Maps written by newuidmap/newgidmap, compared with 2.38 (legacy syntax, auto).
+    suite.test(
+        "subid::diff --map-auto: first blocks from 0, setgroups allowed",
+        &diff_needs,
+        || {
+            let user = TestUser::with_subids()?;
+            let (s, t) = user.st();
+            diff_as(
+                &user,
+                &strings(&[
+                    "--map-auto",
+                    "cat",
+                    "/proc/self/uid_map",
+                    "/proc/self/gid_map",
+                    "/proc/self/setgroups",
+                ]),
+                outcome(
+                    &(kmap(&[(0, s, SUBID_COUNT)]) + &kmap(&[(0, t, SUBID_COUNT)]) + "allow\n"),
+                    "",
+                    0,
+                ),
+                |d| d,
+            )
+        },
+    );
+
+    suite.test(
+        "subid::diff -r --map-users=auto --map-groups=auto: root is the user, the block follows",
+        &diff_needs,
+        || {
+            let user = TestUser::with_subids()?;
+            let (s, t) = user.st();
+            let (u, g) = (user.uid, user.gid);
+            diff_as(
+                &user,
+                &strings(&[
+                    "-r",
+                    "--map-users=auto",
+                    "--map-groups=auto",
+                    "sh",
+                    "-c",
+                    "cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; id -u; id -g",
+                ]),
+                outcome(
+                    &(kmap(&[(0, u, 1), (1, s, SUBID_COUNT - 1)])
+                        + &kmap(&[(0, g, 1), (1, t, SUBID_COUNT - 1)])
+                        + "allow\n0\n0\n"),
+                    "",
+                    0,
+                ),
+                |d| d,
+            )
+        },
+    );
+
+    suite.test(
+        "subid::diff legacy outer,inner,count ranges for users and groups",
+        &diff_needs,
+        || {
+            let user = TestUser::with_subids()?;
+            let (s, t) = user.st();
+            diff_as(
+                &user,
+                &[
+                    format!("--map-users={s},0,{SUBID_COUNT}"),
+                    format!("--map-groups={},100,10", t + 5),
+                    "cat".into(),
+                    "/proc/self/uid_map".into(),
+                    "/proc/self/gid_map".into(),
+                ],
+                outcome(
+                    &(kmap(&[(0, s, SUBID_COUNT)]) + &kmap(&[(100, t + 5, 10)])),
+                    "",
+                    0,
+                ),
+                |d| d,
+            )
+        },
+    );
+
+    suite.test(
+        "subid::diff a single mapping makes a hole in the inner ids of a range",
+        &diff_needs,
+        || {
+            let user = TestUser::with_subids()?;
+            let (s, t) = user.st();
+            let (u, g) = (user.uid, user.gid);
+            diff_as(
+                &user,
+                &[
+                    "--map-user=7".into(),
+                    "--map-group=7".into(),
+                    format!("--map-users={s},0,10"),
+                    format!("--map-groups={},0,10", t + 5),
+                    "cat".into(),
+                    "/proc/self/uid_map".into(),
+                    "/proc/self/gid_map".into(),
+                    "/proc/self/setgroups".into(),
+                ],
+                outcome(
+                    &(kmap(&[(7, u, 1), (0, s, 7), (8, s + 7, 2)])
+                        + &kmap(&[(7, g, 1), (0, t + 5, 7), (8, t + 12, 2)])
+                        + "allow\n"),
+                    "",
+                    0,
+                ),
+                |d| d,
+            )
+        },
+    );
+
+    suite.test(
+        "subid::diff -c with a range starting at the user's own id: a hole in the outer ids",
+        &diff_needs,
+        || {
+            let user = TestUser::with_subids()?;
+            let (s, _) = user.st();
+            let (u, g) = (user.uid, user.gid);
+            diff_as(
+                &user,
+                &[
+                    "-c".into(),
+                    format!("--map-users={s},{u},10"),
+                    "sh".into(),
+                    "-c".into(),
+                    "cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; id -u".into(),
+                ],
+                outcome(
+                    &(kmap(&[(u, u, 1), (u + 1, s, 9)])
+                        + &kmap(&[(g, g, 1)])
+                        + &format!("deny\n{u}\n")),
+                    "",
+                    0,
+                ),
+                |d| d,
+            )
+        },
+    );
+
+    suite.test(
+        "subid::diff ids created inside belong to the subordinate ids outside",
+        &diff_needs,
+        || {
+            let user = TestUser::with_subids()?;
+            let (s, t) = user.st();
+            let (u, g) = (user.uid, user.gid);
+            let owner = |p: &Path| -> Result<(u32, u32), String> {
+                use std::os::unix::fs::MetadataExt;
+                let m = std::fs::metadata(p).map_err(|e| format!("stat {}: {e}", p.display()))?;
+                Ok((m.uid(), m.gid()))
+            };
+            for bin in [us(), "/usr/bin/unshare".to_string()] {
+                let dir = TempDir::new()?;
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&dir.0, std::fs::Permissions::from_mode(0o777))
+                    .map_err(|e| e.to_string())?;
+                // -S/-G: setgroups(0), setgid, setuid inside; the program runs as 1000:1000.
+                let o = user.run(
+                    &bin,
+                    &[
+                        "--map-auto".into(),
+                        "-S".into(),
+                        "1000".into(),
+                        "-G".into(),
+                        "1000".into(),
+                        "sh".into(),
+                        "-c".into(),
+                        format!("touch {0}/s && stat -c %u:%g {0}/s", dir.0.display()),
+                    ],
+                )?;
+                ensure_eq!(o, outcome("1000:1000\n", "", 0), "{bin}");
+                ensure_eq!(owner(&dir.0.join("s"))?, (s + 1000, t + 1000), "{bin}");
+                // -r: root inside is the user outside; chown to 1000 lands in the block, which
+                // starts at inner 1 (the hole of the single mapping).
+                let o = user.run(
+                    &bin,
+                    &[
+                        "-r".into(),
+                        "--map-auto".into(),
+                        "sh".into(),
+                        "-c".into(),
+                        format!(
+                            "cd {} && touch r c && chown 1000:1000 c && stat -c %u:%g r c",
+                            dir.0.display()
+                        ),
+                    ],
+                )?;
+                ensure_eq!(o, outcome("0:0\n1000:1000\n", "", 0), "{bin}");
+                ensure_eq!(owner(&dir.0.join("r"))?, (u, g), "{bin}");
+                ensure_eq!(owner(&dir.0.join("c"))?, (s + 999, t + 999), "{bin}");
+            }
+            Ok(())
+        },
+    );
+
+    // --setgroups with group ranges: the helper writes gid_map before unshare gets to the
+    // setgroups file, and the kernel refuses "deny" after that; newgidmap leaves "allow" when a
+    // subordinate range is mapped and writes "deny" itself when only the user's own gid is.
+    suite.test(
+        "subid::diff --setgroups deny after a group range is refused by the kernel",
+        &diff_needs,
+        || {
+            let user = TestUser::with_subids()?;
+            let (s, t) = user.st();
+            diff_as(
+                &user,
+                &[
+                    format!("--map-users={s},0,10"),
+                    format!("--map-groups={t},0,10"),
+                    "--setgroups".into(),
+                    "deny".into(),
+                    "cat".into(),
+                    "/proc/self/gid_map".into(),
+                ],
+                outcome(
+                    "",
+                    "unshare: write failed /proc/self/setgroups: Operation not permitted\n",
+                    1,
+                ),
+                |d| d,
+            )
+        },
+    );
+
+    suite.test(
+        "subid::diff --setgroups allow with a subordinate group range",
+        &diff_needs,
+        || {
+            let user = TestUser::with_subids()?;
+            let (_, t) = user.st();
+            diff_as(
+                &user,
+                &[
+                    "--setgroups=allow".into(),
+                    format!("--map-groups={t},0,{SUBID_COUNT}"),
+                    "cat".into(),
+                    "/proc/self/gid_map".into(),
+                    "/proc/self/setgroups".into(),
+                ],
+                outcome(&(kmap(&[(0, t, SUBID_COUNT)]) + "allow\n"), "", 0),
+                |d| d,
+            )
+        },
+    );
+
+    suite.test(
+        "subid::diff --setgroups allow when newgidmap maps only the user's own gid",
+        &diff_needs,
+        || {
+            let user = TestUser::with_subids()?;
+            diff_as(
+                &user,
+                &[
+                    format!("--map-groups={},0,1", user.gid),
+                    "--setgroups".into(),
+                    "allow".into(),
+                    "true".into(),
+                ],
+                outcome(
+                    "",
+                    "unshare: write failed /proc/self/setgroups: Operation not permitted\n",
+                    1,
+                ),
+                |d| d,
+            )
+        },
+    );
+
+    suite.test(
+        "subid::diff -r with ranges of one kind; --setgroups allow; with -fp -S -G",
+        &diff_needs,
+        || {
+            let user = TestUser::with_subids()?;
+            let (s, t) = user.st();
+            let (u, g) = (user.uid, user.gid);
+            let cat = strings(&[
+                "cat",
+                "/proc/self/uid_map",
+                "/proc/self/gid_map",
+                "/proc/self/setgroups",
+            ]);
+            // The group single mapping joins newgidmap's lines, the user one unshare writes.
+            diff_as(
+                &user,
+                &[strings(&["-r", "--map-groups=auto"]), cat.clone()].concat(),
+                outcome(
+                    &(kmap(&[(0, u, 1)])
+                        + &kmap(&[(0, g, 1), (1, t, SUBID_COUNT - 1)])
+                        + "allow\n"),
+                    "",
+                    0,
+                ),
+                |d| d,
+            )?;
+            // Both kinds through the helpers: no --map-group of unshare's own to clash with.
+            diff_as(
+                &user,
+                &strings(&[
+                    "-r",
+                    "--map-auto",
+                    "--setgroups",
+                    "allow",
+                    "cat",
+                    "/proc/self/setgroups",
+                ]),
+                outcome("allow\n", "", 0),
+                |d| d,
+            )?;
+            // Only user ranges: the group is unshare's single mapping, which needs deny.
+            diff_as(
+                &user,
+                &strings(&["-r", "--map-users=auto", "--setgroups", "allow", "true"]),
+                outcome(
+                    "",
+                    "unshare: options --setgroups=allow and --map-group are mutually exclusive\n",
+                    1,
+                ),
+                |d| d,
+            )?;
+            diff_as(
+                &user,
+                &strings(&[
+                    "--map-auto",
+                    "--kill-child",
+                    "-fp",
+                    "sh",
+                    "-c",
+                    "cat /proc/self/uid_map; echo $$",
+                ]),
+                outcome(&(kmap(&[(0, s, SUBID_COUNT)]) + "1\n"), "", 0),
+                |d| d,
+            )?;
+            diff_as(
+                &user,
+                &[
+                    format!("--map-users={s},0,{SUBID_COUNT}"),
+                    format!("--map-groups={t},0,{SUBID_COUNT}"),
+                    "-S".into(),
+                    "0".into(),
+                    "-G".into(),
+                    "0".into(),
+                    "id".into(),
+                ],
+                outcome("uid=0(root) gid=0(root) groups=0(root)\n", "", 0),
+                |d| d,
+            )
+        },
+    );
+
+    // Errors.
+    suite.test(
+        "subid::diff no subordinate id line: --map-auto, --map-groups=auto",
+        &diff_needs,
+        || {
+            let user = TestUser::without_subids()?;
+            let success = |d: Differential| {
+                d.allow(
+                    "2.38 reports the missing line with err() and a meaningless `: Success`",
+                    |side, o| {
+                        if side == Side::Original {
+                            o.stderr = o.stderr.replace(": Success\n", "\n");
+                        }
+                    },
+                )
+            };
+            diff_as(
+                &user,
+                &strings(&["--map-auto", "true"]),
+                outcome(
+                    "",
+                    &format!(
+                        "unshare: no line matching user \"{}\" in /etc/subuid\n",
+                        user.name
+                    ),
+                    1,
+                ),
+                success,
+            )?;
+            diff_as(
+                &user,
+                &strings(&["--map-groups=auto", "true"]),
+                outcome(
+                    "",
+                    &format!(
+                        "unshare: no line matching user \"{}\" in /etc/subgid\n",
+                        user.name
+                    ),
+                    1,
+                ),
+                success,
+            )
+        },
+    );
+
+    suite.test(
+        "subid::diff ranges outside the user's: newuidmap's and newgidmap's own errors",
+        &diff_needs,
+        || {
+            let user = TestUser::with_subids()?;
+            let (s, t) = user.st();
+            let (s_end, t_end) = (s + SUBID_COUNT, t + SUBID_COUNT);
+            let cases = [
+                (
+                    format!("--map-users={s_end},0,1"),
+                    format!(
+                        "newuidmap: uid range [0-1) -> [{s_end}-{}) not allowed\n",
+                        s_end + 1
+                    ),
+                ),
+                (
+                    format!("--map-users={s},0,{}", SUBID_COUNT + 1),
+                    format!(
+                        "newuidmap: uid range [0-{}) -> [{s}-{}) not allowed\n",
+                        SUBID_COUNT + 1,
+                        s_end + 1
+                    ),
+                ),
+                (
+                    format!("--map-groups={},0,2", t - 1),
+                    format!(
+                        "newgidmap: gid range [0-2) -> [{}-{}) not allowed\n",
+                        t - 1,
+                        t + 1
+                    ),
+                ),
+                // The user's ranges are not each other's.
+                (
+                    format!("--map-users={t},0,1"),
+                    format!(
+                        "newuidmap: uid range [0-1) -> [{t}-{}) not allowed\n",
+                        t + 1
+                    ),
+                ),
+                // The user ranges are fine, the group range is not: nothing runs.
+                (
+                    format!("--map-groups={t_end},0,1"),
+                    format!(
+                        "newgidmap: gid range [0-1) -> [{t_end}-{}) not allowed\n",
+                        t_end + 1
+                    ),
+                ),
+            ];
+            for (i, (arg, stderr)) in cases.into_iter().enumerate() {
+                let mut args = vec![arg];
+                if i == 4 {
+                    args.insert(0, format!("--map-users={s},0,{SUBID_COUNT}"));
+                }
+                args.extend(strings(&["echo", "ran"]));
+                diff_as(&user, &args, outcome("", &stderr, 1), |d| d)?;
+            }
+            Ok(())
+        },
+    );
+
+    suite.test(
+        "subid::diff newuidmap not on PATH: failed to execute, 127",
+        &diff_needs,
+        || {
+            let user = TestUser::with_subids()?;
+            let (s, _) = user.st();
+            diff_as(
+                &user,
+                &[format!("--map-users={s},0,1"), "/bin/true".into()],
+                outcome(
+                    "",
+                    "unshare: failed to execute newuidmap: No such file or directory\n",
+                    127,
+                ),
+                |d| d.env("PATH", "/nonexistent-nstools"),
+            )
+        },
+    );
+
+    suite.test(
+        "subid::diff /etc/subuid lines: first match, numeric uid, bad numbers",
+        &diff_needs,
+        || {
+            let mut user = TestUser::without_subids()?;
+            let (name, uid) = (user.name.clone(), user.uid);
+            // Lines without two colons are skipped; the first line of the user wins, by uid
+            // or name.
+            user.append("/etc/subuid", name.clone())?;
+            user.append("/etc/subuid", format!("{uid}:600000000:100"))?;
+            user.append("/etc/subuid", format!("{name}:700000000:200"))?;
+            user.append("/etc/subgid", format!("{name}:1x:200"))?;
+            user.append("/etc/subgid", format!("{name}:700000000:200"))?;
+            // newuidmap takes any range of the user; unshare reads the first line only.
+            diff_as(
+                &user,
+                &strings(&["--map-users=auto", "cat", "/proc/self/uid_map"]),
+                outcome(&kmap(&[(0, 600_000_000, 100)]), "", 0),
+                |d| d,
+            )?;
+            diff_as(
+                &user,
+                &strings(&["--map-groups=auto", "true"]),
+                outcome("", "unshare: failed to parse subid map: '1x'\n", 1),
+                |d| d,
+            )
+        },
+    );
+
+    // util-linux 2.39+ invocations (2.38 refuses them or keeps only the last --map-users).
+    suite.test(
+        "subid::inner:outer:count ranges, repeated",
+        &SUBID_NEEDS,
+        || {
+            let user = TestUser::with_subids()?;
+            let (s, t) = user.st();
+            let (u, g) = (user.uid, user.gid);
+            ours_as(
+                &user,
+                &[
+                    format!("--map-users=0:{s}:1000"),
+                    format!("--map-users=2000:{}:10", s + 1000),
+                    format!("--map-groups=0:{t}:{SUBID_COUNT}"),
+                    "cat".into(),
+                    "/proc/self/uid_map".into(),
+                    "/proc/self/gid_map".into(),
+                ],
+                outcome(
+                    &(kmap(&[(0, s, 1000), (2000, s + 1000, 10)]) + &kmap(&[(0, t, SUBID_COUNT)])),
+                    "",
+                    0,
+                ),
+            )?;
+            // With -r each range gets its hole.
+            ours_as(
+                &user,
+                &[
+                    "-r".into(),
+                    format!("--map-users=0:{s}:10"),
+                    format!("--map-users=100:{}:10", s + 10),
+                    format!("--map-groups={t},0,10"),
+                    "cat".into(),
+                    "/proc/self/uid_map".into(),
+                    "/proc/self/gid_map".into(),
+                ],
+                outcome(
+                    &(kmap(&[(0, u, 1), (1, s, 9), (100, s + 10, 10)])
+                        + &kmap(&[(0, g, 1), (1, t, 9)])),
+                    "",
+                    0,
+                ),
+            )
+        },
+    );
+
+    suite.test(
+        "subid::--map-subids identity-maps the blocks; the user itself is unmapped",
+        &SUBID_NEEDS,
+        || {
+            let user = TestUser::with_subids()?;
+            let (s, t) = user.st();
+            ours_as(
+                &user,
+                &strings(&[
+                    "--map-subids",
+                    "sh",
+                    "-c",
+                    "cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; id -u",
+                ]),
+                outcome(
+                    &(kmap(&[(s, s, SUBID_COUNT)])
+                        + &kmap(&[(t, t, SUBID_COUNT)])
+                        + "allow\n65534\n"),
+                    "",
+                    0,
+                ),
+            )
+        },
+    );
+
+    suite.test(
+        "subid::--map-users=subids with --map-root-user",
+        &SUBID_NEEDS,
+        || {
+            let user = TestUser::with_subids()?;
+            let (s, _) = user.st();
+            let (u, g) = (user.uid, user.gid);
+            ours_as(
+                &user,
+                &strings(&[
+                    "--map-users=subids",
+                    "--map-root-user",
+                    "sh",
+                    "-c",
+                    "cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; id -u",
+                ]),
+                outcome(
+                    &(kmap(&[(0, u, 1), (s, s, SUBID_COUNT)]) + &kmap(&[(0, g, 1)]) + "deny\n0\n"),
+                    "",
+                    0,
+                ),
+            )?;
+            // -c and subids: the rootless identity setup.
+            let (_, t) = user.st();
+            ours_as(
+                &user,
+                &strings(&[
+                    "-c",
+                    "--map-subids",
+                    "cat",
+                    "/proc/self/uid_map",
+                    "/proc/self/gid_map",
+                ]),
+                outcome(
+                    &(kmap(&[(u, u, 1), (s, s, SUBID_COUNT)])
+                        + &kmap(&[(g, g, 1), (t, t, SUBID_COUNT)])),
+                    "",
+                    0,
+                ),
+            )
+        },
+    );
+
+    suite.test(
+        "subid::--map-users=all as a user is newuidmap's refusal",
+        &SUBID_NEEDS,
+        || {
+            let user = TestUser::with_subids()?;
+            ours_as(
+                &user,
+                &strings(&["--map-users=all", "true"]),
+                outcome(
+                    "",
+                    "newuidmap: uid range [0-4294967295) -> [0-4294967295) not allowed\n",
+                    1,
+                ),
+            )
         },
     );
 }

@@ -311,7 +311,7 @@ pub enum MapSpec {
     Range { inner: u32, outer: u32, count: u32 },
     /// First subordinate block of the user, mapped from 0.
     Auto,
-    /// First subordinate block of the user, identity-mapped, plus the current id.
+    /// First subordinate block of the user, identity-mapped.
     SubIds,
     /// Every id of the current namespace, identity-mapped.
     All,

@@ -119,11 +119,11 @@ impl Plan {
 
         let mut uid_ranges = Vec::new();
         for spec in &cli.map_users {
-            uid_ranges.extend(resolve(spec, host, host.euid, "/etc/subuid", "uid_map")?);
+            uid_ranges.extend(resolve(spec, host, "/etc/subuid", "uid_map")?);
         }
         let mut gid_ranges = Vec::new();
         for spec in &cli.map_groups {
-            gid_ranges.extend(resolve(spec, host, host.egid, "/etc/subgid", "gid_map")?);
+            gid_ranges.extend(resolve(spec, host, "/etc/subgid", "gid_map")?);
         }
 
         // A single id mapping joins the helper's lines when there are ranges of that kind.
@@ -161,11 +161,11 @@ impl Plan {
     }
 }
 
-/// Turn one `--map-users`/`--map-groups` argument into map lines.
+/// Turn one `--map-users`/`--map-groups` argument into map lines. Both subordinate id files are
+/// searched for the effective *user* (util-linux reads `/etc/subgid` by user name too).
 fn resolve(
     spec: &MapSpec,
     host: &Host,
-    current: u32,
     subid_file: &str,
     kernel_map: &str,
 ) -> anyhow::Result<Vec<MapLine>> {
@@ -181,10 +181,7 @@ fn resolve(
         }
         MapSpec::SubIds => {
             let (start, count) = first_subid_block(host, subid_file)?;
-            Ok(merge(
-                Some(MapLine::new(current, current, 1)),
-                &[MapLine::new(start, start, count)],
-            ))
+            Ok(vec![MapLine::new(start, start, count)])
         }
         MapSpec::All => {
             let path = PathBuf::from(format!("/proc/self/{kernel_map}"));
@@ -209,25 +206,29 @@ pub fn parse_kernel_map(text: &str) -> Vec<MapLine> {
         .collect()
 }
 
-/// The first `name:start:count` (or `uid:start:count`) line of the effective user in a subid file.
+/// The first `name:start:count` (or `uid:start:count`) line of the effective user in a subid
+/// file, parsed as util-linux's `read_subid_range` does: lines without two colons are skipped, the
+/// count is the rest of the line, and a bad number ends with `failed to parse subid map: 'X'`.
 fn first_subid_block(host: &Host, file: &str) -> anyhow::Result<(u32, u32)> {
     let text = (host.read)(Path::new(file))
         .map_err(|e| anyhow::Error::new(e).context(format!("could not open '{file}'")))?;
     let name = (host.user_name)(host.euid);
     let uid = host.euid.to_string();
     for line in text.lines() {
-        let mut fields = line.trim().splitn(3, ':');
-        let (Some(who), Some(start), Some(count)) = (fields.next(), fields.next(), fields.next())
-        else {
+        let Some((who, rest)) = line.split_once(':') else {
+            continue;
+        };
+        let Some((start, count)) = rest.split_once(':') else {
             continue;
         };
         if Some(who) != name.as_deref() && who != uid {
             continue;
         }
-        let parse = |s: &str| {
-            s.trim()
-                .parse::<u32>()
-                .map_err(|_| failed(format!("could not parse ID: '{s}'")))
+        // strtoul_or_err, stored in an unsigned int.
+        let parse = |s: &str| match crate::cli::strtoul_or_err(s, "failed to parse subid map") {
+            Ok(n) => Ok(n as u32),
+            Err(crate::cli::CliError::Invalid(message)) => Err(failed(message)),
+            Err(e) => Err(failed(format!("{e:?}"))),
         };
         return Ok((parse(start)?, parse(count)?));
     }
@@ -237,31 +238,53 @@ fn first_subid_block(host: &Host, file: &str) -> anyhow::Result<(u32, u32)> {
     )))
 }
 
-/// The single mapping `single` plus `ranges` with the ids `single` uses cut out of them (inner and
-/// outer alike), so the kernel never sees overlapping lines (util-linux 2.39+ semantics).
+/// util-linux's `add_single_map_range` (the 2.38 `map_ids` logic, kept in 2.39+): the single
+/// mapping first, then each range split so that neither the single's inner nor its outer id is
+/// mapped twice. A range that contains either id loses one id at its top (the man page's "hole":
+/// the highest id of the range may end up unmapped); the outer ids stay contiguous, so with
+/// `-r --map-users=auto` inner 1 maps to the first subordinate uid, not the second. The pieces
+/// come lowest first, empty ones are left out (newuidmap refuses them). Without a single mapping
+/// the ranges are passed on as they are. The arithmetic wraps like C's `unsigned int`.
 pub fn merge(single: Option<MapLine>, ranges: &[MapLine]) -> Vec<MapLine> {
-    let mut out: Vec<MapLine> = single.into_iter().collect();
-    for r in ranges {
-        if r.count == 0 {
-            continue;
-        }
-        let mut cuts: Vec<u32> = Vec::new();
-        if let Some(s) = single {
-            let offset_of = |id: u32, base: u32| id.checked_sub(base).filter(|off| *off < r.count);
-            cuts.extend(offset_of(s.inner, r.inner));
-            cuts.extend(offset_of(s.outer, r.outer));
-        }
-        cuts.sort_unstable();
-        cuts.dedup();
-        let mut start = 0u32;
-        for cut in cuts.into_iter().chain(std::iter::once(r.count)) {
-            if cut > start {
-                out.push(MapLine::new(r.inner + start, r.outer + start, cut - start));
-            }
-            start = cut.saturating_add(1);
-        }
+    let Some(single) = single else {
+        return ranges.to_vec();
+    };
+    let mut out = vec![single];
+    for &range in ranges {
+        out.extend(
+            split_around(single, range)
+                .into_iter()
+                .filter(|l| l.count > 0),
+        );
     }
     out
+}
+
+/// `range` as util-linux's lo/mid/hi pieces around the single mapping `s`.
+fn split_around(s: MapLine, range: MapLine) -> [MapLine; 3] {
+    let (inner, outer) = (s.inner, s.outer);
+    let contains = |base: u32, id: u32| base <= id && base.wrapping_add(range.count) > id;
+    let mut count = range.count;
+    if contains(range.inner, inner) || contains(range.outer, outer) {
+        count -= 1;
+    }
+    let outer_offset = outer.saturating_sub(range.outer).min(count);
+    let inner_offset = inner.saturating_sub(range.inner).min(count);
+    // Step over the single's ids where a piece would start on one.
+    let next = |id: u32, skip: u32| id.wrapping_add(u32::from(id == skip));
+
+    let lo = MapLine::new(range.inner, range.outer, inner_offset.min(outer_offset));
+    let mid = MapLine::new(
+        next(lo.inner.wrapping_add(lo.count), inner),
+        next(lo.outer.wrapping_add(lo.count), outer),
+        outer_offset.abs_diff(inner_offset),
+    );
+    let hi = MapLine::new(
+        next(mid.inner.wrapping_add(mid.count), inner),
+        next(mid.outer.wrapping_add(mid.count), outer),
+        count - lo.count - mid.count,
+    );
+    [lo, mid, hi]
 }
 
 /// The text written to a map file: one `inner outer count` line per entry.
@@ -371,7 +394,11 @@ mod tests {
         let p = plan(&["--map-auto"]).unwrap();
         assert_eq!(p.uid_ranges, vec![MapLine::new(0, 100000, 65536)]);
         assert_eq!(p.gid_ranges, vec![MapLine::new(0, 500000, 1000)]);
+        // subids: the block mapped onto itself, nothing else (-c adds the current id).
         let p = plan(&["--map-subids"]).unwrap();
+        assert_eq!(p.uid_ranges, vec![MapLine::new(100000, 100000, 65536)]);
+        assert_eq!(p.gid_ranges, vec![MapLine::new(500000, 500000, 1000)]);
+        let p = plan(&["-c", "--map-users=subids"]).unwrap();
         assert_eq!(
             p.uid_ranges,
             vec![
@@ -391,40 +418,94 @@ mod tests {
 
     #[test]
     fn single_mapping_joins_and_splits_ranges() {
-        // -r with --map-users=auto: 0 -> euid, and the block without inner 0.
+        // -r with --map-users=auto: 0 -> euid, and the block without inner 0. As util-linux (and
+        // 2.38's newuidmap call, checked in tests/tests/unshare.rs), the outer ids stay contiguous:
+        // inner 1 is the first subordinate uid and the block's last id is dropped.
         let p = plan(&["-r", "--map-users=auto"]).unwrap();
         assert_eq!(p.uid_single, None);
         assert_eq!(
             p.uid_ranges,
-            vec![MapLine::new(0, 1000, 1), MapLine::new(1, 100001, 65535)]
+            vec![MapLine::new(0, 1000, 1), MapLine::new(1, 100000, 65535)]
         );
         // No group ranges: the gid stays a single line written by unshare itself.
         assert_eq!(p.gid_single, Some(MapLine::new(0, 1000, 1)));
     }
 
     #[test]
-    fn merge_cuts_inner_and_outer_ids() {
-        let s = Some(MapLine::new(5, 1000, 1));
+    fn merge_is_util_linux_lo_mid_hi() {
+        let merged = |single: (u32, u32), range: (u32, u32, u32)| -> Vec<(u32, u32, u32)> {
+            merge(
+                Some(MapLine::new(single.0, single.1, 1)),
+                &[MapLine::new(range.0, range.1, range.2)],
+            )
+            .into_iter()
+            .map(|l| (l.inner, l.outer, l.count))
+            .collect()
+        };
+        // (single inner, outer), range (inner, outer, count) -> lines. The expectations in the
+        // first rows were read from Debian's util-linux 2.38 running newuidmap.
+        type Line = (u32, u32, u32);
+        let table: &[((u32, u32), Line, &[Line])] = &[
+            // inner inside the range: the hole is in the inner ids, outer ids contiguous.
+            (
+                (7, 1001),
+                (0, 200000, 10),
+                &[(7, 1001, 1), (0, 200000, 7), (8, 200007, 2)],
+            ),
+            (
+                (7, 1001),
+                (0, 200005, 10),
+                &[(7, 1001, 1), (0, 200005, 7), (8, 200012, 2)],
+            ),
+            (
+                (0, 1001),
+                (0, 200000, 65536),
+                &[(0, 1001, 1), (1, 200000, 65535)],
+            ),
+            // outer inside the range.
+            (
+                (1001, 1001),
+                (1001, 200000, 10),
+                &[(1001, 1001, 1), (1002, 200000, 9)],
+            ),
+            (
+                (5, 1003),
+                (100, 1000, 10),
+                &[(5, 1003, 1), (100, 1000, 3), (103, 1004, 6)],
+            ),
+            // both inside: one id less, both skipped.
+            ((0, 0), (0, 0, 10), &[(0, 0, 1), (1, 1, 9)]),
+            (
+                (2, 5),
+                (0, 0, 10),
+                &[(2, 5, 1), (0, 0, 2), (3, 2, 3), (6, 6, 4)],
+            ),
+            // disjoint: unchanged.
+            ((5, 1000), (100, 5000, 3), &[(5, 1000, 1), (100, 5000, 3)]),
+            // the whole range is the single id: nothing left of it.
+            ((0, 1001), (1001, 1001, 1), &[(0, 1001, 1)]),
+            // -r --map-users=all as root: everything but 0 -> 0 keeps its id.
+            ((0, 0), (0, 0, u32::MAX), &[(0, 0, 1), (1, 1, u32::MAX - 1)]),
+        ];
+        for (single, range, want) in table {
+            assert_eq!(merged(*single, *range), *want, "{single:?} {range:?}");
+        }
+        // Several ranges: each is split; no single mapping: ranges as given (even empty ones,
+        // which newuidmap then refuses, as with util-linux).
         assert_eq!(
-            merge(s, &[MapLine::new(0, 998, 10)]),
+            merge(
+                Some(MapLine::new(0, 1000, 1)),
+                &[MapLine::new(0, 10, 2), MapLine::new(5, 20, 1)]
+            ),
             vec![
-                MapLine::new(5, 1000, 1),
-                MapLine::new(0, 998, 2),
-                MapLine::new(3, 1001, 2),
-                MapLine::new(6, 1004, 4),
+                MapLine::new(0, 1000, 1),
+                MapLine::new(1, 10, 1),
+                MapLine::new(5, 20, 1)
             ]
         );
         assert_eq!(
-            merge(s, &[MapLine::new(100, 5000, 3)]),
-            vec![MapLine::new(5, 1000, 1), MapLine::new(100, 5000, 3)]
-        );
-        assert_eq!(
-            merge(None, &[MapLine::new(0, 1, 2)]),
-            vec![MapLine::new(0, 1, 2)]
-        );
-        assert_eq!(
-            merge(Some(MapLine::new(0, 0, 1)), &[MapLine::new(0, 0, 1)]),
-            vec![MapLine::new(0, 0, 1)]
+            merge(None, &[MapLine::new(0, 1, 2), MapLine::new(9, 9, 0)]),
+            vec![MapLine::new(0, 1, 2), MapLine::new(9, 9, 0)]
         );
     }
 
@@ -449,6 +530,40 @@ mod tests {
         assert_eq!(
             common::error::describe(&err),
             "no line matching user \"7\" in /etc/subuid"
+        );
+        let bad = |text: &'static str| -> String {
+            let h = host(Box::leak(Box::new([("/etc/subuid", text)])));
+            let argv: Vec<OsString> = vec!["unshare".into(), "--map-users=auto".into()];
+            let none = |_: &str| None;
+            let Ok(Parsed::Run(cli)) = parse_with(
+                &argv,
+                Ids {
+                    euid: 1000,
+                    egid: 1000,
+                },
+                &none,
+                &none,
+            ) else {
+                panic!()
+            };
+            match Plan::from_cli(*cli, &h) {
+                Ok(p) => format!("{:?}", p.uid_ranges),
+                Err(e) => common::error::describe(&e),
+            }
+        };
+        assert_eq!(bad("alice:x1:65536\n"), "failed to parse subid map: 'x1'");
+        assert_eq!(
+            bad("alice:1:65536 \n"),
+            "failed to parse subid map: '65536 '"
+        );
+        assert_eq!(
+            bad("alice:1:99999999999999999999\n"),
+            "failed to parse subid map: '99999999999999999999': Numerical result out of range"
+        );
+        // Lines without two colons are skipped; a numeric uid names the user too.
+        assert_eq!(
+            bad("alice\nalice:5\n1000:7:8\nalice:9:9\n"),
+            "[MapLine { inner: 0, outer: 7, count: 8 }]"
         );
         let h = host(&[]);
         let argv: Vec<OsString> = vec!["unshare".into(), "--map-users=auto".into()];
