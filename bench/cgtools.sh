@@ -4,6 +4,12 @@
 #   2. `cgexec -g cpu:X true`
 # Prints each ratio ours/original (target <= 0.8). Needs root, a v1 `cpu` hierarchy (or cgroup v2
 # with the cpu controller) and hyperfine. Groups are named nst-bench-<pid>-* and removed at exit.
+#
+# With gcc present, a third cgexec is measured for scale: a minimal C program that only writes its
+# pid to the group's cgroup.procs and execs the command (no option parsing, no layout discovery),
+# dynamically linked like both tools. Its ratio to libcgroup is the floor any dynamically linked
+# cgexec can reach on this machine; most of `cgexec -g cpu:X true` is the kernel's fork and two
+# execs, which no implementation avoids.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,12 +34,34 @@ trap cleanup EXIT
 "$OURS/cgcreate" -g "cpu:$E"
 
 CSV=$(mktemp)
-trap 'cleanup; rm -f "$CSV"' EXIT
+FLOOR_DIR=$(mktemp -d)
+trap 'cleanup; rm -rf "$CSV" "$FLOOR_DIR"' EXIT
+floor=()
+if command -v gcc >/dev/null; then
+    procs=/sys/fs/cgroup/cpu/$E/cgroup.procs
+    [ -e "$procs" ] || procs=/sys/fs/cgroup/$E/cgroup.procs
+    cat >"$FLOOR_DIR/floor.c" <<'C'
+#include <stdio.h>
+#include <fcntl.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    char pid[32];
+    int fd = open(argv[1], O_WRONLY | O_CLOEXEC), n = snprintf(pid, sizeof pid, "%d", getpid());
+    if (argc < 3 || fd < 0 || write(fd, pid, n) != n) return 96;
+    close(fd);
+    execvp(argv[2], argv + 2);
+    return 127;
+}
+C
+    gcc -O2 -o "$FLOOR_DIR/floor" "$FLOOR_DIR/floor.c"
+    floor=(-n "floor cgexec" "$FLOOR_DIR/floor $procs true")
+fi
 hyperfine -N --runs "$RUNS" --warmup "$WARMUP" --export-csv "$CSV" \
     -n "ours cgcreate+cgdelete" "sh -c '$OURS/cgcreate -g cpu:$X && $OURS/cgdelete cpu:$X'" \
     -n "libcgroup cgcreate+cgdelete" "sh -c '$ORIG/cgcreate -g cpu:$X && $ORIG/cgdelete cpu:$X'" \
     -n "ours cgexec" "$OURS/cgexec -g cpu:$E true" \
-    -n "libcgroup cgexec" "$ORIG/cgexec -g cpu:$E true"
+    -n "libcgroup cgexec" "$ORIG/cgexec -g cpu:$E true" \
+    "${floor[@]}"
 
 # command,mean,stddev,median,user,system,min,max (seconds). The ratio is taken on the medians
 # (robust on a loaded 2-core machine); the means are printed too.
@@ -48,6 +76,9 @@ END {
             mean["ours " what[i]] * 1000, mean["libcgroup " what[i]] * 1000,
             mean["ours " what[i]] / mean["libcgroup " what[i]]
     }
+    if ("floor cgexec" in median)
+        printf "cgexec floor (C: write + exec only): median %.3f ms, ratio to libcgroup %.2f\n",
+            median["floor cgexec"] * 1000, median["floor cgexec"] / median["libcgroup cgexec"]
 }' "$CSV"
 
 # On a loaded machine wall-clock times mostly measure the scheduler: also compare CPU time

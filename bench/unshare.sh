@@ -11,8 +11,13 @@
 #
 # Needs root (namespaces), hyperfine, /usr/bin/time and python3 (to read hyperfine's JSON).
 # Usage: bench/unshare.sh [RUNS [ROUNDS]]   (default 400 runs per command in 8 rounds)
-# BENCH_STATIC=1 also measures a static-pie build (`-C target-feature=+crt-static` on the final
-# crate, built into target/static): no dynamic loader, libgcc_s or shared libc pages at start-up.
+#
+# What we ship is dynamically linked against glibc. A static (crt-static) build starts faster,
+# but static glibc must dlopen the NSS modules named in /etc/nsswitch.conf for user and group
+# lookups (unshare --map-user=NAME, the passwd shell), and on this Debian 12 machine that crashes:
+# a static test program calling getgrnam("nobody") dies by SIGSEGV loading libnss_systemd. The
+# start-up cost is cut instead by common::start (no Rust runtime set-up) and by linking the
+# unwinder statically (no libgcc_s): see common/src/start.rs and common/build.rs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,12 +30,6 @@ cargo build --release -p unshare-rs >/dev/null 2>&1 || cargo build --release -p 
 ours=$PWD/target/release/unshare
 names=(ours)
 bins=("$ours")
-if [ "${BENCH_STATIC:-0}" = 1 ]; then
-    cargo rustc --release -p unshare-rs --bin unshare --target-dir target/static \
-        -- -C target-feature=+crt-static >/dev/null 2>&1
-    names+=(ours-static)
-    bins+=("$PWD/target/static/release/unshare")
-fi
 names+=(util-linux)
 bins+=("$original")
 
