@@ -55,6 +55,16 @@ impl ToolError {
     }
 }
 
+/// A failed write to stdout, reported as util-linux's close_stdout does: `tool: write error:
+/// No space left on device`, exit 1. A closed pipe stays the quiet io::Error that [`run`] ends
+/// with 0.
+pub fn write_error(err: io::Error) -> anyhow::Error {
+    if err.kind() == io::ErrorKind::BrokenPipe {
+        return err.into();
+    }
+    ToolError::failed(1, format!("write error: {}", describe_one(&err))).into()
+}
+
 impl fmt::Display for ToolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -21,7 +21,7 @@ pub mod parse;
 pub mod start;
 pub mod wait;
 
-pub use error::{run, strerror, Tool, ToolError};
+pub use error::{run, strerror, write_error, Tool, ToolError};
 
 /// The nstools release, printed by every tool's `--version`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

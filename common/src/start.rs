@@ -17,6 +17,11 @@
 //!   file a tool opens can never become its stdout (`cgset ... >&-` must not print into a knob);
 //! - stdout is flushed before the exit status is returned.
 //!
+//! One thing is added: `println!` panics when stdout cannot be written (`tool --version` into
+//! `/dev/full`); the panic hook turns that into util-linux's `tool: write error: No space left
+//! on device` and exit 1, and a closed pipe into a quiet exit 0, instead of an abort and a panic
+//! message.
+//!
 //! `std::env::args_os` still works: on glibc std takes argv from `.init_array`, not from
 //! `lang_start`. What is lost is std's message on a stack overflow (the process still dies by
 //! SIGSEGV) and the name `main` of the main thread in panic messages.
@@ -49,6 +54,7 @@ where
 {
     ignore_sigpipe();
     open_closed_standard_fds();
+    report_failed_prints();
     let status = main(std::env::args_os());
     // std's runtime flushes stdout on the way out; C's exit() knows nothing of Rust's buffer.
     let _ = std::io::stdout().flush();
@@ -83,5 +89,80 @@ fn open_closed_standard_fds() {
             // up rather than loop.
             return;
         }
+    }
+}
+
+/// The hook of [`enter`]: a `println!` that could not write stdout is a write error, not a crash.
+fn report_failed_prints() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied());
+        match message.and_then(print_failure) {
+            Some(PrintFailure::ClosedPipe) => std::process::exit(0),
+            Some(PrintFailure::Other(reason)) => {
+                let prog = std::env::args_os()
+                    .next()
+                    .map(|a| {
+                        std::path::Path::new(&a)
+                            .file_name()
+                            .unwrap_or(&a)
+                            .to_owned()
+                    })
+                    .unwrap_or_default();
+                eprintln!("{}: write error: {reason}", prog.to_string_lossy());
+                std::process::exit(1)
+            }
+            None => default_hook(info),
+        }
+    }));
+}
+
+#[derive(Debug, PartialEq)]
+enum PrintFailure<'a> {
+    ClosedPipe,
+    /// strerror's text, without std's ` (os error N)`.
+    Other(&'a str),
+}
+
+/// Recognises std's `failed printing to stdout: <io::Error>` panic message.
+fn print_failure(message: &str) -> Option<PrintFailure<'_>> {
+    let reason = message.strip_prefix("failed printing to stdout: ")?;
+    let errno: Option<i32> = reason
+        .rsplit_once(" (os error ")
+        .and_then(|(_, n)| n.strip_suffix(')'))
+        .and_then(|n| n.parse().ok());
+    if errno == Some(libc::EPIPE) {
+        return Some(PrintFailure::ClosedPipe);
+    }
+    Some(PrintFailure::Other(
+        reason
+            .rsplit_once(" (os error ")
+            .map_or(reason, |(text, _)| text),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn print_failures_are_told_apart_from_other_panics() {
+        assert_eq!(
+            print_failure("failed printing to stdout: No space left on device (os error 28)"),
+            Some(PrintFailure::Other("No space left on device"))
+        );
+        assert_eq!(
+            print_failure("failed printing to stdout: Broken pipe (os error 32)"),
+            Some(PrintFailure::ClosedPipe)
+        );
+        assert_eq!(
+            print_failure("failed printing to stderr: x (os error 5)"),
+            None
+        );
+        assert_eq!(print_failure("index out of bounds"), None);
     }
 }

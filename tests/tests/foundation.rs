@@ -214,6 +214,27 @@ fn main() {
         },
     );
 
+    suite.test("start::unwritable_stdout_is_a_write_error", &[], || {
+        // util-linux's close_stdout: `unshare --version >/dev/full` says `unshare: write error:
+        // No space left on device` and exits 1; a closed pipe is quiet. memhog is left out:
+        // numactl's memhog ignores failed writes, and so does ours.
+        for tool in TOOLS.iter().filter(|t| **t != "memhog") {
+            let out = sh(&format!("{} --version >/dev/full", ours(tool).display()))?;
+            ensure_eq!(out.code, Some(1), "{tool}: {}", out.show());
+            ensure!(
+                out.stderr
+                    .ends_with(": write error: No space left on device\n")
+                    && out.stderr.lines().count() == 1,
+                "{tool}: {}",
+                out.show()
+            );
+            // The reader is gone before the tool writes: EPIPE, which must stay quiet.
+            let out = sh(&format!("{} --version | (exec 0<&-)", ours(tool).display()))?;
+            ensure_eq!(out.stderr, "", "{tool} into a closed pipe: {}", out.show());
+        }
+        Ok(())
+    });
+
     suite.test("start::output_reaches_a_pipe", &[], || {
         // Rust's runtime flushed stdout on return from main; C's exit() does not know its buffer,
         // so common::start flushes it.

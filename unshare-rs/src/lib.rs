@@ -265,12 +265,13 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
             // Written with `?` rather than print!, so a closed pipe ends quietly instead of
             // panicking.
             cli::Parsed::Help => {
-                std::io::stdout().lock().write_all(USAGE.as_bytes())?;
+                (std::io::stdout().lock().write_all(USAGE.as_bytes()))
+                    .map_err(common::write_error)?;
                 Ok(0)
             }
             cli::Parsed::Version => {
                 let line = common::version_line("unshare");
-                writeln!(std::io::stdout().lock(), "{line}")?;
+                writeln!(std::io::stdout().lock(), "{line}").map_err(common::write_error)?;
                 Ok(0)
             }
             cli::Parsed::Run(cli) => {
