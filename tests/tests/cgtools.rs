@@ -10,7 +10,8 @@
 //!   lssubsys), 1 (cgexec, cgget, lscgroup) or 2 (cgclassify).
 //! - D2 `Wrong input parameters, try X -h for more information.`: 2.0.2 has a stray quote
 //!   (`-h'`, `--help'`).
-//! - D3 `-h` lists 3.x options: cgget `-m`, `-c`; cgset `-R`.
+//! - D3 `-h` lists 3.x options: cgget `-m`, `-c`; cgset `-R`; the systemd options of a 3.1
+//!   `WITH_SYSTEMD` build: `-b` (all but lssubsys), cgcreate `-c`, `-p`, `-S`, cgexec/cgclassify `-r`.
 //! - D4 cgexec exec failure prints `exec failed:<strerror>` with a newline (3.x text; 2.0.2 prints
 //!   the bare strerror without newline).
 //! - D5 an unknown user/group in cgcreate `-a`/`-t` exits 129 (2.0.2: exit 0, same message, nothing
@@ -283,6 +284,11 @@ fn main() {
                             .filter(|l| {
                                 !l.starts_with("  -c\t")
                                     && !l.starts_with("  -m\t")
+                                    && !l.starts_with("  -b\t")
+                                    && !l.starts_with("  -r\t")
+                                    && !l.starts_with("  -c, --scope\t")
+                                    && !l.starts_with("  -p, --pid=pid\t")
+                                    && !l.starts_with("  -S, --setdefault\t")
                                     && !l.starts_with("   or: cgget [-m] [-c]")
                                     && !l.starts_with("  -R, --recursive")
                             })
