@@ -15,7 +15,7 @@
 //! written, groups made, processes moved) appear only when the level is raised and go to
 //! **stderr**, so that `cgget` output and other stdout stays parseable while debugging; their text
 //! is ours (libcgroup's are about its internals), in libcgroup's style: no prefix, `Warning: ` on
-//! warnings. `NSTOOLS_LOG` (env_logger) still sees every line as well.
+//! warnings. `NSTOOLS_LOG` (env_logger) sees the warning, info and debug lines as well.
 
 use std::io::Write;
 use std::sync::OnceLock;
@@ -83,9 +83,11 @@ pub fn enabled(level: Level) -> bool {
     level as i64 <= threshold()
 }
 
+/// `NSTOOLS_LOG` sees our lines too; not errors: env_logger shows those without being asked, and
+/// they are printed anyway.
 fn forward(level: Level, args: std::fmt::Arguments<'_>) {
     let lvl = match level {
-        Level::Error => log::Level::Error,
+        Level::Error => return,
         Level::Warning => log::Level::Warn,
         Level::Info => log::Level::Info,
         Level::Debug => log::Level::Debug,

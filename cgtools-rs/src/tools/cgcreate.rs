@@ -81,13 +81,17 @@ pub fn command_cgcreate() -> Command {
                 .action(ArgAction::SetTrue)
                 .help("Create a delegated systemd scope (path <slice>.slice/<name>.scope)"),
         )
-        .arg(set(
-            "pid",
-            'p',
-            "pid",
-            "pid",
-            "Task pid to use to create systemd scope (default: an idle process)",
-        ))
+        .arg(
+            set(
+                "pid",
+                'p',
+                "pid",
+                "pid",
+                "Task pid to use to create systemd scope (default: an idle process)",
+            )
+            // getopt hands `-p -5` the `-5`: an invalid pid, not an unknown option.
+            .allow_hyphen_values(true),
+        )
         .arg(
             Arg::new("setdefault")
                 .short('S')
