@@ -259,17 +259,27 @@ pub fn delete(h: &Hierarchy, dir: &Path, recursive: bool) -> Result<(), CgError>
         let mut subs = descendants(dir);
         subs.reverse(); // children before their parents
         for sub in subs {
-            move_tasks(h, &sub, &parent)?;
-            rmdir(&sub)?;
+            remove_one(h, &sub, &parent)?;
         }
     }
     if is_root {
         return Ok(());
     }
-    move_tasks(h, dir, &parent)?;
-    rmdir(dir)?;
+    remove_one(h, dir, &parent)?;
     crate::cg_info!("removed cgroup {}", dir.display());
     Ok(())
+}
+
+/// Move the tasks of `dir` to `parent` and remove it. A systemd scope's idle process is ended
+/// instead of moved ([`crate::systemd::end_idle_in`]); systemd may then remove the empty scope
+/// before we do, which is the same result.
+fn remove_one(h: &Hierarchy, dir: &Path, parent: &Path) -> Result<(), CgError> {
+    let ended_idle = crate::systemd::end_idle_in(dir);
+    move_tasks(h, dir, parent)?;
+    match rmdir(dir) {
+        Err(e) if ended_idle && e.raw_os_error() == Some(libc::ENOENT) => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 /// Move process `pid` with all its threads into the group at `dir` (via `cgroup.procs`).

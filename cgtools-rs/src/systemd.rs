@@ -362,6 +362,53 @@ pub fn replace_idle(roots: &Roots, layout: &Layout, task: u32) -> Result<u32, Id
     Ok(idle)
 }
 
+/// cgdelete of a scope: its idle processes (libcgroup's sleepers, there only to keep the scope
+/// alive) are ended rather than moved to the parent, where they would serve nobody (and on cgroup
+/// v2 could not go: a slice with controllers enabled takes no processes). Each is checked through a
+/// pidfd to be the idle process, still in `dir`. Bounded wait (2 s) for them to leave. Returns
+/// whether one was ended; systemd then removes the empty scope itself.
+pub fn end_idle_in(dir: &Path) -> bool {
+    let is_scope = dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".scope"));
+    if !is_scope {
+        return false;
+    }
+    let listed = |pid: u32| {
+        crate::path::read_knob(dir, "cgroup.procs")
+            .map(|t| t.split_whitespace().any(|p| p == pid.to_string()))
+            .unwrap_or(false)
+    };
+    let proc = Path::new("/proc");
+    let pids: Vec<u32> = crate::path::read_knob(dir, "cgroup.procs")
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    let mut ended = Vec::new();
+    for pid in pids {
+        if argv0(&read_cmdline(proc, pid)) != IDLE_NAME.as_bytes() {
+            continue;
+        }
+        let Ok(fd) = crate::sys::PidFd::open(pid) else {
+            continue;
+        };
+        if argv0(&read_cmdline(proc, pid)) == IDLE_NAME.as_bytes()
+            && listed(pid)
+            && fd.kill().is_ok()
+        {
+            crate::cg_info!("ended idle process {pid} of scope {}", dir.display());
+            ended.push(pid);
+        }
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while ended.iter().any(|p| listed(*p)) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    !ended.is_empty()
+}
+
 /// Start the idle process: this program again, as `libcgroup_systemd_idle_thread`, in its own
 /// process group (a Ctrl-C meant for cgcreate must not reach it), with no open terminal or pipe
 /// (a `$(cgcreate ...)` must not wait for it) and an empty environment.

@@ -811,6 +811,56 @@ fn systemd_lane_tests(suite: &mut Suite) {
         },
     );
     suite.test(
+        "systemd::cgdelete_ends_a_scopes_idle_process_and_moves_the_rest",
+        &sd(),
+        || {
+            let root = gate::v1_mount("name=systemd").ok_or("no name=systemd hierarchy")?;
+            let g = TestCgroup::create(&root, "idled")?;
+            let w = g.path.join("t.slice/w.scope");
+            let plain = g.path.join("t.slice/plain");
+            for d in [&w, &plain] {
+                std::fs::create_dir_all(d).map_err(|e| e.to_string())?;
+            }
+            let mut idle = idle_in(&w)?;
+            let mut worker = sleeper_in(&w)?;
+            let mut not_a_scope = idle_in(&plain)?;
+            let o = ours_run(
+                "cgdelete",
+                &[&format!("name=systemd:/{}/t.slice/w.scope", g.name)],
+            )?;
+            ensure_eq!(
+                (o.code, o.stdout.as_str(), o.stderr.as_str()),
+                (Some(0), "", ""),
+                "{}",
+                o.show()
+            );
+            ensure!(!w.exists(), "scope removed");
+            let status = idle.wait_timeout(Duration::from_secs(5))?;
+            ensure_eq!(
+                std::os::unix::process::ExitStatusExt::signal(&status),
+                Some(libc::SIGKILL)
+            );
+            ensure!(alive(&mut worker), "the real task lives");
+            ensure_eq!(
+                systemd_cgroup_of(worker.pid()),
+                format!("/{}/t.slice", g.name),
+                "moved to the parent"
+            );
+            // A group that is not a scope: every task is moved, none ended.
+            let o = ours_run(
+                "cgdelete",
+                &[&format!("name=systemd:/{}/t.slice/plain", g.name)],
+            )?;
+            ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
+            ensure!(alive(&mut not_a_scope), "not a scope: moved, not ended");
+            ensure_eq!(
+                systemd_cgroup_of(not_a_scope.pid()),
+                format!("/{}/t.slice", g.name)
+            );
+            Ok(())
+        },
+    );
+    suite.test(
         "systemd::cgclassify_r_replaces_the_idle_process_with_the_first_pid",
         &sd(),
         || {
