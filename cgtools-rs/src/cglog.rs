@@ -160,6 +160,8 @@ mod tests {
             (Some("-"), 1),
             (Some(" DEBUG"), 1),
             (Some("99999999999999999999"), -1),
+            // strtol's long cut to C's int, as libcgroup stores it (checked on 2.0.2: silent).
+            (Some("2147483652"), -2147483644),
         ];
         for (text, want) in table {
             assert_eq!(parse_level(*text), *want, "CGROUP_LOGLEVEL={text:?}");

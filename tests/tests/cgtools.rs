@@ -34,6 +34,21 @@
 //!   print the same message and exit 0).
 //! - D17 `cgset --copy-from SRC` with a SRC that does not exist exits 82 (2.0.2: same message,
 //!   exit 0).
+//!
+//! `CGROUP_LOGLEVEL` and libcgroup 3.1's systemd options (no installed original has them; the
+//! texts and rules follow libcgroup 3.1's tools):
+//! - L1 libcgroup's logger prints every level on stdout; ours keeps there only the lines libcgroup
+//!   shows at the default level (`Error: failed to parse the configuration rules`, which obey the
+//!   level as libcgroup's do) and prints its own DEBUG/INFO/WARNING lines on stderr, with its own
+//!   text (libcgroup's describe its internals).
+//! - S1 `cgcreate -c` without systemd: `can't create scope P: systemd is not running (no
+//!   /run/systemd/system)`, exit 96, nothing created (libcgroup fails on the bus).
+//! - S2 `-p` takes a whole number (libcgroup's atoi reads `12x` as 12): anything else, or <= 1, is
+//!   `Invalid pid X`, exit 129.
+//! - S3 cgdelete ends a scope's `libcgroup_systemd_idle_thread` process instead of moving it to the
+//!   parent (it could not go to a slice with controllers on cgroup v2, and serves nobody there).
+//! - S4 a default scope file that names no scope, or a scope that is gone, is ignored with a
+//!   warning (at WARNING level) instead of sending every path to a group that does not exist.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
