@@ -115,6 +115,33 @@ t_cgcreate__c_makes_a_delegated_scope_holding_an_idle_process() {
     echo "$idle" >"$STATE/idle_x"
 }
 
+t_cgcreate__c_on_an_existing_scope_fails_and_leaves_it_as_it_was() {
+    local before
+    before=$(cat $CG/nst.slice/x.scope/cgroup.procs | sort | tr '\n' ' ')
+    run cgcreate -c -g cpu,memory:nst.slice/x.scope
+    expect_status 96
+    case $err in
+        "cgcreate: can't create scope nst.slice/x.scope: StartTransientUnit failed: Call failed: Unit x.scope "*already*) ;;
+        *) fail "stderr: $err" ;;
+    esac
+    [ "$(cat $CG/nst.slice/x.scope/cgroup.procs | sort | tr '\n' ' ')" = "$before" ] || fail "x.scope's processes changed"
+    [ "$(all_idle | wc -l)" = 1 ] || fail "the second idle process was not ended: $(all_idle)"
+}
+
+t_loglevel__debug_shows_the_systemd_steps() {
+    CGROUP_LOGLEVEL=DEBUG run cgcreate -c -g cpu:nst.slice/v.scope
+    expect_status 0
+    [ -z "$out" ] || fail "stdout: $out"
+    echo "$err" | grep -q "^created $IDLE pid [0-9]*$" || fail "no idle process line"
+    echo "$err" | grep -q "^pid [0-9]* will be placed in scope nst.slice/v.scope$" || fail "no placement line"
+    echo "$err" | grep -q "busctl --timeout=30 call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager StartTransientUnit ssa(sv)a(sa(sv)) v.scope fail 5 Description s scope created by libcgroup Slice s nst.slice Delegate b true PIDs au 1 [0-9]* DelegateControllers as 1 cpu 0$" || fail "no busctl line"
+    echo "$err" | grep -q "^Created systemd slice nst.slice scope v.scope pid [0-9]*$" || fail "no result line"
+    CGROUP_LOGLEVEL=ERROR run cgdelete -b cpu:nst.slice/v.scope
+    expect_status 0
+    [ -z "$out$err" ] || fail "ERROR level printed something"
+    wait_for gone $CG/nst.slice/v.scope || fail "v.scope still there"
+}
+
 t_cgcreate__c_p_puts_that_pid_in_the_scope() {
     sleeper a
     local a
