@@ -15,8 +15,11 @@
 //! * [`tools`]: one module per tool, each with its public `command_<tool>()`.
 //!
 //! Test hook: `NSTOOLS_CGROUP_FIXTURE=DIR` makes the tools read `DIR/proc/self/mountinfo`,
-//! `DIR/proc/cgroups`, `DIR/etc/cgrules.conf` and the mount points under `DIR` (ignored when the
+//! `DIR/proc/cgroups`, `DIR/etc/cgrules.conf`, the systemd default `DIR/var/run/libcgroup/systemd`,
+//! `DIR/run/systemd/system` (is systemd PID 1) and the mount points under `DIR` (ignored when the
 //! process runs with privileges other than its caller's).
+//!
+//! Environment: `CGROUP_LOGLEVEL` as libcgroup ([`cglog`]); `NSTOOLS_LOG` (env_logger) too.
 
 pub mod cglog;
 pub mod error;

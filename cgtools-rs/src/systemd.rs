@@ -274,7 +274,8 @@ pub fn unit_cgroup_of(proc_cgroup: &str, layout: &Layout) -> Option<String> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdleError {
     NotAScope(String),
-    NoCgroup,
+    /// No line for the unit hierarchy in /proc/PID/cgroup (`true`: the cgroup2 one).
+    NoCgroup(bool),
     None,
     Several,
     Kill(u32, i32),
@@ -286,7 +287,8 @@ impl std::fmt::Display for IdleError {
             IdleError::NotAScope(p) => {
                 write!(f, "{p} is not a systemd scope: no idle_thread to replace")
             }
-            IdleError::NoCgroup => f.write_str("Unable find name=systemd cgroup path"),
+            IdleError::NoCgroup(true) => f.write_str("Unable find unified cgroup path"),
+            IdleError::NoCgroup(false) => f.write_str("Unable find name=systemd cgroup path"),
             IdleError::None => f.write_str("Failed to find idle_thread task"),
             IdleError::Several => {
                 f.write_str("Failed to replace scope idle_thread, found two idle_thread")
@@ -330,15 +332,16 @@ fn describe(e: &io::Error) -> String {
 /// that scope and still be the idle process once we hold a pidfd on it (a pid reused meanwhile is
 /// never signalled).
 pub fn replace_idle(roots: &Roots, layout: &Layout, task: u32) -> Result<u32, IdleError> {
-    let h = unit_hierarchy(layout).ok_or(IdleError::NoCgroup)?;
+    let h = unit_hierarchy(layout).ok_or(IdleError::NoCgroup(false))?;
+    let no_cgroup = IdleError::NoCgroup(h.version == crate::layout::Version::V2);
     let cg_text = std::fs::read_to_string(roots.proc.join(format!("{task}/cgroup")))
-        .map_err(|_| IdleError::NoCgroup)?;
-    let rel = unit_cgroup_of(&cg_text, layout).ok_or(IdleError::NoCgroup)?;
+        .map_err(|_| no_cgroup.clone())?;
+    let rel = unit_cgroup_of(&cg_text, layout).ok_or(no_cgroup.clone())?;
     let last = rel.trim_end_matches('/').rsplit('/').next().unwrap_or("");
     if !last.ends_with(".scope") || !rel.contains(".slice") {
         return Err(IdleError::NotAScope(rel));
     }
-    let dir = crate::path::join(h.mount(), &rel).map_err(|_| IdleError::NoCgroup)?;
+    let dir = crate::path::join(h.mount(), &rel).map_err(|_| no_cgroup)?;
     let procs = crate::path::read_knob(&dir, "cgroup.procs").map_err(|_| IdleError::None)?;
     let members: Vec<(u32, Vec<u8>)> = procs
         .split_whitespace()
