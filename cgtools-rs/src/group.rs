@@ -66,9 +66,11 @@ pub fn create(
             }
         }
         cur.push(comp);
-        log::debug!("mkdir {}", cur.display());
         match std::fs::DirBuilder::new().mode(0o775).create(&cur) {
-            Ok(()) => created.dirs.push(cur.clone()),
+            Ok(()) => {
+                crate::cg_debug!("created directory {}", cur.display());
+                created.dirs.push(cur.clone())
+            }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
             Err(e) if e.raw_os_error() == Some(libc::EPERM) => {
                 return Err(CgError::new(Ecg::NotOwner))
@@ -85,7 +87,9 @@ pub fn create(
     let uid = opts.admin.uid.unwrap_or(caller.0);
     let gid = opts.admin.gid.unwrap_or(caller.1);
     let task_file = h.task_file();
+    crate::cg_debug!("changing ownership of {} to {uid}:{gid}", dir.display());
     walk(dir, &mut |p, is_dir| {
+        crate::cg_debug!("chown {uid}:{gid} {}", p.display());
         std::os::unix::fs::lchown(p, Some(uid), Some(gid))?;
         let is_tasks =
             h.version == Version::V1 && !is_dir && p.file_name() == Some(task_file.as_ref());
@@ -101,6 +105,7 @@ pub fn create(
             }
         };
         if let Some(new) = new {
+            crate::cg_debug!("chmod {new:o} {}", p.display());
             std::fs::set_permissions(p, std::fs::Permissions::from_mode(new))?;
         }
         Ok(())
@@ -108,6 +113,12 @@ pub fn create(
     // v1: the task owner owns `tasks`, with -s as its (masked) mode.
     if h.version == Version::V1 {
         let tasks = dir.join(task_file);
+        crate::cg_debug!(
+            "chown {}:{} {}",
+            opts.task.uid.unwrap_or(caller.0),
+            opts.task.gid.unwrap_or(caller.1),
+            tasks.display()
+        );
         std::os::unix::fs::lchown(
             &tasks,
             Some(opts.task.uid.unwrap_or(caller.0)),
@@ -115,9 +126,11 @@ pub fn create(
         )?;
         if let Some(m) = opts.tperm {
             let mode = std::fs::symlink_metadata(&tasks)?.mode() & 0o7777;
+            crate::cg_debug!("chmod {:o} {}", masked(m, mode), tasks.display());
             std::fs::set_permissions(&tasks, std::fs::Permissions::from_mode(masked(m, mode)))?;
         }
     }
+    crate::cg_info!("created cgroup {}", dir.display());
     Ok(())
 }
 
@@ -179,10 +192,22 @@ fn move_tasks(h: &Hierarchy, from: &Path, to: &Path) -> Result<(), CgError> {
         Err(e) => return Err(e.into()),
     };
     for id in text.split_whitespace() {
+        crate::cg_debug!(
+            "moving task {id} from {} to {}",
+            from.display(),
+            to.display()
+        );
         match path::write_knob(to, file, id) {
             Ok(()) => {}
             Err(e) if e.raw_os_error() == Some(libc::ESRCH) => {}
-            Err(e) => return Err(e.into()),
+            Err(e) => {
+                crate::cg_warn!(
+                    "Warning: removing tasks from {} failed: {}",
+                    from.display(),
+                    common::strerror(e.raw_os_error().unwrap_or(libc::EIO))
+                );
+                return Err(e.into());
+            }
         }
     }
     Ok(())
@@ -193,7 +218,7 @@ fn move_tasks(h: &Hierarchy, from: &Path, to: &Path) -> Result<(), CgError> {
 fn rmdir(dir: &Path) -> io::Result<()> {
     let mut tries = 0;
     loop {
-        log::debug!("rmdir {}", dir.display());
+        crate::cg_debug!("removing directory {}", dir.display());
         match std::fs::remove_dir(dir) {
             Err(e) if e.raw_os_error() == Some(libc::EBUSY) && tries < 20 => {
                 if !descendants(dir).is_empty() {
@@ -234,24 +259,50 @@ pub fn delete(h: &Hierarchy, dir: &Path, recursive: bool) -> Result<(), CgError>
         let mut subs = descendants(dir);
         subs.reverse(); // children before their parents
         for sub in subs {
-            move_tasks(h, &sub, &parent)?;
-            rmdir(&sub)?;
+            remove_one(h, &sub, &parent)?;
         }
     }
     if is_root {
         return Ok(());
     }
-    move_tasks(h, dir, &parent)?;
-    rmdir(dir)?;
+    remove_one(h, dir, &parent)?;
+    crate::cg_info!("removed cgroup {}", dir.display());
     Ok(())
+}
+
+/// Move the tasks of `dir` to `parent` and remove it. A systemd scope's idle process is ended
+/// instead of moved ([`crate::systemd::end_idle_in`]); systemd may then remove the empty scope
+/// before we do, which is the same result.
+fn remove_one(h: &Hierarchy, dir: &Path, parent: &Path) -> Result<(), CgError> {
+    let ended_idle = crate::systemd::end_idle_in(dir);
+    move_tasks(h, dir, parent)?;
+    match rmdir(dir) {
+        Err(e) if ended_idle && e.raw_os_error() == Some(libc::ENOENT) => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 /// Move process `pid` with all its threads into the group at `dir` (via `cgroup.procs`).
 pub fn attach(dir: &Path, pid: i32) -> Result<(), CgError> {
+    crate::cg_debug!("will move pid {pid} to cgroup {}", dir.display());
     if !exists(dir) {
+        crate::cg_warn!("Warning: cgroup {} does not exist", dir.display());
         return Err(CgError::new(Ecg::NotExist));
     }
-    path::write_knob(dir, "cgroup.procs", &pid.to_string()).map_err(|e| CgError::io(&e))
+    match path::write_knob(dir, "cgroup.procs", &pid.to_string()) {
+        Ok(()) => {
+            crate::cg_info!("moved pid {pid} to {}", dir.display());
+            Ok(())
+        }
+        Err(e) => {
+            crate::cg_warn!(
+                "Warning: cannot write pid {pid} to {}/cgroup.procs: {}",
+                dir.display(),
+                common::strerror(e.raw_os_error().unwrap_or(libc::EIO))
+            );
+            Err(CgError::io(&e))
+        }
+    }
 }
 
 /// The value of a setting as cgget prints it: trailing newline dropped; `None` when unreadable.

@@ -8,12 +8,20 @@
 //! * [`names`]: v1 <-> v2 setting names and values for cgset/cgget.
 //! * [`rules`]: `/etc/cgrules.conf` placement for cgexec/cgclassify without `-g`.
 //! * [`error`]: libcgroup's error numbers, texts and exit codes.
+//! * [`cglog`]: `CGROUP_LOGLEVEL` (libcgroup's DEBUG/INFO/WARNING/ERROR) for every tool.
+//! * [`systemd`]: libcgroup 3.1's systemd scopes (`cgcreate -c -p -S`), the default slice/scope and
+//!   `-b`, the idle process and `-r`.
+//! * [`sys`]: the few raw system calls (pidfd, process name).
 //! * [`tools`]: one module per tool, each with its public `command_<tool>()`.
 //!
 //! Test hook: `NSTOOLS_CGROUP_FIXTURE=DIR` makes the tools read `DIR/proc/self/mountinfo`,
-//! `DIR/proc/cgroups`, `DIR/etc/cgrules.conf` and the mount points under `DIR` (ignored when the
+//! `DIR/proc/cgroups`, `DIR/etc/cgrules.conf`, the systemd default `DIR/var/run/libcgroup/systemd`,
+//! `DIR/run/systemd/system` (is systemd PID 1) and the mount points under `DIR` (ignored when the
 //! process runs with privileges other than its caller's).
+//!
+//! Environment: `CGROUP_LOGLEVEL` as libcgroup ([`cglog`]); `NSTOOLS_LOG` (env_logger) too.
 
+pub mod cglog;
 pub mod error;
 pub mod group;
 pub mod layout;
@@ -21,6 +29,8 @@ pub mod names;
 pub mod path;
 pub mod rules;
 pub mod spec;
+pub mod sys;
+pub mod systemd;
 pub mod tools;
 
 use std::ffi::OsString;
@@ -72,6 +82,10 @@ pub fn command(tool: &str) -> Option<clap::Command> {
 /// Entry point shared by the `src/bin/*.rs` mains: `tool` is the program name.
 pub fn main(tool: &'static str, args: impl IntoIterator<Item = OsString>) -> u8 {
     let args: Vec<OsString> = args.into_iter().collect();
+    // cgcreate's idle process for a systemd scope is this program again, under libcgroup's name.
+    if args.len() == 1 && args[0] == systemd::IDLE_NAME {
+        systemd::idle_forever();
+    }
     // libcgroup prefixes messages with argv[0] as typed.
     let prog: &'static str = Box::leak(
         args.first()

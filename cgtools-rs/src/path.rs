@@ -116,7 +116,7 @@ pub fn read_knob(dir: &Path, name: &str) -> io::Result<String> {
 pub fn write_knob(dir: &Path, name: &str, value: &str) -> io::Result<()> {
     use std::io::Write;
     let mut f = open_write(dir, name)?;
-    log::debug!("write {value:?} to {}/{name}", dir.display());
+    crate::cg_debug!("write '{value}' to {}/{name}", dir.display());
     let n = f.write(value.as_bytes())?;
     if n != value.len() {
         return Err(io::Error::from_raw_os_error(libc::EIO));

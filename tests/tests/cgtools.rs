@@ -10,7 +10,8 @@
 //!   lssubsys), 1 (cgexec, cgget, lscgroup) or 2 (cgclassify).
 //! - D2 `Wrong input parameters, try X -h for more information.`: 2.0.2 has a stray quote
 //!   (`-h'`, `--help'`).
-//! - D3 `-h` lists 3.x options: cgget `-m`, `-c`; cgset `-R`.
+//! - D3 `-h` lists 3.x options: cgget `-m`, `-c`; cgset `-R`; the systemd options of a 3.1
+//!   `WITH_SYSTEMD` build: `-b` (all but lssubsys), cgcreate `-c`, `-p`, `-S`, cgexec/cgclassify `-r`.
 //! - D4 cgexec exec failure prints `exec failed:<strerror>` with a newline (3.x text; 2.0.2 prints
 //!   the bare strerror without newline).
 //! - D5 an unknown user/group in cgcreate `-a`/`-t` exits 129 (2.0.2: exit 0, same message, nothing
@@ -33,6 +34,21 @@
 //!   print the same message and exit 0).
 //! - D17 `cgset --copy-from SRC` with a SRC that does not exist exits 82 (2.0.2: same message,
 //!   exit 0).
+//!
+//! `CGROUP_LOGLEVEL` and libcgroup 3.1's systemd options (no installed original has them; the
+//! texts and rules follow libcgroup 3.1's tools):
+//! - L1 libcgroup's logger prints every level on stdout; ours keeps there only the lines libcgroup
+//!   shows at the default level (`Error: failed to parse the configuration rules`, which obey the
+//!   level as libcgroup's do) and prints its own DEBUG/INFO/WARNING lines on stderr, with its own
+//!   text (libcgroup's describe its internals).
+//! - S1 `cgcreate -c` without systemd: `can't create scope P: systemd is not running (no
+//!   /run/systemd/system)`, exit 96, nothing created (libcgroup fails on the bus).
+//! - S2 `-p` takes a whole number (libcgroup's atoi reads `12x` as 12): anything else, or <= 1, is
+//!   `Invalid pid X`, exit 129.
+//! - S3 cgdelete ends a scope's `libcgroup_systemd_idle_thread` process instead of moving it to the
+//!   parent (it could not go to a slice with controllers on cgroup v2, and serves nobody there).
+//! - S4 a default scope file that names no scope, or a scope that is gone, is ignored with a
+//!   warning (at WARNING level) instead of sending every path to a group that does not exist.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -253,6 +269,663 @@ impl Drop for V2Fixture {
 /// interpreter needed on the test machine.
 const THREADED_SLEEPER: &str = "NSTOOLS_CGTOOLS_THREADED_SLEEPER";
 
+// ---------------------------------------------------------------- CGROUP_LOGLEVEL, systemd (3.1)
+
+/// libcgroup's idle process name (`cgcreate -c` without `-p`).
+const IDLE_NAME: &str = "libcgroup_systemd_idle_thread";
+
+/// Run our tool with `CGROUP_LOGLEVEL` set to `level` (`None`: unset).
+fn ours_at(level: Option<&str>, tool: &str, args: &[&str]) -> Result<Outcome, String> {
+    let mut cmd = Command::new(ours(tool));
+    cmd.args(args)
+        .env("LC_ALL", "C")
+        .env_remove("CGROUP_LOGLEVEL");
+    if let Some(l) = level {
+        cmd.env("CGROUP_LOGLEVEL", l);
+    }
+    run(&mut cmd)
+}
+
+/// `argv[0]` of process `pid`.
+fn argv0_of(pid: i32) -> String {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|b| String::from_utf8_lossy(b.split(|c| *c == 0).next().unwrap_or(&[])).into_owned())
+        .unwrap_or_default()
+}
+
+/// Idle processes that are not children of this test process: what a failed `cgcreate -c` would
+/// leak (its idle child, orphaned when cgcreate exits).
+fn leaked_idle_processes() -> Vec<i32> {
+    let me = std::process::id().to_string();
+    std::fs::read_dir("/proc")
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+                .filter(|pid| argv0_of(*pid) == IDLE_NAME)
+                .filter(|pid| {
+                    let stat =
+                        std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+                    let ppid = stat
+                        .rsplit(')')
+                        .next()
+                        .and_then(|r| r.split_whitespace().nth(1));
+                    ppid != Some(me.as_str())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Our idle process (cgcreate re-executed as `libcgroup_systemd_idle_thread`), moved into the
+/// `name=systemd` group `dir`.
+fn idle_in(dir: &Path) -> Result<ChildGuard, String> {
+    use std::os::unix::process::CommandExt;
+    let child = ChildGuard::spawn(Command::new(ours("cgcreate")).arg0(IDLE_NAME))?;
+    std::fs::write(dir.join("cgroup.procs"), child.pid().to_string())
+        .map_err(|e| format!("move idle into {}: {e}", dir.display()))?;
+    Ok(child)
+}
+
+/// A sleeper (not idle) moved into `dir`.
+fn sleeper_in(dir: &Path) -> Result<ChildGuard, String> {
+    let child = ChildGuard::spawn(Command::new("sleep").arg("30"))?;
+    std::fs::write(dir.join("cgroup.procs"), child.pid().to_string())
+        .map_err(|e| format!("move sleeper into {}: {e}", dir.display()))?;
+    Ok(child)
+}
+
+fn alive(child: &mut ChildGuard) -> bool {
+    matches!(child.child.try_wait(), Ok(None))
+}
+
+/// The `name=systemd` line of `/proc/PID/cgroup`.
+fn systemd_cgroup_of(pid: i32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/cgroup"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.split_once(":name=systemd:").map(|(_, p)| p.to_string()))
+        .unwrap_or_default()
+}
+
+fn systemd_lane_tests(suite: &mut Suite) {
+    let cpu = || vec![Need::Root, Need::CgroupV1("cpu")];
+
+    // ---- CGROUP_LOGLEVEL
+    suite.test(
+        "loglevel::debug_names_each_path_on_stderr_info_only_the_results",
+        &cpu(),
+        || {
+            let name = unique_name("loglvl");
+            let dir = cpu_root().join(&name);
+            let _g = TestCgroup::adopt(dir.clone(), &name)?;
+            let spec = format!("cpu:{name}");
+            let o = ours_at(Some("DEBUG"), "cgcreate", &["-g", &spec])?;
+            ensure_eq!((o.code, o.stdout.as_str()), (Some(0), ""), "{}", o.show());
+            ensure!(dir.is_dir(), "group created");
+            let d = dir.display();
+            for want in [
+                format!("found cpu (cgroup v1) mounted at {}", cpu_root().display()),
+                format!("created directory {d}"),
+                format!("chown 0:0 {d}/tasks"),
+                format!("created cgroup {d}"),
+            ] {
+                ensure!(
+                    o.stderr.lines().any(|l| l == want),
+                    "no line {want:?} in:\n{}",
+                    o.stderr
+                );
+            }
+            let o = ours_at(Some("DEBUG"), "cgset", &["-r", "cpu.shares=512", &name])?;
+            ensure_eq!((o.code, o.stdout.as_str()), (Some(0), ""), "{}", o.show());
+            ensure!(
+                o.stderr
+                    .lines()
+                    .any(|l| l == format!("write '512' to {d}/cpu.shares")),
+                "{}",
+                o.stderr
+            );
+            // INFO: the results, none of the DEBUG steps.
+            let o = ours_at(Some("info"), "cgdelete", &[&spec])?;
+            ensure_eq!((o.code, o.stdout.as_str()), (Some(0), ""), "{}", o.show());
+            ensure_eq!(o.stderr, format!("removed cgroup {d}\n"));
+            ensure!(!dir.exists(), "group removed");
+            Ok(())
+        },
+    );
+    suite.test(
+        "loglevel::error_default_and_invalid_levels_print_nothing_stdout_unchanged",
+        &cpu(),
+        || {
+            let name = unique_name("loglvl");
+            let dir = cpu_root().join(&name);
+            let _g = TestCgroup::adopt(dir.clone(), &name)?;
+            let spec = format!("cpu:{name}");
+            let mut debug_stdout = None;
+            for level in [
+                None,
+                Some("ERROR"),
+                Some("1"),
+                Some("0"),
+                Some("-1"),
+                Some(""),
+                Some("bogus"),
+                Some("4x"),
+                Some(" DEBUG"),
+                Some("DEBUG"),
+                Some(" 4"),
+            ] {
+                let loud = matches!(level, Some("DEBUG") | Some(" 4"));
+                let steps = [
+                    ours_at(level, "cgcreate", &["-g", &spec])?,
+                    ours_at(level, "cgset", &["-r", "cpu.shares=768", &name])?,
+                    ours_at(level, "cgget", &["-r", "cpu.shares", &name])?,
+                    ours_at(level, "cgexec", &["-g", &spec, "sh", "-c", "echo ran"])?,
+                    ours_at(level, "cgdelete", &[&spec])?,
+                ];
+                for o in &steps {
+                    ensure_eq!(o.code, Some(0), "CGROUP_LOGLEVEL={level:?}: {}", o.show());
+                    ensure_eq!(
+                        o.stderr.is_empty(),
+                        !loud,
+                        "CGROUP_LOGLEVEL={level:?}: {}",
+                        o.show()
+                    );
+                }
+                let stdout: Vec<&str> = steps.iter().map(|o| o.stdout.as_str()).collect();
+                ensure_eq!(
+                    stdout,
+                    [
+                        "",
+                        "",
+                        &format!("{name}:\ncpu.shares: 768\n\n"),
+                        "ran\n",
+                        ""
+                    ],
+                    "CGROUP_LOGLEVEL={level:?}"
+                );
+                if loud {
+                    ensure!(
+                        steps[3].stderr.contains("will move pid "),
+                        "{}",
+                        steps[3].stderr
+                    );
+                    debug_stdout.get_or_insert(stdout.join("|"));
+                }
+                ensure!(!dir.exists(), "removed");
+            }
+            ensure!(debug_stdout.is_some(), "DEBUG ran");
+            Ok(())
+        },
+    );
+    // libcgroup prints `Error: failed to parse the configuration rules` through its logger at
+    // ERROR level, on stdout: shown by default, hidden by CGROUP_LOGLEVEL=0.
+    for (tool, level) in [
+        ("cgexec", ""),
+        ("cgexec", "0"),
+        ("cgexec", "-1"),
+        ("cgexec", "ERROR"),
+        ("cgexec", "junk"),
+        ("cgclassify", ""),
+        ("cgclassify", "0"),
+    ] {
+        let needs = [Need::Original(orig(tool))];
+        suite.test(
+            &format!("loglevel::rules_error_obeys_the_level::{tool}::{level:?}"),
+            &needs,
+            move || {
+                ensure!(
+                    !Path::new("/etc/cgrules.conf").exists(),
+                    "this check needs a machine without /etc/cgrules.conf"
+                );
+                let sleeper = ChildGuard::spawn(Command::new("sleep").arg("30"))?;
+                let pid = sleeper.pid().to_string();
+                let args: Vec<&str> = if tool == "cgexec" {
+                    vec!["true"]
+                } else {
+                    vec![&pid]
+                };
+                let (o, _) = differential(tool, &args)
+                    .env("CGROUP_LOGLEVEL", level)
+                    .check()?;
+                let shown = o.stdout == "Error: failed to parse the configuration rules\n";
+                ensure_eq!(
+                    shown,
+                    matches!(level, "" | "ERROR" | "junk"),
+                    "{}",
+                    o.show()
+                );
+                ensure!(o.code != Some(0), "{}", o.show());
+                Ok(())
+            },
+        );
+    }
+
+    // ---- cgcreate -c / -p / -S: argument rules (no root, nothing created)
+    suite.test("systemd::scope_option_rules", &[], || {
+        let cases: &[(&[&str], &str)] = &[
+            (
+                &["-p", "1234", "-g", "cpu:nst.slice/a.scope"],
+                "cgcreate: \"-p\" requires \"-c\" to be provided\n",
+            ),
+            (
+                &["-S", "-g", "cpu:nst.slice/a.scope"],
+                "cgcreate: \"-S\" requires \"-c\" to be provided\n",
+            ),
+            (
+                &["-c", "-b", "-g", "cpu:nst.slice/a.scope"],
+                "cgcreate: \"-b\" and \"-c\" are mutually exclusive\n",
+            ),
+            (
+                &["-c", "-p", "1", "-g", "cpu:nst.slice/a.scope"],
+                "cgcreate: Invalid pid 1\n",
+            ),
+            (
+                &["-c", "--pid=0", "-g", "cpu:nst.slice/a.scope"],
+                "cgcreate: Invalid pid 0\n",
+            ),
+            (
+                &["-c", "-p", "-5", "-g", "cpu:nst.slice/a.scope"],
+                "cgcreate: Invalid pid -5\n",
+            ),
+            (
+                &["-c", "-p", "12x", "-g", "cpu:nst.slice/a.scope"],
+                "cgcreate: Invalid pid 12x\n",
+            ),
+            (
+                &["--scope", "-g", "cpu:a.scope"],
+                "cgcreate: Invalid scope name a.scope, expected <slice>/<scope>\n",
+            ),
+            (
+                &["-c", "-g", "cpu:nst.slice/a"],
+                "cgcreate: Invalid scope name nst.slice/a, expected <slice>/<scope>\n",
+            ),
+            (
+                &["-c", "-g", "cpu:nst.slice/../a.scope"],
+                "cgcreate: Invalid scope name nst.slice/../a.scope, expected <slice>/<scope>\n",
+            ),
+        ];
+        for (args, want) in cases {
+            let o = ours_run("cgcreate", args)?;
+            let stderr = o
+                .stderr
+                .replace(&ours("cgcreate").display().to_string(), "cgcreate");
+            ensure_eq!(
+                (o.code, o.stdout.as_str(), stderr.as_str()),
+                (Some(129), "", *want),
+                "{args:?}"
+            );
+        }
+        Ok(())
+    });
+    suite.test("systemd::cgcreate_scope_without_systemd_is_one_clear_error", &[], || {
+        // On a host where systemd is PID 1, its /run is hidden (a tmpfs in a private mount
+        // namespace, which needs root) so that the real binary sees a machine without systemd.
+        let systemd_host = Path::new("/run/systemd/system").exists();
+        let ours_no_systemd = |args: &[&str]| -> Result<Outcome, String> {
+            if !systemd_host {
+                return ours_run("cgcreate", args);
+            }
+            run(Command::new("/usr/bin/unshare")
+                .args(["--mount", "--propagation", "private", "--", "sh", "-c", "mount -t tmpfs nst-norun /run && exec \"$0\" \"$@\""])
+                .arg(ours("cgcreate"))
+                .args(args)
+                .env("LC_ALL", "C"))
+        };
+        let scope = format!("{}.scope", unique_name("noscope"));
+        for extra in [&[][..], &["-S"][..], &["-p", "4242"][..]] {
+            let mut args = vec!["-c"];
+            args.extend_from_slice(extra);
+            let spec = format!("cpu,memory:nst.slice/{scope}");
+            args.extend(["-g", &spec]);
+            let o = ours_no_systemd(&args)?;
+            let stderr = o.stderr.replace(&ours("cgcreate").display().to_string(), "cgcreate");
+            let want = format!("cgcreate: can't create scope nst.slice/{scope}: systemd is not running (no /run/systemd/system)\n");
+            ensure_eq!(
+                (o.code, o.stdout.as_str(), stderr.as_str()),
+                (Some(96), "", want.as_str()),
+                "{args:?}"
+            );
+        }
+        for root in [gate::v1_mount("cpu"), gate::v1_mount("name=systemd"), gate::unified_mount()].into_iter().flatten() {
+            ensure!(!root.join("nst.slice").join(&scope).exists(), "nothing created under {}", root.display());
+        }
+        let default = std::fs::read_to_string("/var/run/libcgroup/systemd").unwrap_or_default();
+        ensure!(!default.contains(&scope), "no default recorded: {default}");
+        ensure_eq!(leaked_idle_processes(), Vec::<i32>::new(), "no idle process left");
+        Ok(())
+    });
+
+    // ---- the default scope and -b, on a cgroup v2 fixture tree
+    suite.test("fixture_v2::default_scope_is_the_base_of_paths_and_b_ignores_it", &[], || {
+        let fx = V2Fixture::new()?;
+        fx.group("nst.slice/x.scope", &[("cgroup.procs", ""), ("memory.max", "")])?;
+        fx.file("var/run/libcgroup/systemd", "nst.slice/x.scope")?;
+        let scope = "sys/fs/cgroup/nst.slice/x.scope";
+        let o = fx.run("cgcreate", &["-g", ":sub"])?;
+        ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
+        ensure!(fx.path(&format!("{scope}/sub")).is_dir(), "created in the default scope");
+        ensure!(!fx.path("sys/fs/cgroup/sub").exists(), "not at the root");
+        let o = fx.run("cgcreate", &["-b", "-g", ":top"])?;
+        ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
+        ensure!(fx.path("sys/fs/cgroup/top").is_dir(), "-b: at the root");
+        ensure!(!fx.path(&format!("{scope}/top")).exists(), "-b: not in the scope");
+        // cgexec: `.` is the scope itself; with -b the root's group.
+        let o = fx.run("cgexec", &["-g", ":.", "sh", "-c", "echo $$"])?;
+        ensure_eq!(o.code, Some(0), "{}", o.show());
+        ensure_eq!(fx.read(&format!("{scope}/cgroup.procs")), o.stdout.trim(), "cgexec wrote its pid in the scope");
+        fx.file("sys/fs/cgroup/top/cgroup.procs", "")?;
+        let o = fx.run("cgexec", &["-b", "-g", ":/top", "sh", "-c", "echo $$"])?;
+        ensure_eq!(o.code, Some(0), "{}", o.show());
+        ensure_eq!(fx.read("sys/fs/cgroup/top/cgroup.procs"), o.stdout.trim());
+        // cgclassify, cgset, cgget, lscgroup follow the same base.
+        fx.file(&format!("{scope}/sub/cgroup.procs"), "")?;
+        let mut child = ChildGuard::spawn(Command::new("sleep").arg("30"))?;
+        let o = fx.run("cgclassify", &["-g", ":sub", &child.pid().to_string()])?;
+        ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
+        ensure_eq!(fx.read(&format!("{scope}/sub/cgroup.procs")), child.pid().to_string());
+        let o = fx.run("cgset", &["-r", "memory.max=1048576", "."])?;
+        ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
+        ensure_eq!(fx.read(&format!("{scope}/memory.max")), "1048576");
+        let o = fx.run("cgget", &["-r", "memory.max", "."])?;
+        ensure_eq!(o.stdout, ".:\nmemory.max: 1048576\n\n", "{}", o.show());
+        let o = fx.run("cgget", &["-b", "-r", "memory.max", "."])?;
+        ensure!(o.code != Some(0), "-b: the root has no memory.max here: {}", o.show());
+        let o = fx.run("lscgroup", &["-g", ":."])?;
+        ensure_eq!(o.stdout, ":/nst.slice/x.scope/\n:/nst.slice/x.scope/sub\n", "{}", o.show());
+        // A file that names no scope, or a scope that is gone: a warning (at WARNING level), no base.
+        for (content, why) in [("garbage", "Malformed systemd default cgroup garbage, continuing without systemd default cgroup.\n"), ("nst.slice/gone.scope\n", "does not exist")] {
+            fx.file("var/run/libcgroup/systemd", content)?;
+            let plain = unique_name("plain");
+            let o = run(Command::new(ours("cgcreate")).args(["-g", &format!(":{plain}")]).env("NSTOOLS_CGROUP_FIXTURE", &fx.dir).env("CGROUP_LOGLEVEL", "WARNING"))?;
+            ensure_eq!(o.code, Some(0), "{}", o.show());
+            ensure!(o.stderr.contains(why), "{content:?}: {}", o.stderr);
+            ensure!(fx.path(&format!("sys/fs/cgroup/{plain}")).is_dir(), "{content:?}: created at the root");
+        }
+        let _ = child.child.kill();
+        Ok(())
+    });
+    suite.test(
+        "fixture_v2::cgcreate_scope_failure_leaves_nothing",
+        &[],
+        || {
+            let fx = V2Fixture::new()?;
+            fx.file("var/run/libcgroup/systemd", "old.slice/kept.scope")?;
+            // No systemd in the fixture: the error names the fixture's /run.
+            let o = fx.run("cgcreate", &["-c", "-S", "-g", "cpu:nst.slice/y.scope"])?;
+            ensure_eq!(o.code, Some(96), "{}", o.show());
+            ensure!(
+                o.stderr.ends_with(&format!(
+                    "can't create scope nst.slice/y.scope: systemd is not running (no {})\n",
+                    fx.path("run/systemd/system").display()
+                )),
+                "{}",
+                o.stderr
+            );
+            ensure!(
+                !fx.path("sys/fs/cgroup/nst.slice").exists(),
+                "nothing created"
+            );
+            ensure_eq!(
+                fx.read("var/run/libcgroup/systemd"),
+                "old.slice/kept.scope",
+                "default untouched"
+            );
+            Ok(())
+        },
+    );
+    suite.test(
+        "fixture_v2::cgcreate_scope_bus_failure_kills_its_idle_process",
+        &[Need::Program("busctl")],
+        || {
+            let fx = V2Fixture::new()?;
+            fx.file("var/run/libcgroup/systemd", "old.slice/kept.scope")?;
+            // systemd "running" (the directory) but no bus to talk to: busctl fails; the idle process
+            // cgcreate started for the scope is killed, nothing is created or recorded.
+            std::fs::create_dir_all(fx.path("run/systemd/system")).map_err(|e| e.to_string())?;
+            let o = run(Command::new(ours("cgcreate"))
+                .args(["-c", "-S", "-g", "cpu:nst.slice/y.scope"])
+                .env("NSTOOLS_CGROUP_FIXTURE", &fx.dir)
+                .env("CGROUP_LOGLEVEL", "DEBUG")
+                .env(
+                    "DBUS_SYSTEM_BUS_ADDRESS",
+                    format!("unix:path={}", fx.path("no-bus").display()),
+                ))?;
+            ensure_eq!(o.code, Some(96), "{}", o.show());
+            ensure!(
+                o.stderr
+                    .contains("can't create scope nst.slice/y.scope: StartTransientUnit failed: "),
+                "{}",
+                o.stderr
+            );
+            // The idle process existed (DEBUG names it) and is gone.
+            let idle: i32 = o
+                .stderr
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("created {IDLE_NAME} pid ")))
+                .and_then(|p| p.parse().ok())
+                .ok_or_else(|| format!("no idle process line in {}", o.stderr))?;
+            ensure!(
+                !Path::new(&format!("/proc/{idle}")).exists(),
+                "idle process {idle} still exists"
+            );
+            ensure_eq!(
+                leaked_idle_processes(),
+                Vec::<i32>::new(),
+                "no idle process left"
+            );
+            ensure!(
+                !fx.path("sys/fs/cgroup/nst.slice").exists(),
+                "nothing created"
+            );
+            ensure_eq!(
+                fx.read("var/run/libcgroup/systemd"),
+                "old.slice/kept.scope",
+                "default untouched"
+            );
+            Ok(())
+        },
+    );
+
+    // ---- -r: the scope's idle process is replaced (real processes, the name=systemd hierarchy)
+    let sd = || vec![Need::Root, Need::CgroupV1("name=systemd")];
+    suite.test(
+        "systemd::cgexec_r_kills_only_the_idle_process_of_its_scope",
+        &sd(),
+        || {
+            let root = gate::v1_mount("name=systemd").ok_or("no name=systemd hierarchy")?;
+            let g = TestCgroup::create(&root, "idle")?;
+            let x = g.path.join("t.slice/x.scope");
+            let y = g.path.join("t.slice/y.scope");
+            for d in [&x, &y] {
+                std::fs::create_dir_all(d).map_err(|e| e.to_string())?;
+            }
+            let mut idle_x = idle_in(&x)?;
+            let mut idle_y = idle_in(&y)?;
+            let mut decoy = sleeper_in(&x)?;
+            // Our idle process: libcgroup's name as argv[0], and as comm (15 bytes of it).
+            ensure_eq!(argv0_of(idle_x.pid()), IDLE_NAME);
+            ensure!(
+                wait_until(Duration::from_secs(5), || std::fs::read_to_string(format!(
+                    "/proc/{}/comm",
+                    idle_x.pid()
+                ))
+                .is_ok_and(|c| c.trim() == "libcgroup_syste")),
+                "comm of the idle process"
+            );
+            let spec = format!("name=systemd:/{}/t.slice/x.scope", g.name);
+            let o = ours_run(
+                "cgexec",
+                &["-r", "-g", &spec, "sh", "-c", "cat /proc/self/cgroup"],
+            )?;
+            ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
+            ensure!(
+                o.stdout
+                    .contains(&format!(":name=systemd:/{}/t.slice/x.scope\n", g.name)),
+                "{}",
+                o.stdout
+            );
+            let status = idle_x.wait_timeout(Duration::from_secs(5))?;
+            ensure_eq!(
+                std::os::unix::process::ExitStatusExt::signal(&status),
+                Some(libc::SIGKILL)
+            );
+            ensure!(alive(&mut decoy), "the other process of the scope lives");
+            ensure!(alive(&mut idle_y), "another scope's idle process lives");
+            // No idle process left in x: an error, and the command does not run.
+            let o = ours_run("cgexec", &["-r", "-g", &spec, "echo", "ran"])?;
+            ensure_eq!(
+                (o.code, o.stdout.as_str(), o.stderr.as_str()),
+                (Some(96), "", "Failed to find idle_thread task\n")
+            );
+            // A group that is not a scope.
+            let o = ours_run(
+                "cgexec",
+                &[
+                    "-r",
+                    "-g",
+                    &format!("name=systemd:/{}", g.name),
+                    "echo",
+                    "ran",
+                ],
+            )?;
+            ensure_eq!((o.code, o.stdout.as_str()), (Some(96), ""), "{}", o.show());
+            ensure_eq!(
+                o.stderr,
+                format!(
+                    "/{} is not a systemd scope: no idle_thread to replace\n",
+                    g.name
+                )
+            );
+            // Two idle processes: which one is libcgroup's is unknowable; neither is killed.
+            let z = g.path.join("t.slice/z.scope");
+            std::fs::create_dir_all(&z).map_err(|e| e.to_string())?;
+            let mut z1 = idle_in(&z)?;
+            let mut z2 = idle_in(&z)?;
+            let o = ours_run(
+                "cgexec",
+                &[
+                    "-r",
+                    "-g",
+                    &format!("name=systemd:/{}/t.slice/z.scope", g.name),
+                    "echo",
+                    "ran",
+                ],
+            )?;
+            ensure_eq!(
+                (o.code, o.stdout.as_str(), o.stderr.as_str()),
+                (
+                    Some(96),
+                    "",
+                    "Failed to replace scope idle_thread, found two idle_thread\n"
+                )
+            );
+            ensure!(alive(&mut z1) && alive(&mut z2), "both idle processes live");
+            // Without -r nothing is killed.
+            let o = ours_run(
+                "cgexec",
+                &[
+                    "-g",
+                    &format!("name=systemd:/{}/t.slice/y.scope", g.name),
+                    "true",
+                ],
+            )?;
+            ensure_eq!(o.code, Some(0), "{}", o.show());
+            ensure!(alive(&mut idle_y), "no -r: the idle process lives");
+            Ok(())
+        },
+    );
+    suite.test(
+        "systemd::cgdelete_ends_a_scopes_idle_process_and_moves_the_rest",
+        &sd(),
+        || {
+            let root = gate::v1_mount("name=systemd").ok_or("no name=systemd hierarchy")?;
+            let g = TestCgroup::create(&root, "idled")?;
+            let w = g.path.join("t.slice/w.scope");
+            let plain = g.path.join("t.slice/plain");
+            for d in [&w, &plain] {
+                std::fs::create_dir_all(d).map_err(|e| e.to_string())?;
+            }
+            let mut idle = idle_in(&w)?;
+            let mut worker = sleeper_in(&w)?;
+            let mut not_a_scope = idle_in(&plain)?;
+            let o = ours_run(
+                "cgdelete",
+                &[&format!("name=systemd:/{}/t.slice/w.scope", g.name)],
+            )?;
+            ensure_eq!(
+                (o.code, o.stdout.as_str(), o.stderr.as_str()),
+                (Some(0), "", ""),
+                "{}",
+                o.show()
+            );
+            ensure!(!w.exists(), "scope removed");
+            let status = idle.wait_timeout(Duration::from_secs(5))?;
+            ensure_eq!(
+                std::os::unix::process::ExitStatusExt::signal(&status),
+                Some(libc::SIGKILL)
+            );
+            ensure!(alive(&mut worker), "the real task lives");
+            ensure_eq!(
+                systemd_cgroup_of(worker.pid()),
+                format!("/{}/t.slice", g.name),
+                "moved to the parent"
+            );
+            // A group that is not a scope: every task is moved, none ended.
+            let o = ours_run(
+                "cgdelete",
+                &[&format!("name=systemd:/{}/t.slice/plain", g.name)],
+            )?;
+            ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
+            ensure!(alive(&mut not_a_scope), "not a scope: moved, not ended");
+            ensure_eq!(
+                systemd_cgroup_of(not_a_scope.pid()),
+                format!("/{}/t.slice", g.name)
+            );
+            Ok(())
+        },
+    );
+    suite.test(
+        "systemd::cgclassify_r_replaces_the_idle_process_with_the_first_pid",
+        &sd(),
+        || {
+            let root = gate::v1_mount("name=systemd").ok_or("no name=systemd hierarchy")?;
+            let g = TestCgroup::create(&root, "idlec")?;
+            let x = g.path.join("t.slice/x.scope");
+            std::fs::create_dir_all(&x).map_err(|e| e.to_string())?;
+            let mut idle = idle_in(&x)?;
+            let mut a = ChildGuard::spawn(Command::new("sleep").arg("30"))?;
+            let mut b = ChildGuard::spawn(Command::new("sleep").arg("30"))?;
+            let spec = format!("name=systemd:/{}/t.slice/x.scope", g.name);
+            let o = ours_run(
+                "cgclassify",
+                &[
+                    "-r",
+                    "-g",
+                    &spec,
+                    &a.pid().to_string(),
+                    &b.pid().to_string(),
+                ],
+            )?;
+            ensure_eq!(
+                (o.code, o.stdout.as_str(), o.stderr.as_str()),
+                (Some(0), "", ""),
+                "{}",
+                o.show()
+            );
+            let want = format!("/{}/t.slice/x.scope", g.name);
+            ensure_eq!(systemd_cgroup_of(a.pid()), want);
+            ensure_eq!(systemd_cgroup_of(b.pid()), want);
+            let status = idle.wait_timeout(Duration::from_secs(5))?;
+            ensure_eq!(
+                std::os::unix::process::ExitStatusExt::signal(&status),
+                Some(libc::SIGKILL)
+            );
+            ensure!(alive(&mut a) && alive(&mut b), "the moved processes live");
+            Ok(())
+        },
+    );
+}
+
 fn main() {
     if std::env::var_os(THREADED_SLEEPER).is_some() {
         for _ in 0..3 {
@@ -283,6 +956,11 @@ fn main() {
                             .filter(|l| {
                                 !l.starts_with("  -c\t")
                                     && !l.starts_with("  -m\t")
+                                    && !l.starts_with("  -b\t")
+                                    && !l.starts_with("  -r\t")
+                                    && !l.starts_with("  -c, --scope\t")
+                                    && !l.starts_with("  -p, --pid=pid\t")
+                                    && !l.starts_with("  -S, --setdefault\t")
                                     && !l.starts_with("   or: cgget [-m] [-c]")
                                     && !l.starts_with("  -R, --recursive")
                             })
@@ -1586,6 +2264,8 @@ fn main() {
         let _ = child.child.kill();
         Ok(())
     });
+
+    systemd_lane_tests(&mut suite);
 
     suite.run();
 }

@@ -1,11 +1,17 @@
-//! `cgclassify [[-g] <controllers>:<path>] [--sticky | --cancel-sticky] <list of pids>`
+//! `cgclassify [[-g] <controllers>:<path>] [--sticky | --cancel-sticky] [-b] [-r] <list of pids>`
+//!
+//! `-g` paths are relative to the systemd default scope (`cgcreate -c -S`) unless `-b`; `-r` kills
+//! the idle process of the scope the first pid was moved into.
 
 use std::ffi::OsString;
 
 use clap::{Arg, ArgAction, Command};
 use common::ToolError;
 
-use super::{bad_args, base, group_arg, layout, parse, sticky_arg, values, EXIT_BADARGS};
+use super::{
+    bad_args, base, default_base, group_arg, ignore_default_arg, layout, parse, replace_idle_arg,
+    sticky_arg, values, EXIT_BADARGS,
+};
 use crate::error::{CgError, Ecg};
 use crate::group;
 use crate::path;
@@ -18,6 +24,8 @@ Move running task(s) to given cgroups
   -g <controllers>:<path>	Control group to be used as target
   --cancel-sticky		cgred daemon change pidlist and children tasks
   --sticky			cgred daemon does not change pidlist and children tasks
+  -b				Ignore default systemd delegate hierarchy
+  -r				Replace the default idle_thread spawned for the systemd scope
 ";
 
 /// cgclassify's command line.
@@ -31,6 +39,10 @@ pub fn command_cgclassify() -> Command {
                 .action(ArgAction::SetTrue)
                 .help("cgred daemon change pidlist and children tasks"),
         )
+        .arg(ignore_default_arg())
+        .arg(replace_idle_arg(
+            "Replace the default idle_thread spawned for the systemd scope (with the first pid)",
+        ))
         .arg(
             Arg::new("pids")
                 .value_name("pid")
@@ -97,7 +109,12 @@ pub fn run_cgclassify(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         }
     }
     let layout = layout(prog)?;
+    let base_path = default_base(&m, &layout);
+    for spec in &mut specs {
+        spec.path = crate::systemd::under(base_path.as_deref(), &spec.path);
+    }
     let mut code = 0;
+    let mut first_moved: Option<Option<i32>> = None;
     let rules = if specs.is_empty() {
         crate::rules::load(&super::roots().fs)
     } else {
@@ -105,7 +122,10 @@ pub fn run_cgclassify(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
     };
     let no_rules = specs.is_empty() && rules.is_none();
     if no_rules && !values(&m, "pids").is_empty() {
-        println!("Error: failed to parse the configuration rules");
+        crate::cglog::compat(
+            crate::cglog::Level::Error,
+            format_args!("Error: failed to parse the configuration rules"),
+        );
     }
     for text in values(&m, "pids") {
         let Some(pid) = parse_pid(&text) else {
@@ -148,6 +168,8 @@ pub fn run_cgclassify(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
                 }
             }
         }
+        // -r replaces the idle process with the first pid of the list (when that one moved).
+        first_moved.get_or_insert(result.is_ok().then_some(pid));
         if let Err(e) = result {
             if rules.is_some() {
                 eprintln!("Error: change of cgroup failed for pid {pid}: {e}");
@@ -155,6 +177,14 @@ pub fn run_cgclassify(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
                 eprintln!("Error changing group of pid {pid}: {e}");
             }
             code = 1;
+        }
+    }
+    if m.get_flag("replace-idle") {
+        if let Some(Some(pid)) = first_moved {
+            if let Err(e) = crate::systemd::replace_idle(&super::roots(), &layout, pid as u32) {
+                eprintln!("{e}");
+                code = 1;
+            }
         }
     }
     Ok(code)

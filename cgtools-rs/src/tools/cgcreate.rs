@@ -1,15 +1,24 @@
-//! `cgcreate [-h] [-t <tuid>:<tgid>] [-a <agid>:<auid>] [-f mode] [-d mode] [-s mode]
-//! -g <controllers>:<path> [-g ...]`
+//! `cgcreate [-h] [-b] [-c [-p pid] [-S]] [-t <tuid>:<tgid>] [-a <agid>:<auid>] [-f mode] [-d mode]
+//! [-s mode] -g <controllers>:<path> [-g ...]`
+//!
+//! Paths are relative to the systemd default scope (`-S` of an earlier run) unless `-b`. `-c` makes
+//! each group a systemd transient scope first ([`crate::systemd`]), then gives it owners and modes
+//! as any group; `-S` records it as the default.
 
 use std::ffi::OsString;
 
 use clap::{Arg, ArgAction, Command};
 use common::ToolError;
 
-use super::{base, group_arg, layout, parse, values, EXIT_BADARGS};
+use super::{
+    base, default_base, group_arg, ignore_default_arg, layout, parse, values, EXIT_BADARGS,
+};
+use crate::error::Ecg;
 use crate::group::{self, CreateOptions, Created};
+use crate::layout::Layout;
 use crate::path;
-use crate::spec::{parse_mode, parse_owner, parse_spec, resolve};
+use crate::spec::{parse_mode, parse_owner, parse_spec, resolve, Spec};
+use crate::systemd::{self, ScopeName, ScopeRequest};
 
 const HELP: &str = "\
 Usage: {prog} [-h] [-f mode] [-d mode] [-s mode] [-t <tuid>:<tgid>] [-a <agid>:<auid>] -g <controllers>:<path> [-g ...]
@@ -21,6 +30,10 @@ Create control group(s)
   -h, --help			Display this help
   -s, --tperm=mode		Tasks file permissions
   -t <tuid>:<tgid>		Owner of the tasks file
+  -b				Ignore default systemd delegate hierarchy
+  -c, --scope			Create a delegated systemd scope
+  -p, --pid=pid			Task pid to use to create systemd scope
+  -S, --setdefault		Set this scope as the default scope delegate hierarchy
 ";
 
 /// cgcreate's command line.
@@ -60,6 +73,32 @@ pub fn command_cgcreate() -> Command {
         .arg(group_arg(
             "Control group which should be added (`*` = all controllers)",
         ))
+        .arg(ignore_default_arg())
+        .arg(
+            Arg::new("scope")
+                .short('c')
+                .long("scope")
+                .action(ArgAction::SetTrue)
+                .help("Create a delegated systemd scope (path <slice>.slice/<name>.scope)"),
+        )
+        .arg(
+            set(
+                "pid",
+                'p',
+                "pid",
+                "pid",
+                "Task pid to use to create systemd scope (default: an idle process)",
+            )
+            // getopt hands `-p -5` the `-5`: an invalid pid, not an unknown option.
+            .allow_hyphen_values(true),
+        )
+        .arg(
+            Arg::new("setdefault")
+                .short('S')
+                .long("setdefault")
+                .action(ArgAction::SetTrue)
+                .help("Set this scope as the default scope delegate hierarchy"),
+        )
         .arg(
             Arg::new("extra")
                 .action(ArgAction::Append)
@@ -103,6 +142,26 @@ pub fn run_cgcreate(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             }
         }
     }
+    let scope = m.get_flag("scope");
+    if scope && m.get_flag("ignore-default") {
+        return fail(
+            EXIT_BADARGS,
+            "\"-b\" and \"-c\" are mutually exclusive".into(),
+        );
+    }
+    if !scope && m.get_flag("setdefault") {
+        return fail(EXIT_BADARGS, "\"-S\" requires \"-c\" to be provided".into());
+    }
+    let mut scope_pid = None;
+    if let Some(text) = m.get_one::<String>("pid") {
+        if !scope {
+            return fail(EXIT_BADARGS, "\"-p\" requires \"-c\" to be provided".into());
+        }
+        match text.parse::<i64>() {
+            Ok(p) if p > 1 && p <= i64::from(i32::MAX) => scope_pid = Some(p as u32),
+            _ => return fail(EXIT_BADARGS, format!("Invalid pid {text}")),
+        }
+    }
     if let Some(extra) = values(&m, "extra").first() {
         return fail(EXIT_BADARGS, format!("wrong arguments ({extra})"));
     }
@@ -121,23 +180,74 @@ pub fn run_cgcreate(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
     if specs.is_empty() {
         return fail(EXIT_BADARGS, "no cgroup specified".into());
     }
+    let mut scopes = Vec::new();
+    if scope {
+        for spec in &specs {
+            match ScopeName::parse(&spec.path) {
+                Some(n) => scopes.push(n),
+                None => {
+                    return fail(
+                        EXIT_BADARGS,
+                        format!("Invalid scope name {}, expected <slice>/<scope>", spec.path),
+                    )
+                }
+            }
+        }
+    }
     let layout = layout(prog)?;
+    let roots = super::roots();
+    // -c names slice/scope from the root; otherwise paths are under the default scope, if any.
+    let base_path = if scope {
+        None
+    } else {
+        default_base(&m, &layout)
+    };
+    if scope && !systemd::running(&roots) {
+        return fail(
+            Ecg::Other.exit(),
+            format!(
+                "can't create scope {}: systemd is not running (no {})",
+                specs[0].path,
+                roots.fs.join("run/systemd/system").display()
+            ),
+        );
+    }
     let caller = (
         nix::unistd::getuid().as_raw(),
         nix::unistd::getgid().as_raw(),
     );
-    for spec in &specs {
+    for (i, spec) in specs.iter().enumerate() {
         let cannot =
             |msg: String, code: u8| fail(code, format!("can't create cgroup {}: {msg}", spec.path));
         let targets = match resolve(&layout, &spec.controllers) {
             Ok(t) => t,
             Err(e) => return cannot(e.to_string(), e.exit()),
         };
+        let rel = match scopes.get(i) {
+            Some(name) => name.cgroup_path(),
+            None => systemd::under(base_path.as_deref(), &spec.path),
+        };
+        // The scope comes first: systemd makes its cgroup, we then treat it as any group.
+        let mut idle = None;
+        if let Some(name) = scopes.get(i) {
+            match start_scope(&layout, spec, name, scope_pid) {
+                Ok(child) => idle = child,
+                Err(msg) => {
+                    return fail(
+                        Ecg::Other.exit(),
+                        format!("can't create scope {}: {msg}", spec.path),
+                    )
+                }
+            }
+        }
         let mut dirs = Vec::new();
         for t in &targets {
-            match path::join(t.hierarchy.mount(), &spec.path) {
+            match path::join(t.hierarchy.mount(), &rel) {
                 Ok(d) => dirs.push(d),
-                Err(e) => return cannot(e.to_string(), crate::error::Ecg::Inval.exit()),
+                Err(e) => {
+                    stop_idle(idle);
+                    return cannot(e.to_string(), Ecg::Inval.exit());
+                }
             }
         }
         let mut created = Created::default();
@@ -151,9 +261,124 @@ pub fn run_cgcreate(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
                 &mut created,
             ) {
                 created.rollback();
+                // Without its idle process the scope is empty, and systemd removes it.
+                stop_idle(idle);
                 return cannot(e.to_string(), e.exit());
+            }
+        }
+        if let Some(name) = scopes.get(i) {
+            if m.get_flag("setdefault") {
+                if let Err(e) = systemd::write_default(&roots, name) {
+                    return fail(
+                        Ecg::Other.exit(),
+                        format!(
+                            "failed to write default {} to {}: {}",
+                            name.record(),
+                            roots.fs.join(systemd::DEFAULT_FILE).display(),
+                            common::strerror(e.raw_os_error().unwrap_or(libc::EIO))
+                        ),
+                    );
+                }
             }
         }
     }
     Ok(0)
+}
+
+/// Ask systemd for the scope (through busctl) holding `pid` or a new idle process, and wait,
+/// bounded, until its cgroup exists with that process inside. Returns the idle process we made
+/// (`None` with `-p`); on failure the idle process is gone again.
+fn start_scope(
+    layout: &Layout,
+    spec: &Spec,
+    name: &ScopeName,
+    pid: Option<u32>,
+) -> Result<Option<std::process::Child>, String> {
+    let busctl = common::exec::find_in_path(std::ffi::OsStr::new("busctl"))
+        .ok_or_else(|| "busctl not found in PATH (it comes with systemd)".to_string())?;
+    let h = systemd::unit_hierarchy(layout)
+        .ok_or_else(|| "no cgroup hierarchy for systemd units is mounted".to_string())?;
+    let dir = path::join(h.mount(), &name.cgroup_path()).map_err(|e| e.to_string())?;
+    let mut idle = None;
+    let pid = match pid {
+        Some(p) => p,
+        None => {
+            let child = systemd::spawn_idle()
+                .map_err(|e| format!("failed to create system idle thread: {e}"))?;
+            let p = child.id();
+            idle = Some(child);
+            p
+        }
+    };
+    crate::cg_debug!("pid {pid} will be placed in scope {}", name.record());
+    let req = ScopeRequest {
+        name: name.clone(),
+        pid,
+        controllers: spec.controllers.clone(),
+    };
+    let args = systemd::busctl_args(&req);
+    crate::cg_debug!("{} {}", busctl.display(), args.join(" "));
+    let out = std::process::Command::new(&busctl)
+        .args(&args)
+        .stdin(std::process::Stdio::null())
+        .output();
+    let failed = |idle, msg: String| {
+        stop_idle(idle);
+        Err(msg)
+    };
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => return failed(idle, format!("cannot run {}: {e}", busctl.display())),
+    };
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let msg = err.lines().next().unwrap_or("").trim().to_string();
+        return failed(
+            idle,
+            format!(
+                "StartTransientUnit failed: {}",
+                if msg.is_empty() {
+                    "busctl failed".into()
+                } else {
+                    msg
+                }
+            ),
+        );
+    }
+    crate::cg_debug!("job: {}", String::from_utf8_lossy(&out.stdout).trim());
+    // systemd creates the cgroup and moves the process when the job runs: wait for both.
+    let deadline = std::time::Instant::now() + systemd::SCOPE_WAIT;
+    loop {
+        let inside = path::read_knob(&dir, "cgroup.procs")
+            .map(|t| t.split_whitespace().any(|p| p == pid.to_string()))
+            .unwrap_or(false);
+        if inside {
+            break;
+        }
+        if std::time::Instant::now() >= deadline {
+            return failed(
+                idle,
+                format!(
+                    "timed out after {}s waiting for pid {pid} in {}",
+                    systemd::SCOPE_WAIT.as_secs(),
+                    dir.display()
+                ),
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    crate::cg_info!(
+        "Created systemd slice {} scope {} pid {pid}",
+        name.slice,
+        name.scope
+    );
+    Ok(idle)
+}
+
+/// Kill and reap the idle process we started (a failed creation leaves nothing behind).
+fn stop_idle(idle: Option<std::process::Child>) {
+    if let Some(mut child) = idle {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
 }

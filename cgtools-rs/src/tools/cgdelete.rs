@@ -2,14 +2,17 @@
 //!
 //! Each group is removed from every hierarchy it names; its tasks move to the parent first. A
 //! failure is reported and the remaining groups are still processed; the exit status is the last
-//! failure's.
+//! failure's. Paths are relative to the systemd default scope (`cgcreate -c -S`) unless `-b`.
 
 use std::ffi::OsString;
 
 use clap::{Arg, ArgAction, Command};
 use common::ToolError;
 
-use super::{bad_args, base, group_arg, layout, parse, values, EXIT_BADARGS};
+use super::{
+    bad_args, base, default_base, group_arg, ignore_default_arg, layout, parse, values,
+    EXIT_BADARGS,
+};
 use crate::error::{CgError, Ecg};
 use crate::group;
 use crate::path;
@@ -21,6 +24,7 @@ Remove control group(s)
   -g <controllers>:<path>	Control group to be removed (-g is optional)
   -h, --help			Display this help
   -r, --recursive		Recursively remove all subgroups
+  -b				Ignore default systemd delegate hierarchy
 ";
 
 /// cgdelete's command line.
@@ -34,6 +38,7 @@ pub fn command_cgdelete() -> Command {
                 .help("Recursively remove all subgroups"),
         )
         .arg(group_arg("Control group to be removed (-g is optional)"))
+        .arg(ignore_default_arg())
         .arg(
             Arg::new("groups")
                 .value_name("controllers>:<path")
@@ -63,6 +68,7 @@ pub fn run_cgdelete(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         }
     }
     let layout = layout(prog)?;
+    let base_path = default_base(&m, &layout);
     let mut code = 0;
     for spec in &specs {
         let mut first_error: Option<CgError> = None;
@@ -70,7 +76,8 @@ pub fn run_cgdelete(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             Err(e) => first_error = Some(e),
             Ok(targets) => {
                 for t in &targets {
-                    let result = path::join(t.hierarchy.mount(), &spec.path)
+                    let rel = crate::systemd::under(base_path.as_deref(), &spec.path);
+                    let result = path::join(t.hierarchy.mount(), &rel)
                         .map_err(|_| CgError::new(Ecg::Inval))
                         .and_then(|dir| group::delete(t.hierarchy, &dir, recursive));
                     if let Err(e) = result {

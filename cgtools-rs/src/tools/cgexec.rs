@@ -2,6 +2,8 @@
 //!
 //! Moves itself (the whole thread group, through `cgroup.procs`) into every named group, then
 //! execs the command: the program keeps cgexec's pid, so its exit status is the caller's `$?`.
+//! `-g` paths are relative to the systemd default scope (`cgcreate -c -S`) unless `-b`; `-r` kills
+//! the scope's idle process once cgexec is in the scope, before the exec.
 
 use std::ffi::{CString, OsString};
 use std::os::unix::ffi::OsStrExt;
@@ -9,7 +11,10 @@ use std::os::unix::ffi::OsStrExt;
 use clap::{Arg, ArgAction, Command};
 use common::ToolError;
 
-use super::{bad_args, base, group_arg, layout, parse, sticky_arg, values};
+use super::{
+    bad_args, base, default_base, group_arg, ignore_default_arg, layout, parse, replace_idle_arg,
+    sticky_arg, values,
+};
 use crate::group;
 use crate::path;
 use crate::spec::{parse_spec, resolve};
@@ -20,13 +25,19 @@ Run the task in given control group(s)
   -g <controllers>:<path>	Control group which should be added
   -h, --help			Display this help
   --sticky			cgred daemon does not change pidlist and children tasks
+  -b				Ignore default systemd delegate hierarchy
+  -r				Replace the default idle_thread spawned for the systemd scope
 ";
 
-/// cgexec's command line (getopt `+g:sh`: options end at the command).
+/// cgexec's command line (getopt `+g:shbr`: options end at the command).
 pub fn command_cgexec() -> Command {
     base("cgexec", "Run the task in given control group(s)")
         .arg(group_arg("Control group which should be added"))
         .arg(sticky_arg())
+        .arg(ignore_default_arg())
+        .arg(replace_idle_arg(
+            "Replace the default idle_thread spawned for the systemd scope",
+        ))
         .arg(
             Arg::new("command")
                 .value_name("command")
@@ -89,6 +100,7 @@ pub fn run_cgexec(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         return Err(bad_args(prog, "--help"));
     }
     let layout = layout(prog)?;
+    let base_path = default_base(&m, &layout);
     // cgexec may be installed setuid: act with the caller's own identity, as libcgroup does.
     let (uid, euid) = (nix::unistd::getuid(), nix::unistd::geteuid());
     let (gid, egid) = (nix::unistd::getgid(), nix::unistd::getegid());
@@ -107,7 +119,10 @@ pub fn run_cgexec(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         // No -g: the rules in cgrules.conf decide (no matching rule: stay where we are).
         let Some(rules) = crate::rules::load(&super::roots().fs) else {
             // No rules file: libcgroup's rule-based placement fails this way.
-            println!("Error: failed to parse the configuration rules");
+            crate::cglog::compat(
+                crate::cglog::Level::Error,
+                format_args!("Error: failed to parse the configuration rules"),
+            );
             return failed(crate::error::Ecg::ParseFail.exit());
         };
         let process = common::exec::find_in_path(&command[0])
@@ -120,8 +135,12 @@ pub fn run_cgexec(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             pid,
         };
         for (controllers, path) in crate::rules::placements(&rules, &subject) {
-            log::debug!("cgrules: {controllers:?} -> {path}");
+            crate::cg_debug!("cgrules: {controllers:?} -> {path}");
             specs.push(crate::spec::Spec { controllers, path });
+        }
+    } else {
+        for spec in &mut specs {
+            spec.path = crate::systemd::under(base_path.as_deref(), &spec.path);
         }
     }
     for spec in &specs {
@@ -138,9 +157,15 @@ pub fn run_cgexec(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
                 }
             };
             if let Err(e) = group::attach(&dir, pid) {
-                log::debug!("attach to {}: {e}", dir.display());
+                crate::cg_debug!("attach to {}: {e}", dir.display());
                 return failed(e.exit());
             }
+        }
+    }
+    if m.get_flag("replace-idle") {
+        if let Err(e) = crate::systemd::replace_idle(&super::roots(), &layout, pid as u32) {
+            eprintln!("{e}");
+            return Err(ToolError::Exit(crate::error::Ecg::Other.exit()).into());
         }
     }
     let argv: Vec<CString> = command

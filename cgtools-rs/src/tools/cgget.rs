@@ -4,6 +4,8 @@
 //! Output as libcgroup prints it: `path:` header, `name: value` lines (continuation lines of a
 //! multi-line file start with a TAB), a blank line after each group; `-n` drops header and blank
 //! line, `-v` the `name: ` prefix. A v1 name on a v2 group (and the reverse) is translated.
+//! Paths are relative to the systemd default scope (`cgcreate -c -S`) unless `-b`; the header
+//! shows the path as typed.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -11,7 +13,7 @@ use std::path::PathBuf;
 use clap::{Arg, ArgAction, Command};
 use common::ToolError;
 
-use super::{bad_args, base, layout, out, parse, values};
+use super::{bad_args, base, default_base, ignore_default_arg, layout, out, parse, values};
 use crate::error::{CgError, Ecg};
 use crate::group;
 use crate::layout::{Hierarchy, Layout};
@@ -25,6 +27,7 @@ Usage: {prog} [-nv] [-r <name>] [-g <controllers>] [-a] <path> ...
    or: {prog} [-m] [-c]
 Print parameter(s) of given group(s).
   -a, --all			Print info about all relevant controllers
+  -b				Ignore default systemd delegate hierarchy
   -c				Display the controller and its version
   -g <controllers>		Controller which info should be displayed
   -g <controllers>:<path>	Control group which info should be displayed
@@ -61,6 +64,7 @@ pub fn command_cgget() -> Command {
             "Display the controller and its version",
         ))
         .arg(flag("mode", 'm', None, "Display the cgroup mode"))
+        .arg(ignore_default_arg())
         .arg(flag("no-headers", 'n', None, "Do not print headers"))
         .arg(flag(
             "values-only",
@@ -135,10 +139,12 @@ fn controller_lines(dir: &std::path::Path, ctrl: &str, values_only: bool) -> Str
     text
 }
 
+/// `rel` is the path as typed (messages), `dir_rel` the path under the default scope (if any).
 fn group_text(
     prog: &str,
     layout: &Layout,
     rel: &str,
+    dir_rel: &str,
     sel: &Selection,
     values_only: bool,
 ) -> anyhow::Result<String> {
@@ -160,7 +166,7 @@ fn group_text(
                     return Err(ToolError::Exit(Ecg::Inval.exit()).into());
                 };
                 let h = hierarchy_for(layout, ctrl).ok_or_else(|| no_controller(ctrl))?;
-                let dir = path::join(h.mount(), rel)
+                let dir = path::join(h.mount(), dir_rel)
                     .map_err(|e| fail(prog, e.to_string(), Ecg::Inval.exit()))?;
                 match names::read_setting(h.version, &dir, name) {
                     Ok(value) => text.push_str(&line(name, &value, values_only)),
@@ -178,14 +184,14 @@ fn group_text(
         Selection::Controllers(ctrls) => {
             for ctrl in ctrls {
                 let h = hierarchy_for(layout, ctrl).ok_or_else(|| no_controller(ctrl))?;
-                let dir = existing_dir(h, rel).ok_or_else(|| no_controller(ctrl))?;
+                let dir = existing_dir(h, dir_rel).ok_or_else(|| no_controller(ctrl))?;
                 text.push_str(&controller_lines(&dir, ctrl, values_only));
             }
         }
         Selection::All => {
             let mut found = false;
             for h in &layout.hierarchies {
-                let Some(dir) = existing_dir(h, rel) else {
+                let Some(dir) = existing_dir(h, dir_rel) else {
                     continue;
                 };
                 found = true;
@@ -273,9 +279,11 @@ pub fn run_cgget(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         return Err(bad_args(prog, "-h"));
     }
     let layout = layout(prog)?;
+    let base_path = default_base(&m, &layout);
     let mut text = String::new();
     for (rel, sel) in &groups {
-        let body = group_text(prog, &layout, rel, sel, values_only)?;
+        let dir_rel = crate::systemd::under(base_path.as_deref(), rel);
+        let body = group_text(prog, &layout, rel, &dir_rel, sel, values_only)?;
         if !no_headers {
             text.push_str(&format!("{rel}:\n"));
         }

@@ -1,7 +1,8 @@
 //! `cgset [-r <name=value>]... [-R] <cgroup_path> ...` / `cgset --copy-from <source> <cgroup_path> ...`
 //!
 //! Values are written raw (the kernel parses `10M`), except that a v1 name on a v2 group or a v2
-//! name on a v1 group is translated ([`crate::names`]).
+//! name on a v1 group is translated ([`crate::names`]). Paths are relative to the systemd default
+//! scope (`cgcreate -c -S`) unless `-b`.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -9,7 +10,7 @@ use std::path::{Path, PathBuf};
 use clap::{Arg, ArgAction, Command};
 use common::ToolError;
 
-use super::{base, layout, parse, values, EXIT_BADARGS};
+use super::{base, default_base, ignore_default_arg, layout, parse, values, EXIT_BADARGS};
 use crate::error::{CgError, Ecg};
 use crate::group;
 use crate::layout::{Hierarchy, Layout};
@@ -24,6 +25,7 @@ Set the parameters of given cgroup(s)
   -r, --variable <name>			Define parameter to set
   -R, --recursive			Apply the parameters to the cgroup and all its descendants
   --copy-from <source_cgroup_path>	Control group whose parameters will be copied
+  -b					Ignore default systemd delegate hierarchy
 ";
 
 /// cgset's command line.
@@ -52,6 +54,7 @@ pub fn command_cgset() -> Command {
                 .action(ArgAction::Set)
                 .help("Control group whose parameters will be copied"),
         )
+        .arg(ignore_default_arg())
         .arg(
             Arg::new("paths")
                 .value_name("cgroup_path")
@@ -225,8 +228,14 @@ pub fn run_cgset(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         return usage_fail("no name-value pair was set".into());
     }
     let layout = layout(prog)?;
+    let base_path = default_base(&m, &layout);
+    let paths: Vec<String> = paths
+        .iter()
+        .map(|p| crate::systemd::under(base_path.as_deref(), p))
+        .collect();
     if let Some(src) = copy_from {
-        settings = match snapshot(&layout, &src) {
+        let src_path = crate::systemd::under(base_path.as_deref(), &src);
+        settings = match snapshot(&layout, &src_path) {
             Ok(s) => s,
             Err(e) => {
                 // libcgroup's text; it then exits 0, we with the error's code.

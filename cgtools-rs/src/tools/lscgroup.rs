@@ -7,7 +7,9 @@ use std::path::Path;
 use clap::{Arg, ArgAction, Command};
 use common::ToolError;
 
-use super::{base, group_arg, layout, out, parse, values, EXIT_BADARGS};
+use super::{
+    base, default_base, group_arg, ignore_default_arg, layout, out, parse, values, EXIT_BADARGS,
+};
 use crate::group;
 use crate::layout::Hierarchy;
 use crate::path;
@@ -18,12 +20,14 @@ Usage: {prog} [-h] [[-g] <controllers>:<path>] [...]
 List all cgroups
   -g <controllers>:<path>	Control group to be displayed (-g is optional)
   -h, --help			Display this help
+  -b				Ignore default systemd delegate hierarchy
 ";
 
 /// lscgroup's command line.
 pub fn command_lscgroup() -> Command {
     base("lscgroup", "List all cgroups")
         .arg(group_arg("Control group to be displayed (-g is optional)"))
+        .arg(ignore_default_arg())
         .arg(
             Arg::new("groups")
                 .value_name("controllers>:<path")
@@ -66,6 +70,7 @@ pub fn run_lscgroup(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         }
     }
     let layout = layout(prog)?;
+    let base_path = default_base(&m, &layout);
     let mut text = String::new();
     if specs.is_empty() {
         for h in layout
@@ -89,7 +94,8 @@ pub fn run_lscgroup(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             }
         };
         for t in &targets {
-            let Ok(dir) = path::join(t.hierarchy.mount(), &spec.path) else {
+            let rel = crate::systemd::under(base_path.as_deref(), &spec.path);
+            let Ok(dir) = path::join(t.hierarchy.mount(), &rel) else {
                 continue;
             };
             if group::exists(&dir) {

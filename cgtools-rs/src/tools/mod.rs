@@ -61,6 +61,31 @@ pub(crate) fn sticky_arg() -> Arg {
         .help("cgred daemon does not change pidlist and children tasks")
 }
 
+/// `-b` (libcgroup 3.1 `WITH_SYSTEMD`): ignore the default slice/scope recorded by `cgcreate -S`.
+pub(crate) fn ignore_default_arg() -> Arg {
+    Arg::new("ignore-default")
+        .short('b')
+        .action(ArgAction::SetTrue)
+        .help("Ignore default systemd delegate hierarchy")
+}
+
+/// `-r` of cgexec and cgclassify: replace the scope's idle process.
+pub(crate) fn replace_idle_arg(help: &'static str) -> Arg {
+    Arg::new("replace-idle")
+        .short('r')
+        .action(ArgAction::SetTrue)
+        .help(help)
+}
+
+/// The systemd default slice/scope paths are relative to (`None` with `-b` or without one).
+pub(crate) fn default_base(m: &ArgMatches, layout: &Layout) -> Option<String> {
+    if m.get_flag("ignore-default") {
+        crate::cg_debug!("-b: ignoring the systemd default cgroup");
+        return None;
+    }
+    crate::systemd::read_default(&roots(), layout)
+}
+
 /// The usage-error line every libcgroup tool prints, exit 129.
 pub(crate) fn bad_args(prog: &str, help_flag: &str) -> anyhow::Error {
     eprintln!("Wrong input parameters, try {prog} {help_flag} for more information.");
@@ -124,6 +149,17 @@ pub(crate) fn roots() -> Roots {
 /// The machine's layout; no cgroup filesystem at all is libcgroup's initialization failure.
 pub(crate) fn layout(prog: &str) -> anyhow::Result<Layout> {
     let layout = Layout::load_from(&roots()).unwrap_or_default();
+    for h in &layout.hierarchies {
+        crate::cg_debug!(
+            "found {} (cgroup v{}) mounted at {}",
+            match h.label() {
+                l if l.is_empty() => "cgroup2".to_string(),
+                l => l,
+            },
+            h.version.number(),
+            h.mount().display()
+        );
+    }
     if layout.is_empty() {
         let e = CgError::new(Ecg::NotMounted);
         eprintln!("{prog}: libcgroup initialization failed: {e}");
