@@ -206,8 +206,8 @@ impl<W: Write> Out<W> {
             if out.len() > OUTBUF_SIZE as usize - 1 {
                 out.truncate(OUTBUF_SIZE as usize - 1);
             }
-            self.line
-                .extend(std::iter::repeat_n(b' ', space.max(0) as usize));
+            let pad = self.line.len() + space.max(0) as usize;
+            self.line.resize(pad, b' ');
             self.line.extend_from_slice(&out);
             self.buf = out;
             if last {
