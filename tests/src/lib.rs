@@ -14,6 +14,7 @@ pub mod bins;
 pub mod diff;
 pub mod gate;
 pub mod guard;
+pub mod lane;
 pub mod run;
 pub mod suite;
 

@@ -6,13 +6,12 @@
 //! (`suite.sh --list`) to be reported `ok`: a check that fails, times out or never reports fails the
 //! test, and so does a lane that cannot start (no qemu, no kernel) when privileged tests are required.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
 use nstools_tests::gate::Need;
-use nstools_tests::run::run_with;
+use nstools_tests::lane::{self, Lane};
 use nstools_tests::{bins, ensure, ensure_eq, Suite, TestResult};
 
 /// The lane bounds itself (VM timeout 240 s, a KVM probe of at most 10 s, kernel fetch and initramfs
@@ -55,14 +54,14 @@ fn main() {
     suite.test("cgroup_v2::results_are_parsed_strictly", &[], || {
         let out = "boot noise\nok a::one\nnot ok a::two: exit status 1: x: y\nok a::one\n\
                    lane: 2 passed, 1 failed\n";
-        let results = parse_results(out);
+        let results = lane::parse_results(out);
         ensure_eq!(results.get("a::one"), Some(&Ok(())));
         ensure_eq!(
             results.get("a::two"),
             Some(&Err("exit status 1: x: y".to_string()))
         );
         let required = vec!["a::one".to_string(), "a::three".to_string()];
-        let failures = judge(&required, &results);
+        let failures = LANE.judge(&required, &results);
         ensure_eq!(
             failures,
             vec![
@@ -71,7 +70,8 @@ fn main() {
             ]
         );
         ensure!(
-            judge(&["a::one".into()], &parse_results("ok a::one\n")).is_empty(),
+            LANE.judge(&["a::one".into()], &lane::parse_results("ok a::one\n"))
+                .is_empty(),
             "a lone passing check must be accepted"
         );
         Ok(())
@@ -97,95 +97,27 @@ fn lane_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("cgroup-v2")
 }
 
+const LANE: Lane = Lane {
+    name: "the cgroup v2 lane",
+    lister: "suite.sh --list",
+    deadline: LANE_DEADLINE,
+};
+
 /// The names `suite.sh --list` prints, in order.
 fn listed_checks() -> Result<Vec<String>, String> {
-    let out = run_with(
+    LANE.listed_checks(
         Command::new("/bin/sh")
             .arg(lane_dir().join("suite.sh"))
             .arg("--list"),
-        None,
-        Duration::from_secs(30),
-    )?;
-    ensure_eq!(out.code, Some(0), "suite.sh --list: {}", out.show());
-    let checks: Vec<String> = out.stdout.lines().map(str::to_string).collect();
-    ensure!(!checks.is_empty(), "suite.sh --list printed nothing");
-    Ok(checks)
-}
-
-/// `ok NAME` / `not ok NAME: reason` lines, by name (a later line for the same name wins).
-fn parse_results(output: &str) -> BTreeMap<String, Result<(), String>> {
-    let mut results = BTreeMap::new();
-    for line in output.lines() {
-        if let Some(name) = line.strip_prefix("ok ") {
-            results.insert(name.trim().to_string(), Ok(()));
-        } else if let Some(rest) = line.strip_prefix("not ok ") {
-            let (name, reason) = rest.split_once(": ").unwrap_or((rest, "no reason given"));
-            results.insert(name.trim().to_string(), Err(reason.to_string()));
-        }
-    }
-    results
-}
-
-/// Every required check passed, and nothing unlisted was reported; the failures otherwise, sorted.
-fn judge(required: &[String], results: &BTreeMap<String, Result<(), String>>) -> Vec<String> {
-    let mut failures: Vec<String> = required
-        .iter()
-        .filter_map(|name| match results.get(name) {
-            Some(Ok(())) => None,
-            Some(Err(reason)) => Some(format!("{name}: {reason}")),
-            None => Some(format!(
-                "{name}: never reported (the VM died or the check was not run)"
-            )),
-        })
-        .collect();
-    failures.extend(
-        results
-            .keys()
-            .filter(|name| !required.contains(name))
-            .map(|name| format!("{name}: reported but not listed by suite.sh --list")),
-    );
-    failures.sort();
-    failures
+    )
 }
 
 fn lane() -> TestResult {
     let required = listed_checks()?;
-    let out = run_with(
+    LANE.run(
         Command::new(lane_dir().join("run-lane.sh"))
             .arg(bins::bin_dir())
             .env_remove("NSTOOLS_V2_ONLY"),
-        None,
-        LANE_DEADLINE,
-    )?;
-    ensure!(
-        out.code != Some(2),
-        "the cgroup v2 lane cannot start:\n{}",
-        out.show()
-    );
-    let results = parse_results(&out.stdout);
-    let failures = judge(&required, &results);
-    ensure!(
-        failures.is_empty(),
-        "{} of {} in-VM checks failed:\n  {}\n\n{}",
-        failures.len(),
-        required.len(),
-        failures.join("\n  "),
-        out.show()
-    );
-    ensure_eq!(
-        out.code,
-        Some(0),
-        "every check passed but run-lane.sh did not exit 0:\n{}",
-        out.show()
-    );
-    let closing = format!("lane: {} passed, 0 failed", required.len());
-    ensure!(
-        out.stdout.lines().any(|l| l == closing),
-        "no `{closing}` line:\n{}",
-        out.show()
-    );
-    for line in out.stdout.lines().filter(|l| l.starts_with("lane: kernel")) {
-        println!("{line}");
-    }
-    Ok(())
+        &required,
+    )
 }

@@ -8,13 +8,12 @@
 //! reports fails the test, and so does a lane that cannot start (no qemu, mmdebstrap, kernel) when
 //! privileged tests are required.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
 use nstools_tests::gate::Need;
-use nstools_tests::run::run_with;
+use nstools_tests::lane::{self, Lane};
 use nstools_tests::{bins, ensure, ensure_eq, Suite, TestResult};
 
 /// The lane bounds itself (the VM is killed after 300 s; mmdebstrap, run once, about 30 s; the
@@ -53,10 +52,10 @@ fn main() {
 
     suite.test("systemd_lane::results_are_parsed_strictly", &[], || {
         let out = "noise\nok a::one\nnot ok a::two: pid 7 is in /x\nok a::one\nlane: 2 passed, 1 failed\n";
-        let results = parse_results(out);
+        let results = lane::parse_results(out);
         ensure_eq!(results.get("a::one"), Some(&Ok(())));
         ensure_eq!(results.get("a::two"), Some(&Err("pid 7 is in /x".to_string())));
-        let failures = judge(&["a::one".into(), "a::three".into()], &results);
+        let failures = LANE.judge(&["a::one".into(), "a::three".into()], &results);
         ensure_eq!(
             failures,
             vec![
@@ -65,7 +64,7 @@ fn main() {
             ]
         );
         ensure!(
-            judge(&["a::one".into()], &parse_results("ok a::one\n")).is_empty(),
+            LANE.judge(&["a::one".into()], &lane::parse_results("ok a::one\n")).is_empty(),
             "a lone passing check must be accepted"
         );
         Ok(())
@@ -91,93 +90,25 @@ fn lane_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("systemd-lane")
 }
 
+const LANE: Lane = Lane {
+    name: "the systemd lane",
+    lister: "check.sh --list",
+    deadline: LANE_DEADLINE,
+};
+
 /// The names `check.sh --list` prints, in order.
 fn listed_checks() -> Result<Vec<String>, String> {
-    let out = run_with(
+    LANE.listed_checks(
         Command::new("bash")
             .arg(lane_dir().join("check.sh"))
             .arg("--list"),
-        None,
-        Duration::from_secs(30),
-    )?;
-    ensure_eq!(out.code, Some(0), "check.sh --list: {}", out.show());
-    let checks: Vec<String> = out.stdout.lines().map(str::to_string).collect();
-    ensure!(!checks.is_empty(), "check.sh --list printed nothing");
-    Ok(checks)
-}
-
-/// `ok NAME` / `not ok NAME: reason` lines, by name (a later line for the same name wins).
-fn parse_results(output: &str) -> BTreeMap<String, Result<(), String>> {
-    let mut results = BTreeMap::new();
-    for line in output.lines() {
-        if let Some(name) = line.strip_prefix("ok ") {
-            results.insert(name.trim().to_string(), Ok(()));
-        } else if let Some(rest) = line.strip_prefix("not ok ") {
-            let (name, reason) = rest.split_once(": ").unwrap_or((rest, "no reason given"));
-            results.insert(name.trim().to_string(), Err(reason.to_string()));
-        }
-    }
-    results
-}
-
-/// Every required check passed and nothing unlisted was reported; the failures otherwise, sorted.
-fn judge(required: &[String], results: &BTreeMap<String, Result<(), String>>) -> Vec<String> {
-    let mut failures: Vec<String> = required
-        .iter()
-        .filter_map(|name| match results.get(name) {
-            Some(Ok(())) => None,
-            Some(Err(reason)) => Some(format!("{name}: {reason}")),
-            None => Some(format!(
-                "{name}: never reported (the VM died or the check was not run)"
-            )),
-        })
-        .collect();
-    failures.extend(
-        results
-            .keys()
-            .filter(|name| !required.contains(name))
-            .map(|name| format!("{name}: reported but not listed by check.sh --list")),
-    );
-    failures.sort();
-    failures
+    )
 }
 
 fn lane() -> TestResult {
     let required = listed_checks()?;
-    let out = run_with(
+    LANE.run(
         Command::new(lane_dir().join("run-lane.sh")).arg(bins::bin_dir()),
-        None,
-        LANE_DEADLINE,
-    )?;
-    ensure!(
-        out.code != Some(2),
-        "the systemd lane cannot start:\n{}",
-        out.show()
-    );
-    let results = parse_results(&out.stdout);
-    let failures = judge(&required, &results);
-    ensure!(
-        failures.is_empty(),
-        "{} of {} in-VM checks failed:\n  {}\n\n{}",
-        failures.len(),
-        required.len(),
-        failures.join("\n  "),
-        out.show()
-    );
-    ensure_eq!(
-        out.code,
-        Some(0),
-        "every check passed but run-lane.sh did not exit 0:\n{}",
-        out.show()
-    );
-    let closing = format!("lane: {} passed, 0 failed", required.len());
-    ensure!(
-        out.stdout.lines().any(|l| l == closing),
-        "no `{closing}` line:\n{}",
-        out.show()
-    );
-    for line in out.stdout.lines().filter(|l| l.starts_with("lane: kernel")) {
-        println!("{line}");
-    }
-    Ok(())
+        &required,
+    )
 }
