@@ -32,8 +32,8 @@ mkdir -p "$work"
 exec 9>"$work/lock"
 flock -w 600 9 || { echo "lane: another lane run holds $work/lock" >&2; exit 2; }
 
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+# shellcheck source=../cgroup-v2/verdict.sh
+. "$repo/tests/cgroup-v2/verdict.sh"
 
 t0=$(now)
 kernel=$("$repo/tests/cgroup-v2/fetch-kernel.sh" "$repo/target/cgroup-v2/kernel") || exit 2
@@ -48,39 +48,7 @@ NSTOOLS_V2_TIMEOUT=$timeout_s "$repo/tests/cgroup-v2/boot.sh" "$kernel" "$run/ro
 t3=$(now)
 [[ $boot_status == 2 ]] && exit 2
 
-tr -d '\r' <"$run/results.log" >"$run/results.txt"
-tr -d '\r' <"$run/console.log" | sed 's/\x1b\[[0-9;]*m//g' >"$run/console.txt"
-grep -E '^(ok|not ok) ' "$run/results.txt" || true
-passed=$(grep -c '^ok ' "$run/results.txt" || true)
-failed=$(grep -c '^not ok ' "$run/results.txt" || true)
-summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$run/results.txt" | tail -n 1 || true)
-
-# The transcript of each failed check (check.sh prints `# ---- NAME`, then the check's output).
-{ grep '^not ok ' "$run/results.txt" || true; } | sed 's/^not ok \([^ ]*\): .*/\1/' | while read -r name; do
-    echo "---- transcript of $name"
-    awk -v start="# ---- $name" '$0 == start { on = 1; next } on && /^# ---- / { exit } on' "$run/console.txt" | tail -n 60
-done
-
-verdict=0
-why=
-if [[ $boot_status == 124 ]]; then
-    verdict=1 why="the VM was killed after ${timeout_s}s"
-elif [[ -z $summary ]]; then
-    verdict=1 why="the VM printed no summary line (crash, hang or timeout)"
-elif [[ $summary != "$passed passed, $failed failed" ]]; then
-    verdict=1 why="summary '$summary' does not match the result lines ($passed ok, $failed not ok)"
-elif ((failed > 0)); then
-    verdict=1 why="$failed check(s) failed"
-elif ((passed == 0)); then
-    verdict=1 why="no check ran"
-fi
-if [[ $verdict != 0 && ( -z $summary || $boot_status != 0 ) ]]; then
-    echo "---- last lines of the console ($run/console.txt)"
-    tail -n 40 "$run/console.txt"
-fi
+lane_verdict "$run" "$boot_status" "$timeout_s"
 
 echo "lane: kernel ready in $(secs "$t0" "$t1")s, root built in $(secs "$t1" "$t2")s ($(du -k "$run/root.cpio" | cut -f1) KiB), boot to result $(secs "$t2" "$t3")s under $(cat "$run/accel" 2>/dev/null || echo '?')"
-echo "lane: logs in $run"
-[[ -n $why ]] && echo "lane: FAILED: $why"
-echo "lane: $passed passed, $failed failed"
-exit "$verdict"
+lane_finish "$run"
