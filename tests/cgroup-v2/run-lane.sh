@@ -23,26 +23,15 @@ repo=$(cd "$here/../.." && pwd)
 bin_dir=$(cd "${1:-$repo/target/debug}" 2>/dev/null && pwd) || { echo "lane: no such BIN_DIR: ${1:-$repo/target/debug}" >&2; exit 2; }
 work=${NSTOOLS_V2_WORK:-$repo/target/cgroup-v2}
 
-for prog in qemu-system-x86_64 busybox cpio flock; do
-    command -v "$prog" >/dev/null || {
-        echo "lane: $prog is not installed (apt-get install qemu-system-x86 busybox-static cpio)" >&2
-        exit 2
-    }
-done
-
-mkdir -p "$work"
-exec 9>"$work/lock"
-flock -w 600 9 || { echo "lane: another lane run holds $work/lock" >&2; exit 2; }
-
-# shellcheck source=../cgroup-v2/verdict.sh
-. "$repo/tests/cgroup-v2/verdict.sh"
+# shellcheck source=../cgroup-v2/lane-lib.sh
+. "$repo/tests/cgroup-v2/lane-lib.sh"
+lane_require "apt-get install qemu-system-x86 busybox-static cpio" qemu-system-x86_64 busybox cpio flock
+lane_lock "$work"
 
 t0=$(now)
 kernel=$("$here/fetch-kernel.sh" "$work/kernel") || exit 2
 t1=$(now)
-run=$work/run
-rm -rf "$run"
-mkdir -p "$run"
+lane_fresh_run "$work"
 "$here/build-initramfs.sh" "$bin_dir" "$run/initramfs.cpio.gz" || exit 2
 t2=$(now)
 boot_status=0

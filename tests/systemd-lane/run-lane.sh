@@ -21,26 +21,15 @@ bin_dir=$(cd "${1:-$repo/target/debug}" 2>/dev/null && pwd) || { echo "lane: no 
 work=${NSTOOLS_SD_WORK:-$repo/target/systemd-lane}
 timeout_s=${NSTOOLS_SD_TIMEOUT:-300}
 
-for prog in qemu-system-x86_64 mmdebstrap cpio flock; do
-    command -v "$prog" >/dev/null || {
-        echo "lane: $prog is not installed (apt-get install qemu-system-x86 mmdebstrap cpio)" >&2
-        exit 2
-    }
-done
-
-mkdir -p "$work"
-exec 9>"$work/lock"
-flock -w 600 9 || { echo "lane: another lane run holds $work/lock" >&2; exit 2; }
-
-# shellcheck source=../cgroup-v2/verdict.sh
-. "$repo/tests/cgroup-v2/verdict.sh"
+# shellcheck source=../cgroup-v2/lane-lib.sh
+. "$repo/tests/cgroup-v2/lane-lib.sh"
+lane_require "apt-get install qemu-system-x86 mmdebstrap cpio" qemu-system-x86_64 mmdebstrap cpio flock
+lane_lock "$work"
 
 t0=$(now)
 kernel=$("$repo/tests/cgroup-v2/fetch-kernel.sh" "$repo/target/cgroup-v2/kernel") || exit 2
 t1=$(now)
-run=$work/run
-rm -rf "$run"
-mkdir -p "$run"
+lane_fresh_run "$work"
 "$here/build-root.sh" "$bin_dir" "$work" "$run/root.cpio" || exit 2
 t2=$(now)
 boot_status=0

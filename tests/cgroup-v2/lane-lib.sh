@@ -1,7 +1,33 @@
-# Sourced by the lanes' run-lane.sh (cgroup v2, systemd): turns what a VM printed into the
-# verdict. Both VMs print `ok NAME` / `not ok NAME: reason` and a closing `N passed, M failed` on
+# Sourced by the lanes' run-lane.sh (cgroup v2, systemd): their common start (programs, lock, run
+# directory) and the verdict on what the VM printed. Both VMs print `ok NAME` / `not ok NAME: reason` and a closing `N passed, M failed` on
 # their second serial port (results.log) and each check's transcript after a `# ---- NAME` line on
 # the console (console.log).
+
+# lane_require "APT HINT" PROGRAM...: exit 2 (cannot start) unless every program is installed.
+lane_require() {
+    local hint=$1 prog
+    shift
+    for prog in "$@"; do
+        command -v "$prog" >/dev/null || {
+            echo "lane: $prog is not installed ($hint)" >&2
+            exit 2
+        }
+    done
+}
+
+# lane_lock WORK_DIR: one lane run at a time per work directory (fd 9 holds the lock until exit).
+lane_lock() {
+    mkdir -p "$1"
+    exec 9>"$1/lock"
+    flock -w 600 9 || { echo "lane: another lane run holds $1/lock" >&2; exit 2; }
+}
+
+# lane_fresh_run WORK_DIR: sets run to an empty WORK_DIR/run.
+lane_fresh_run() {
+    run=$1/run
+    rm -rf "$run"
+    mkdir -p "$run"
+}
 
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
