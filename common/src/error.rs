@@ -149,19 +149,10 @@ where
     let outcome = body();
     // Anything buffered must reach the reader before we decide how the run ended.
     let flushed = io::stdout().flush();
+    // A failed flush after a successful body is a write error like any other.
+    let outcome = outcome.and_then(|code| flushed.map(|()| code).map_err(write_error));
     match outcome {
-        Ok(code) => match flushed {
-            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-                let _ = writeln!(
-                    io::stderr(),
-                    "{}: write error: {}",
-                    tool.name,
-                    describe_one(&e)
-                );
-                1
-            }
-            _ => code,
-        },
+        Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => 0,
         Err(err) => {
             let (text, code) = render(tool, &err);

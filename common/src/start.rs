@@ -122,27 +122,25 @@ fn report_failed_prints() {
 }
 
 #[derive(Debug, PartialEq)]
-enum PrintFailure<'a> {
+enum PrintFailure {
     ClosedPipe,
-    /// strerror's text, without std's ` (os error N)`.
-    Other(&'a str),
+    /// The error's text as every other message of ours words it ([`crate::strerror`]).
+    Other(String),
 }
 
 /// Recognises std's `failed printing to stdout: <io::Error>` panic message.
-fn print_failure(message: &str) -> Option<PrintFailure<'_>> {
+fn print_failure(message: &str) -> Option<PrintFailure> {
     let reason = message.strip_prefix("failed printing to stdout: ")?;
-    let errno: Option<i32> = reason
+    // io::Error's Display ends with ` (os error N)` when it came from the kernel.
+    let errno = reason
         .rsplit_once(" (os error ")
         .and_then(|(_, n)| n.strip_suffix(')'))
-        .and_then(|n| n.parse().ok());
-    if errno == Some(libc::EPIPE) {
-        return Some(PrintFailure::ClosedPipe);
-    }
-    Some(PrintFailure::Other(
-        reason
-            .rsplit_once(" (os error ")
-            .map_or(reason, |(text, _)| text),
-    ))
+        .and_then(|n| n.parse::<i32>().ok());
+    Some(match errno {
+        Some(libc::EPIPE) => PrintFailure::ClosedPipe,
+        Some(errno) => PrintFailure::Other(crate::strerror(errno)),
+        None => PrintFailure::Other(reason.to_string()),
+    })
 }
 
 #[cfg(test)]
@@ -153,7 +151,7 @@ mod tests {
     fn print_failures_are_told_apart_from_other_panics() {
         assert_eq!(
             print_failure("failed printing to stdout: No space left on device (os error 28)"),
-            Some(PrintFailure::Other("No space left on device"))
+            Some(PrintFailure::Other("No space left on device".into()))
         );
         assert_eq!(
             print_failure("failed printing to stdout: Broken pipe (os error 32)"),
