@@ -232,6 +232,20 @@ fn main() {
             let out = sh(&format!("{} --version | (exec 0<&-)", ours(tool).display()))?;
             ensure_eq!(out.stderr, "", "{tool} into a closed pipe: {}", out.show());
         }
+        // A tool's real output too, not only --version (cgtools write through tools::out).
+        for listing in ["lssubsys -a", "ps -e"] {
+            let (tool, args) = listing.split_once(' ').unwrap_or((listing, ""));
+            let out = sh(&format!("{} {args} >/dev/full", ours(tool).display()))?;
+            ensure_eq!(out.code, Some(1), "{listing}: {}", out.show());
+            ensure!(
+                out.stderr == format!("{tool}: write error: No space left on device\n")
+                    || out
+                        .stderr
+                        .ends_with(&format!("/{tool}: write error: No space left on device\n")),
+                "{listing}: {}",
+                out.show()
+            );
+        }
         Ok(())
     });
 

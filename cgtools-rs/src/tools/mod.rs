@@ -168,10 +168,12 @@ pub(crate) fn layout(prog: &str) -> anyhow::Result<Layout> {
     Ok(layout)
 }
 
-/// Print and flush stdout in one go (a closed pipe is a quiet end).
+/// Print and flush stdout in one go (a closed pipe is a quiet end, any other failure a `write
+/// error` as in the other tools).
 pub(crate) fn out(text: &str) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes())?;
-    stdout.flush()?;
-    Ok(())
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(common::write_error)
 }
