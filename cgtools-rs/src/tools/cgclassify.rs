@@ -181,7 +181,7 @@ pub fn run_cgclassify(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
     }
     if m.get_flag("replace-idle") {
         if let Some(Some(pid)) = first_moved {
-            if let Err(e) = crate::systemd::replace_idle(&super::roots(), &layout, pid as u32) {
+            if let Err(e) = crate::systemd::replace_idle(super::roots(), &layout, pid as u32) {
                 eprintln!("{e}");
                 code = 1;
             }

@@ -202,7 +202,7 @@ pub fn run_cgcreate(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
     } else {
         default_base(&m, &layout)
     };
-    if scope && !systemd::running(&roots) {
+    if scope && !systemd::running(roots) {
         return fail(
             Ecg::Other.exit(),
             format!(
@@ -268,7 +268,7 @@ pub fn run_cgcreate(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         }
         if let Some(name) = scopes.get(i) {
             if m.get_flag("setdefault") {
-                if let Err(e) = systemd::write_default(&roots, name) {
+                if let Err(e) = systemd::write_default(roots, name) {
                     return fail(
                         Ecg::Other.exit(),
                         format!(

@@ -163,7 +163,7 @@ pub fn run_cgexec(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         }
     }
     if m.get_flag("replace-idle") {
-        if let Err(e) = crate::systemd::replace_idle(&super::roots(), &layout, pid as u32) {
+        if let Err(e) = crate::systemd::replace_idle(super::roots(), &layout, pid as u32) {
             eprintln!("{e}");
             return Err(ToolError::Exit(crate::error::Ecg::Other.exit()).into());
         }

@@ -83,7 +83,7 @@ pub(crate) fn default_base(m: &ArgMatches, layout: &Layout) -> Option<String> {
         crate::cg_debug!("-b: ignoring the systemd default cgroup");
         return None;
     }
-    crate::systemd::read_default(&roots(), layout)
+    crate::systemd::read_default(roots(), layout)
 }
 
 /// The usage-error line every libcgroup tool prints, exit 129.
@@ -131,24 +131,29 @@ pub(crate) fn values(m: &ArgMatches, id: &str) -> Vec<String> {
 /// and the mount points under `DIR`, so the tools run end to end on a fixture tree (a cgroup v2
 /// layout on a host that has none). Ignored when running with other privileges than the
 /// caller's (a setuid/setgid install), so it can never redirect a privileged write.
-pub(crate) fn roots() -> Roots {
-    let same_ids = nix::unistd::getuid() == nix::unistd::geteuid()
-        && nix::unistd::getgid() == nix::unistd::getegid();
-    match std::env::var_os("NSTOOLS_CGROUP_FIXTURE") {
-        Some(dir) if same_ids && !dir.is_empty() => {
-            let dir = std::path::PathBuf::from(dir);
-            Roots {
-                proc: dir.join("proc"),
-                fs: dir,
+///
+/// Worked out once per process: several steps of one run need it (layout, rules, default scope).
+pub(crate) fn roots() -> &'static Roots {
+    static ROOTS: std::sync::OnceLock<Roots> = std::sync::OnceLock::new();
+    ROOTS.get_or_init(|| {
+        let same_ids = nix::unistd::getuid() == nix::unistd::geteuid()
+            && nix::unistd::getgid() == nix::unistd::getegid();
+        match std::env::var_os("NSTOOLS_CGROUP_FIXTURE") {
+            Some(dir) if same_ids && !dir.is_empty() => {
+                let dir = std::path::PathBuf::from(dir);
+                Roots {
+                    proc: dir.join("proc"),
+                    fs: dir,
+                }
             }
+            _ => Roots::default(),
         }
-        _ => Roots::default(),
-    }
+    })
 }
 
 /// The machine's layout; no cgroup filesystem at all is libcgroup's initialization failure.
 pub(crate) fn layout(prog: &str) -> anyhow::Result<Layout> {
-    let layout = Layout::load_from(&roots()).unwrap_or_default();
+    let layout = Layout::load_from(roots()).unwrap_or_default();
     for h in &layout.hierarchies {
         crate::cg_debug!(
             "found {} (cgroup v{}) mounted at {}",
