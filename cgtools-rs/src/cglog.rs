@@ -53,15 +53,7 @@ pub fn parse_level(text: Option<&str>) -> i64 {
 /// leading white space and one sign are allowed; out-of-range values saturate as strtol does and
 /// are then cut to C's `int`, as libcgroup stores the level.
 fn strtol_whole(text: &str) -> Option<i64> {
-    let t = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let (neg, digits) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
+    let (neg, digits) = common::parse::c_decimal(text)?;
     let mut v: i64 = 0;
     for b in digits.bytes() {
         v = v.saturating_mul(10).saturating_add(i64::from(b - b'0'));

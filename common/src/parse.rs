@@ -15,6 +15,20 @@ impl std::fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
+/// C's decimal number syntax as strtol(3)/strtoul(3) read it when the whole text must be used:
+/// leading C white space, one optional sign, then decimal digits and nothing else. Returns whether
+/// the number is negative and its digits; each caller applies its own range rules (strtoul wraps
+/// a negative value, strtol saturates, a C `int` truncates).
+pub fn c_decimal(text: &str) -> Option<(bool, &str)> {
+    let t = text.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    let (negative, digits) = match t.as_bytes().first() {
+        Some(b'+') => (false, &t[1..]),
+        Some(b'-') => (true, &t[1..]),
+        _ => (false, t),
+    };
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some((negative, digits))
+}
+
 /// A size as util-linux's `strtosize` reads it: an integer with an optional suffix `K M G T P E`
 /// (case-insensitive), optionally followed by `iB` (powers of 1024, the same as no `iB`) or `B`
 /// (powers of 1000). `10M` = 10485760, `10MB` = 10000000, `512` = 512.
@@ -102,6 +116,18 @@ pub fn parse_group(text: &str) -> Result<Gid, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn c_decimal_is_strtols_whole_text_syntax() {
+        assert_eq!(c_decimal("42"), Some((false, "42")));
+        assert_eq!(c_decimal(" \t\n+7"), Some((false, "7")));
+        assert_eq!(c_decimal("-0012"), Some((true, "0012")));
+        for bad in [
+            "", " ", "+", "-", "4x", "4 ", "0x10", "--1", "1e3", "\u{a0}5",
+        ] {
+            assert_eq!(c_decimal(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn sizes() {

@@ -80,15 +80,7 @@ pub fn parse_ulong(text: &OsStr, what: &str) -> Result<u32, ToolError> {
     let shown = text.to_string_lossy();
     let bad = || ToolError::failed(1, format!("failed to parse {what}: '{shown}'"));
     let s = text.to_str().ok_or_else(bad)?;
-    let s = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let (negative, digits) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad());
-    }
+    let (negative, digits) = common::parse::c_decimal(s).ok_or_else(bad)?;
     let value: u64 = digits.parse().map_err(|_| {
         ToolError::failed(
             1,

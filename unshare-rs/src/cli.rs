@@ -650,15 +650,7 @@ pub fn map_spec(text: &str) -> Result<MapSpec, CliError> {
 
 /// sscanf's `%u`: optional leading white space, an optional sign, decimal digits.
 fn scanf_u32(text: &str) -> Option<u32> {
-    let t = text.trim_start();
-    let (negative, digits) = match t.as_bytes().first() {
-        Some(b'+') => (false, &t[1..]),
-        Some(b'-') => (true, &t[1..]),
-        _ => (false, t),
-    };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
+    let (negative, digits) = common::parse::c_decimal(text.trim_start())?;
     let n: u64 = digits.parse().ok()?;
     let n = n as u32;
     Some(if negative { n.wrapping_neg() } else { n })
@@ -679,7 +671,8 @@ fn number_error(text: &str, what: &str, range: bool) -> CliError {
 /// strtoul(3) in base 10 that must consume the whole text: leading white space and a sign are
 /// accepted, a minus wraps around as in C (`-1` is the largest value).
 pub fn strtoul_or_err(text: &str, what: &str) -> Result<u64, CliError> {
-    let (negative, magnitude) = split_sign(text).ok_or_else(|| number_error(text, what, false))?;
+    let (negative, magnitude) =
+        common::parse::c_decimal(text).ok_or_else(|| number_error(text, what, false))?;
     let n: u64 = magnitude
         .parse()
         .map_err(|_| number_error(text, what, true))?;
@@ -688,24 +681,14 @@ pub fn strtoul_or_err(text: &str, what: &str) -> Result<u64, CliError> {
 
 /// strtoll(3) in base 10 that must consume the whole text, with ERANGE reported.
 pub fn strtos64_or_err(text: &str, what: &str) -> Result<i64, CliError> {
-    let (negative, magnitude) = split_sign(text).ok_or_else(|| number_error(text, what, false))?;
+    let (negative, magnitude) =
+        common::parse::c_decimal(text).ok_or_else(|| number_error(text, what, false))?;
     let n: i128 = magnitude
         .parse::<u64>()
         .map_err(|_| number_error(text, what, true))?
         .into();
     let n = if negative { -n } else { n };
     i64::try_from(n).map_err(|_| number_error(text, what, true))
-}
-
-/// White space, sign, and the digits (which must be all that is left and not empty).
-fn split_sign(text: &str) -> Option<(bool, &str)> {
-    let t = text.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
-    let (negative, digits) = match t.as_bytes().first() {
-        Some(b'+') => (false, &t[1..]),
-        Some(b'-') => (true, &t[1..]),
-        _ => (false, t),
-    };
-    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some((negative, digits))
 }
 
 #[cfg(test)]
