@@ -327,6 +327,14 @@ mod tests {
     ];
 
     fn plan(args: &[&str]) -> anyhow::Result<Plan> {
+        plan_on(args, FILES)
+    }
+
+    /// The plan for `unshare ARGS` as uid/gid 1000 (alice) on a host with these files.
+    fn plan_on(
+        args: &[&str],
+        files: &'static [(&'static str, &'static str)],
+    ) -> anyhow::Result<Plan> {
         let mut argv: Vec<OsString> = vec!["unshare".into()];
         argv.extend(args.iter().map(OsString::from));
         let none = |_: &str| None;
@@ -342,7 +350,7 @@ mod tests {
             Ok(Parsed::Run(c)) => *c,
             other => panic!("{other:?}"),
         };
-        Plan::from_cli(cli, &host(FILES))
+        Plan::from_cli(cli, &host(files))
     }
 
     fn message(r: anyhow::Result<Plan>) -> String {
@@ -532,21 +540,10 @@ mod tests {
             "no line matching user \"7\" in /etc/subuid"
         );
         let bad = |text: &'static str| -> String {
-            let h = host(Box::leak(Box::new([("/etc/subuid", text)])));
-            let argv: Vec<OsString> = vec!["unshare".into(), "--map-users=auto".into()];
-            let none = |_: &str| None;
-            let Ok(Parsed::Run(cli)) = parse_with(
-                &argv,
-                Ids {
-                    euid: 1000,
-                    egid: 1000,
-                },
-                &none,
-                &none,
-            ) else {
-                panic!()
-            };
-            match Plan::from_cli(*cli, &h) {
+            match plan_on(
+                &["--map-users=auto"],
+                Box::leak(Box::new([("/etc/subuid", text)])),
+            ) {
                 Ok(p) => format!("{:?}", p.uid_ranges),
                 Err(e) => common::error::describe(&e),
             }
