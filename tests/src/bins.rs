@@ -25,7 +25,21 @@ pub fn ours(tool: &str) -> PathBuf {
     path
 }
 
-/// The original tool's path on a Debian system (util-linux, procps, cgroup-tools, numactl).
+/// The original tool's path on a Debian system (util-linux, procps, cgroup-tools, numactl): Debian
+/// 12's here, the second reference.
 pub fn original(tool: &str) -> PathBuf {
     PathBuf::from(format!("/usr/bin/{tool}"))
+}
+
+/// Where `tests/reference/make-root.sh` keeps the newest released originals (Debian 13's
+/// util-linux 2.41, procps 4.0.4, cgroup-tools 3.1.0, numactl 2.0.19), each patched to run with
+/// the reference root's loader: `target/reference/bin`.
+pub fn newest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/reference/bin")
+}
+
+/// The newest released original of `tool`, the first reference of every differential test. Its
+/// file name is the tool's, so messages that print the program name match ours.
+pub fn newest(tool: &str) -> PathBuf {
+    newest_dir().join(tool)
 }

@@ -2,6 +2,7 @@
 //! comparing stdout, stderr and exit status, with every allowed difference named in the test.
 
 use std::ffi::OsString;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -24,12 +25,24 @@ pub struct Differential {
     stdin: Option<Vec<u8>>,
     allowances: Vec<(String, Normaliser)>,
     wrapper: Vec<OsString>,
+    /// argv[0] for both sides when set (libcgroup prints argv[0] as given in its usage texts).
+    arg0: Option<OsString>,
     ours: PathBuf,
     original: PathBuf,
 }
 
 impl Differential {
-    /// `tool` names both binaries: ours from the build, the original from `/usr/bin`.
+    /// `tool` names both binaries: ours from the build, the newest released original from the
+    /// reference root ([`crate::bins::newest`]); the test needs `Need::Newest(tool)`.
+    /// Both sides get the bare tool name as argv[0], as when run from `PATH`.
+    pub fn newest(tool: &str, args: &[&str]) -> Self {
+        let mut check = Self::new(tool, args).original_at(crate::bins::newest(tool));
+        check.arg0 = Some(OsString::from(tool));
+        check
+    }
+
+    /// `tool` names both binaries: ours from the build, the original from `/usr/bin` (Debian 12's,
+    /// the second reference: for behaviour a script on Debian 12 relies on).
     pub fn new(tool: &str, args: &[&str]) -> Self {
         Differential {
             tool: tool.to_string(),
@@ -38,6 +51,7 @@ impl Differential {
             stdin: None,
             allowances: Vec::new(),
             wrapper: Vec::new(),
+            arg0: None,
             ours: crate::ours(tool),
             original: crate::original(tool),
         }
@@ -94,7 +108,13 @@ impl Differential {
             Side::Original => &self.original,
         };
         let mut cmd = match self.wrapper.split_first() {
-            None => Command::new(bin),
+            None => {
+                let mut cmd = Command::new(bin);
+                if let Some(arg0) = &self.arg0 {
+                    cmd.arg0(arg0);
+                }
+                cmd
+            }
             Some((program, wrapper_args)) => {
                 let mut cmd = Command::new(program);
                 cmd.args(wrapper_args).arg(bin);

@@ -28,6 +28,8 @@ pub enum Need {
     Original(&'static str),
     /// A program on PATH (e.g. `hyperfine`, `qemu-system-x86_64`).
     Program(&'static str),
+    /// The newest released original of this tool, made by `tests/reference/make-root.sh`.
+    Newest(&'static str),
 }
 
 impl std::fmt::Display for Need {
@@ -41,6 +43,7 @@ impl std::fmt::Display for Need {
             Need::Unified => write!(f, "the unified cgroup hierarchy"),
             Need::Original(p) => write!(f, "the original tool {p}"),
             Need::Program(p) => write!(f, "{p} on PATH"),
+            Need::Newest(t) => write!(f, "the newest released {t}"),
         }
     }
 }
@@ -96,6 +99,15 @@ fn probe(need: &Need) -> Option<String> {
         Need::Original(path) => {
             let p = Path::new(path);
             (!p.is_file()).then(|| format!("{path} is not installed"))
+        }
+        Need::Newest(tool) => {
+            let path = crate::bins::newest(tool);
+            (!path.is_file()).then(|| {
+                format!(
+                    "{} is missing: run tests/setup.sh as root (it runs tests/reference/make-root.sh)",
+                    path.display()
+                )
+            })
         }
         Need::Program(name) => common_path_lookup(name)
             .is_none()

@@ -54,6 +54,43 @@ fn main() {
         });
     }
 
+    // The reference root holds the releases the issues name, and they run on this host.
+    for (tool, version_flag, release) in [
+        ("unshare", "--version", "util-linux 2.41"),
+        ("nsenter", "--version", "util-linux 2.41"),
+        ("ps", "--version", "procps-ng 4.0.4"),
+    ] {
+        suite.test(
+            &format!(
+                "newest::{tool}_is_{}",
+                release.replace([' ', '.', '-'], "_")
+            ),
+            &[Need::Newest(tool)],
+            move || {
+                let out = run(Command::new(nstools_tests::bins::newest(tool)).arg(version_flag))?;
+                ensure_eq!(out.code, Some(0), "{}", out.show());
+                ensure!(out.stdout.contains(release), "{}", out.show());
+                Ok(())
+            },
+        );
+    }
+    suite.test(
+        "newest::libcgroup_and_numactl_releases",
+        &[Need::Newest("cgget"), Need::Newest("memhog")],
+        || {
+            let versions =
+                std::fs::read_to_string(nstools_tests::bins::newest_dir().join("../versions"))
+                    .map_err(|e| format!("target/reference/versions: {e}"))?;
+            for package in ["cgroup-tools 3.1.0", "numactl 2.0.19"] {
+                ensure!(versions.contains(package), "no {package} in:\n{versions}");
+            }
+            // libcgroup 3.x prints its usage with argv[0] as given.
+            let out = run(Command::new(nstools_tests::bins::newest("cgget")).arg("-h"))?;
+            ensure!(out.stdout.contains("Usage: "), "{}", out.show());
+            Ok(())
+        },
+    );
+
     suite.test("gate::missing_original_is_unmet_with_reason", &[], || {
         let why = gate::first_unmet(&[Need::Original("/nonexistent/nstools-tool")]);
         ensure_eq!(
