@@ -5,6 +5,8 @@ use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use crate::run::{run_with, Outcome, DEADLINE};
 
@@ -24,6 +26,11 @@ pub struct Differential {
     env: Vec<(String, String)>,
     stdin: Option<Vec<u8>>,
     allowances: Vec<(String, Normaliser)>,
+    /// Rewrites of what legitimately varies between any two runs (pids, times): applied before
+    /// the byte-identity count, unlike `allowances`.
+    volatile: Vec<(String, Normaliser)>,
+    /// Counted in [`NEWEST_TALLY`] (a comparison with the newest release).
+    tallied: bool,
     wrapper: Vec<OsString>,
     /// argv[0] for both sides when set (libcgroup prints argv[0] as given in its usage texts).
     arg0: Option<OsString>,
@@ -38,6 +45,7 @@ impl Differential {
     pub fn newest(tool: &str, args: &[&str]) -> Self {
         let mut check = Self::new(tool, args).original_at(crate::bins::newest(tool));
         check.arg0 = Some(OsString::from(tool));
+        check.tallied = true;
         check
     }
 
@@ -50,6 +58,8 @@ impl Differential {
             env: vec![("LC_ALL".into(), "C".into()), ("TZ".into(), "UTC".into())],
             stdin: None,
             allowances: Vec::new(),
+            volatile: Vec::new(),
+            tallied: false,
             wrapper: Vec::new(),
             arg0: None,
             ours: crate::ours(tool),
@@ -84,6 +94,17 @@ impl Differential {
     /// Allow a named difference: `normalise` rewrites each side's outcome before comparison.
     pub fn allow(mut self, why: &str, normalise: impl Fn(Side, &mut Outcome) + 'static) -> Self {
         self.allowances.push((why.to_string(), Box::new(normalise)));
+        self
+    }
+
+    /// Rewrite what varies between any two runs of the same program (its own pid, a time): not a
+    /// difference between the tools, so it does not count against byte-identity.
+    pub fn volatile(
+        mut self,
+        what: &str,
+        normalise: impl Fn(Side, &mut Outcome) + 'static,
+    ) -> Self {
+        self.volatile.push((what.to_string(), Box::new(normalise)));
         self
     }
 
@@ -127,16 +148,32 @@ impl Differential {
             cmd.env(k, v);
         }
         let mut outcome = run_with(&mut cmd, self.stdin.as_deref(), DEADLINE)?;
-        for (_, normalise) in &self.allowances {
+        for (_, normalise) in &self.volatile {
             normalise(side, &mut outcome);
         }
         Ok(outcome)
+    }
+
+    fn allowed(&self, side: Side, mut outcome: Outcome) -> Outcome {
+        for (_, normalise) in &self.allowances {
+            normalise(side, &mut outcome);
+        }
+        outcome
     }
 
     /// Run both sides; return them (normalised) when equal, a side-by-side report otherwise.
     pub fn check(&self) -> Result<(Outcome, Outcome), String> {
         let ours = self.run_one(Side::Ours)?;
         let original = self.run_one(Side::Original)?;
+        let identical = ours == original;
+        let ours = self.allowed(Side::Ours, ours);
+        let original = self.allowed(Side::Original, original);
+        if self.tallied {
+            NEWEST_TALLY.record(identical, || {
+                let why: Vec<&str> = self.allowances.iter().map(|(w, _)| w.as_str()).collect();
+                format!("{} {:?}: {}", self.tool, self.args, why.join("; "))
+            });
+        }
         if ours == original {
             return Ok((ours, original));
         }
@@ -158,5 +195,58 @@ impl Differential {
             original.show()
         ));
         Err(report)
+    }
+}
+
+/// How the comparisons with the newest release went in this test binary: how many were
+/// byte-identical in stdout, stderr and exit status, and which differed only as allowed.
+pub struct Tally {
+    compared: AtomicUsize,
+    identical: AtomicUsize,
+    allowed: Mutex<Vec<String>>,
+}
+
+/// The tally of [`Differential::newest`] checks, printed by `Suite::run`.
+pub static NEWEST_TALLY: Tally = Tally {
+    compared: AtomicUsize::new(0),
+    identical: AtomicUsize::new(0),
+    allowed: Mutex::new(Vec::new()),
+};
+
+impl Tally {
+    fn record(&self, identical: bool, describe: impl FnOnce() -> String) {
+        self.compared.fetch_add(1, Ordering::Relaxed);
+        if identical {
+            self.identical.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.allowed
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(describe());
+        }
+    }
+
+    /// `newest: N compared, M byte-identical (P%)`, then each allowed difference (whether or not
+    /// the check then passed); nothing when no comparison ran.
+    pub fn report(&self) -> Option<String> {
+        let compared = self.compared.load(Ordering::Relaxed);
+        if compared == 0 {
+            return None;
+        }
+        let identical = self.identical.load(Ordering::Relaxed);
+        let mut text = format!(
+            "newest: {compared} compared, {identical} byte-identical ({:.1}%)\n",
+            identical as f64 * 100.0 / compared as f64
+        );
+        let mut allowed = self
+            .allowed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        allowed.sort();
+        for line in allowed {
+            text.push_str(&format!("  differs as allowed: {line}\n"));
+        }
+        Some(text)
     }
 }

@@ -56,6 +56,9 @@ impl Suite {
     pub fn run(self) -> ! {
         let args = Arguments::from_args();
         let conclusion = libtest_mimic::run(&args, self.trials);
+        if let Some(tally) = crate::diff::NEWEST_TALLY.report() {
+            println!("{tally}");
+        }
         let skipped = self.skipped.lock().unwrap();
         if !skipped.is_empty() && !args.list {
             println!("skipped {} test(s) whose needs are unmet:", skipped.len());
