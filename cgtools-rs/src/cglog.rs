@@ -91,7 +91,7 @@ fn forward(level: Level, args: std::fmt::Arguments<'_>) {
 pub fn emit(level: Level, args: std::fmt::Arguments<'_>) {
     forward(level, args);
     if enabled(level) {
-        let mut err = std::io::stderr().lock();
+        let mut err = common::stdio::stderr();
         let _ = writeln!(err, "{args}");
     }
 }
@@ -101,7 +101,7 @@ pub fn emit(level: Level, args: std::fmt::Arguments<'_>) {
 pub fn compat(level: Level, args: std::fmt::Arguments<'_>) {
     forward(level, args);
     if enabled(level) {
-        let mut out = std::io::stdout().lock();
+        let mut out = common::stdio::stdout();
         let _ = writeln!(out, "{args}");
         let _ = out.flush();
     }

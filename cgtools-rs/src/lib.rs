@@ -35,6 +35,7 @@ pub mod tools;
 
 use std::ffi::OsString;
 
+use common::println;
 use common::Tool;
 
 pub use tools::cgclassify::command_cgclassify;
@@ -97,6 +98,7 @@ pub fn main(tool: &'static str, args: impl IntoIterator<Item = OsString>) -> u8 
         name: prog,
         usage_exit: tools::EXIT_BADARGS,
         usage_hint: false,
+        io: common::IoPolicy::Libcgroup,
     };
     common::run(&t, || {
         if args.get(1).is_some_and(|a| a == "--version" || a == "-V") {

@@ -7,7 +7,9 @@
 
 use std::ffi::OsStr;
 use std::fmt;
-use std::io::{self, Write};
+use std::io;
+
+use crate::stdio::IoPolicy;
 
 /// What distinguishes one tool's error reporting from another's.
 #[derive(Debug, Clone, Copy)]
@@ -19,6 +21,8 @@ pub struct Tool {
     pub usage_exit: u8,
     /// Whether a usage error is followed by `Try 'TOOL --help' for more information.`.
     pub usage_hint: bool,
+    /// How a failed write to stdout or stderr ends the tool (its original's `close_stdout`).
+    pub io: IoPolicy,
 }
 
 impl Tool {
@@ -28,6 +32,7 @@ impl Tool {
             name,
             usage_exit: 1,
             usage_hint: true,
+            io: IoPolicy::UtilLinux,
         }
     }
 }
@@ -53,16 +58,6 @@ impl ToolError {
             message: message.into(),
         }
     }
-}
-
-/// A failed write to stdout, reported as util-linux's close_stdout does: `tool: write error:
-/// No space left on device`, exit 1. A closed pipe stays the quiet io::Error that [`run`] ends
-/// with 0.
-pub fn write_error(err: io::Error) -> anyhow::Error {
-    if err.kind() == io::ErrorKind::BrokenPipe {
-        return err.into();
-    }
-    ToolError::failed(1, format!("write error: {}", describe_one(&err))).into()
 }
 
 impl fmt::Display for ToolError {
@@ -137,29 +132,25 @@ pub fn render(tool: &Tool, err: &anyhow::Error) -> (String, u8) {
     (format!("{}: {}\n", tool.name, describe(err)), 1)
 }
 
-/// The single entry of every tool: initialise logging, run `body`, report its error.
+/// The single entry of every tool: initialise logging, run `body`, report its error, and end as
+/// the tool's [`IoPolicy`] says when stdout or stderr could not be written.
 ///
-/// `body` returns the exit code on success. A broken pipe anywhere in the error chain ends the
-/// process quietly with 0, as `ps aux | head -1` must.
+/// `body` returns the exit code on success. A broken pipe anywhere in the error chain (one of the
+/// tool's own pipes; stdout's is the policy's) ends the process quietly with 0.
 pub fn run<F>(tool: &Tool, body: F) -> u8
 where
     F: FnOnce() -> anyhow::Result<u8>,
 {
     crate::init_logging();
-    let outcome = body();
-    // Anything buffered must reach the reader before we decide how the run ended.
-    let flushed = io::stdout().flush();
-    // A failed flush after a successful body is a write error like any other.
-    let outcome = outcome.and_then(|code| flushed.map(|()| code).map_err(write_error));
-    match outcome {
+    crate::stdio::with_policy(tool, || match body() {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => 0,
         Err(err) => {
             let (text, code) = render(tool, &err);
-            let _ = io::stderr().write_all(text.as_bytes());
+            crate::eprint!("{text}");
             code
         }
-    }
+    })
 }
 
 /// Lossy text of a path or argument for messages.
@@ -218,6 +209,7 @@ mod tests {
             name: "cgset",
             usage_exit: 129,
             usage_hint: false,
+            io: IoPolicy::Libcgroup,
         };
         assert_eq!(render(&cg, &err).1, 129);
     }

@@ -2,13 +2,16 @@
 //!
 //! `TOOL: failed to execute PROG: <strerror>` with exit 127 when the program does not exist and 126
 //! for any other exec failure (`EX_EXEC_ENOENT` / `EX_EXEC_FAILED` in util-linux's `c.h`).
+//!
+//! The program gets what our caller gave us: the same descriptors (the placeholders of
+//! [`crate::start`] on closed ones are close-on-exec) and the same SIGPIPE disposition (ours is
+//! never changed).
 
 use std::ffi::{CString, OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
-use nix::sys::signal::{signal, SigHandler, Signal};
 
 use crate::error::{strerror, ToolError};
 
@@ -62,16 +65,6 @@ fn to_cstring(os: &OsStr) -> Result<CString, ToolError> {
     })
 }
 
-/// Undo what the Rust runtime did to signal dispositions before handing the process over: Rust
-/// ignores SIGPIPE, and an ignored signal stays ignored across exec, which would change how
-/// `yes | head` behaves inside the user's program.
-pub fn restore_default_signals() {
-    // SAFETY: setting a default disposition installs no handler and is async-signal-safe.
-    unsafe {
-        let _ = signal(Signal::SIGPIPE, SigHandler::SigDfl);
-    }
-}
-
 /// execvp(`program`, `argv`) where `argv[0]` may differ from the program (a login shell's `-bash`).
 /// Returns only on failure, with the error to report.
 pub fn execvp_as(program: &OsStr, argv: &[OsString]) -> ToolError {
@@ -84,7 +77,8 @@ pub fn execvp_as(program: &OsStr, argv: &[OsString]) -> ToolError {
         Ok(a) => a,
         Err(e) => return e,
     };
-    restore_default_signals();
+    // A partial line still in our buffer would otherwise be lost with this process image.
+    let _ = std::io::Write::flush(&mut crate::stdio::stdout());
     log::debug!("execvp({program:?}, {argv:?})");
     let errno = match nix::unistd::execvp(&file, &args) {
         Err(e) => e,

@@ -10,6 +10,8 @@
 //! * [`mountinfo`]: unescaping `/proc/PID/mountinfo` fields.
 //! * [`start`]: the C `main` of every tool binary, without Rust's runtime start-up.
 //! * [`cli`]: getopt-compatible messages for clap errors and the `--version` line.
+//! * [`stdio`]: stdout and stderr written as C's stdio writes them (print macros that never
+//!   panic), and each original's rule for a failed write ([`IoPolicy`]).
 
 pub mod caps;
 pub mod cli;
@@ -19,9 +21,11 @@ pub mod mountinfo;
 pub mod ns;
 pub mod parse;
 pub mod start;
+pub mod stdio;
 pub mod wait;
 
-pub use error::{run, strerror, write_error, Tool, ToolError};
+pub use error::{run, strerror, Tool, ToolError};
+pub use stdio::IoPolicy;
 
 /// The nstools release, printed by every tool's `--version`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -4,6 +4,9 @@
 //! Runs without libtest's threads (`harness = false`) because it forks: the forked "mirror"
 //! process must be single-threaded, like the tools that use these helpers.
 
+// A test binary's report, not a tool's output: std's print macros are fine here.
+#![allow(clippy::disallowed_macros)]
+
 use std::process::Command;
 
 use common::wait::{wait_and_mirror, wait_for};

@@ -17,7 +17,10 @@ use std::ffi::OsString;
 use clap::{Arg, ArgAction};
 use common::{Tool, ToolError};
 
-const TOOL: Tool = Tool::util_linux("memhog");
+const TOOL: Tool = Tool {
+    io: common::IoPolicy::Numactl,
+    ..Tool::util_linux("memhog")
+};
 
 /// The clap command, describing every option for man pages and completions. memhog does not
 /// parse with it: numactl's grammar (options only before the size, values attached, no `--help`)
@@ -83,7 +86,6 @@ pub fn command() -> clap::Command {
 
 /// Entry point used by `main.rs`.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
-    sys::default_sigpipe();
     common::run(&TOOL, || {
         let cli = cli::parse(args);
         // Only a policy needs the system's NUMA facts; skip reading them otherwise.

@@ -12,9 +12,11 @@
 //! so there is exactly one dot per chunk, flushed before any of it is written, and the pass's
 //! newline comes after every piece is written.
 
+use std::io::Write;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use common::{eprint, eprintln};
 use nix::errno::Errno;
 
 use crate::cli::Cli;
@@ -31,11 +33,11 @@ const PARALLEL_FROM: usize = 16 << 20;
 /// More writers than this only compete for memory bandwidth.
 const MAX_WORKERS: usize = 8;
 
-/// Write to stdout at once, ignoring errors as memhog's stdio does (`memhog 1m >/dev/full` exits
-/// 0; a closed pipe still ends the process, SIGPIPE being at its default). Unbuffered, so nothing
-/// is left for a later flush to fail on.
+/// Write to stdout at once (numactl flushes after each dot); a failed write changes nothing, as
+/// with numactl (`memhog 1m >/dev/full` exits 0; `common::IoPolicy::Numactl`).
 fn say(text: &str) {
-    sys::write_stdout(text.as_bytes());
+    let mut out = common::stdio::stdout();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 /// perror(3)'s `what: strerror` on stderr (just `strerror` when `what` is empty).

@@ -15,25 +15,6 @@ use crate::plan::{NumaFacts, Policy};
 /// the kernel back the whole buffer with huge pages.
 pub const HUGE_PAGE: usize = 2 << 20;
 
-/// numactl's memhog dies of SIGPIPE when its reader goes away; Rust's runtime ignores SIGPIPE.
-pub fn default_sigpipe() {
-    // SAFETY: installing SIG_DFL for SIGPIPE before any thread exists has no preconditions.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
-}
-
-/// Write all of `bytes` to fd 1 with write(2), giving up silently on an error (stdio's way).
-pub fn write_stdout(mut bytes: &[u8]) {
-    while !bytes.is_empty() {
-        // SAFETY: writes from a live slice to fd 1; an invalid fd only yields EBADF.
-        let n = unsafe { libc::write(1, bytes.as_ptr().cast(), bytes.len()) };
-        match usize::try_from(n) {
-            Ok(n) if n > 0 => bytes = &bytes[n..],
-            _ if n < 0 && Errno::last() == Errno::EINTR => {}
-            _ => return,
-        }
-    }
-}
-
 /// Set every byte of `buf` to `byte` with non-temporal (streaming) stores where the CPU has them:
 /// for memory that is already resident and not about to be read, this skips reading each line into
 /// the cache before overwriting it, about twice as fast as `fill` here. x86-64 only (SSE2 is part

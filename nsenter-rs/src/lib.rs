@@ -21,6 +21,7 @@ mod sys;
 use std::ffi::OsString;
 
 use common::Tool;
+use common::{print, println};
 
 const TOOL: Tool = Tool::util_linux("nsenter");
 

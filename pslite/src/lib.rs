@@ -19,6 +19,7 @@ pub mod run;
 pub mod spec;
 pub mod sys;
 
+use common::println;
 use std::ffi::OsString;
 use std::io::Write;
 
@@ -141,6 +142,12 @@ fn help_text(section: Option<&str>) -> &'static str {
     }
 }
 
+/// How ps reports: procps's ways of ending on a failed write (`common::stdio`).
+const TOOL: common::Tool = common::Tool {
+    io: common::IoPolicy::Procps,
+    ..common::Tool::util_linux("ps")
+};
+
 /// Entry point used by `main.rs`.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
     let args: Vec<String> = args
@@ -148,7 +155,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    run_main(&args)
+    common::stdio::with_policy(&TOOL, || run_main(&args))
 }
 
 fn run_main(args: &[String]) -> u8 {
@@ -167,10 +174,10 @@ fn run_main(args: &[String]) -> u8 {
             .map(|s| s.trim_end_matches('\n').len())
             .unwrap_or(5),
     };
-    let mut stderr = std::io::stderr();
+    let mut stderr = common::stdio::stderr();
     match cli::parse(args, &env, &sys::SysLookup) {
         cli::Action::Help(section) => {
-            let _ = std::io::stdout().write_all(help_text(section.as_deref()).as_bytes());
+            let _ = common::stdio::stdout().write_all(help_text(section.as_deref()).as_bytes());
             0
         }
         cli::Action::Version => {
@@ -178,7 +185,7 @@ fn run_main(args: &[String]) -> u8 {
             0
         }
         cli::Action::List => {
-            let _ = std::io::stdout().write_all(spec::listing().as_bytes());
+            let _ = common::stdio::stdout().write_all(spec::listing().as_bytes());
             0
         }
         cli::Action::Info => {

@@ -1,5 +1,6 @@
 //! Doing the plan: scan /proc, select, sort, lay out (procps display.c and select.c).
 
+use common::eprintln;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 use std::io::{BufWriter, Write};
@@ -336,8 +337,7 @@ fn column_needs(plan: &Plan, cols: &[Col]) -> u32 {
 
 /// Run the plan against the /proc at `root`; the exit status.
 pub fn run(plan: &Plan, root: &str) -> u8 {
-    let stdout = std::io::stdout();
-    let w = BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let w = BufWriter::with_capacity(64 * 1024, common::stdio::stdout());
     sys::init_tz();
     run_to(plan, root, w, locale_is_utf8(), sys::geteuid(), sys::now()).0
 }

@@ -235,19 +235,68 @@ fn main() {
     );
 
     suite.test(
-        "start::closed_standard_fds_are_open_on_dev_null",
+        "start::closed_standard_fds_stay_closed_for_the_program_run",
+        &[Need::Newest("unshare")],
+        || {
+            // The program a tool runs finds the descriptors its caller closed still closed, as with
+            // util-linux (`unshare echo hi >&-`: echo fails with EBADF).
+            let probe = "for fd in 0 1 2; do [ -e /proc/self/fd/$fd ] && echo $fd open || echo $fd closed; done";
+            for unshare in [ours("unshare"), nstools_tests::bins::newest("unshare")] {
+                let out = sh(&format!("{} sh -c '{probe}' <&- 2>&-", unshare.display()))?;
+                ensure_eq!(out.code, Some(0), "{}: {}", unshare.display(), out.show());
+                ensure_eq!(
+                    out.stdout,
+                    "0 closed\n1 open\n2 closed\n",
+                    "{}: {}",
+                    unshare.display(),
+                    out.show()
+                );
+            }
+            Ok(())
+        },
+    );
+
+    suite.test(
+        "start::a_file_the_tool_opens_never_takes_a_closed_fd",
         &[],
         || {
-            // With a standard descriptor closed, a file the tool opens must not take its number (a
-            // knob file becoming stderr); the program it runs then finds /dev/null there, as under
-            // Rust's own runtime, which did the same. Stdout stays open to see the result.
-            let out = sh(&format!(
-                "{} readlink /proc/self/fd/0 /proc/self/fd/2 <&- 2>&-",
-                ours("unshare").display()
-            ))?;
-            ensure_eq!(out.code, Some(0), "{}", out.show());
-            ensure_eq!(out.stdout, "/dev/null\n/dev/null\n", "{}", out.show());
-            Ok(())
+            // With 0, 1 and 2 closed, the file memhog maps must not become its stdin, stdout or
+            // stderr (`cgset ... >&-` must not print into a knob): each is held by an O_PATH
+            // placeholder on which writes fail with EBADF, closed on exec.
+            let dir = std::env::temp_dir().join(nstools_tests::guard::unique_name("fds"));
+            std::fs::create_dir(&dir).map_err(|e| e.to_string())?;
+            let file = dir.join("backing");
+            let result = (|| {
+                std::fs::write(&file, vec![0u8; 1 << 20]).map_err(|e| e.to_string())?;
+                let hog = ChildGuard::spawn(Command::new("sh").arg("-c").arg(format!(
+                    "exec {} -f{} 1m 30 <&- >&- 2>&-",
+                    ours("memhog").display(),
+                    file.display()
+                )))?;
+                let fd_dir = format!("/proc/{}/fd", hog.pid());
+                let target = |fd: u32| std::fs::read_link(format!("{fd_dir}/{fd}")).ok();
+                ensure!(
+                    wait_until(Duration::from_secs(10), || (3..64)
+                        .any(|fd| target(fd).as_deref() == Some(file.as_path()))),
+                    "memhog never opened {}",
+                    file.display()
+                );
+                for fd in 0..3 {
+                    ensure_eq!(target(fd), Some("/dev/null".into()), "fd {fd}");
+                    let info = std::fs::read_to_string(format!("/proc/{}/fdinfo/{fd}", hog.pid()))
+                        .map_err(|e| e.to_string())?;
+                    let flags = info
+                        .lines()
+                        .find_map(|l| l.strip_prefix("flags:"))
+                        .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
+                        .ok_or(format!("no flags in {info}"))?;
+                    let want = (libc::O_PATH | libc::O_CLOEXEC) as u32;
+                    ensure_eq!(flags & want, want, "fd {fd} flags {flags:o}");
+                }
+                Ok(())
+            })();
+            let _ = std::fs::remove_dir_all(&dir);
+            result
         },
     );
 

@@ -252,7 +252,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
                     .first()
                     .map(|a| a.to_string_lossy().into_owned())
                     .unwrap_or_else(|| "unshare".into());
-                let mut err = std::io::stderr().lock();
+                let mut err = common::stdio::stderr();
                 let _ = writeln!(err, "{argv0}: {e}");
                 let _ = writeln!(err, "Try 'unshare --help' for more information.");
                 return Err(ToolError::Exit(1).into());
@@ -262,16 +262,16 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
             }
         };
         match parsed {
-            // Written with `?` rather than print!, so a closed pipe ends quietly instead of
-            // panicking.
             cli::Parsed::Help => {
-                (std::io::stdout().lock().write_all(USAGE.as_bytes()))
-                    .map_err(common::write_error)?;
+                let _ = common::stdio::stdout().write_all(USAGE.as_bytes());
                 Ok(0)
             }
             cli::Parsed::Version => {
-                let line = common::version_line("unshare");
-                writeln!(std::io::stdout().lock(), "{line}").map_err(common::write_error)?;
+                let _ = writeln!(
+                    common::stdio::stdout(),
+                    "{}",
+                    common::version_line("unshare")
+                );
                 Ok(0)
             }
             cli::Parsed::Run(cli) => {

@@ -17,6 +17,7 @@ use nix::sys::signal::Signal;
 use nix::unistd::{getpid, ForkResult, Pid};
 
 use common::wait::{ending, mirror, wait_for};
+use common::{eprint, eprintln};
 use common::{strerror, ToolError};
 
 use crate::cli::{Propagation, SetGroups};

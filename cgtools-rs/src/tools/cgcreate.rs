@@ -9,6 +9,7 @@ use std::ffi::OsString;
 
 use clap::{Arg, ArgAction, Command};
 use common::ToolError;
+use common::{eprintln, println};
 
 use super::{
     base, default_base, group_arg, ignore_default_arg, layout, parse, values, EXIT_BADARGS,

@@ -7,6 +7,7 @@
 use std::ffi::OsString;
 
 use clap::{Arg, ArgAction, Command};
+use common::eprintln;
 use common::ToolError;
 
 use super::{

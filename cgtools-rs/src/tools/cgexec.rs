@@ -9,6 +9,7 @@ use std::ffi::{CString, OsString};
 use std::os::unix::ffi::OsStrExt;
 
 use clap::{Arg, ArgAction, Command};
+use common::eprintln;
 use common::ToolError;
 
 use super::{
@@ -173,7 +174,6 @@ pub fn run_cgexec(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         .map(|a| CString::new(a.as_bytes()))
         .collect::<Result<_, _>>()
         .map_err(|_| anyhow::anyhow!("invalid argument"))?;
-    common::exec::restore_default_signals();
     let errno = match nix::unistd::execvp(&argv[0], &argv) {
         Err(e) => e,
         Ok(never) => match never {},

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 use clap::{Arg, ArgAction, Command};
 use common::ToolError;
+use common::{eprint, eprintln};
 
 use super::{bad_args, base, default_base, ignore_default_arg, layout, out, parse, values};
 use crate::error::{CgError, Ecg};
@@ -240,7 +241,7 @@ pub fn run_cgget(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
                 }
             }
         }
-        out(&text)?;
+        out(&text);
         if names.is_empty() && gvals.is_empty() && paths.is_empty() && !m.get_flag("all") {
             return Ok(0);
         }
@@ -292,7 +293,7 @@ pub fn run_cgget(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             text.push('\n');
         }
     }
-    out(&text)?;
+    out(&text);
     Ok(0)
 }
 

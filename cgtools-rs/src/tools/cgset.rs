@@ -8,6 +8,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use clap::{Arg, ArgAction, Command};
+use common::eprintln;
 use common::ToolError;
 
 use super::{base, default_base, ignore_default_arg, layout, parse, values, EXIT_BADARGS};

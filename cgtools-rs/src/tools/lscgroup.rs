@@ -5,6 +5,7 @@ use std::ffi::OsString;
 use std::path::Path;
 
 use clap::{Arg, ArgAction, Command};
+use common::eprintln;
 use common::ToolError;
 
 use super::{
@@ -108,6 +109,6 @@ pub fn run_lscgroup(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             }
         }
     }
-    out(&text)?;
+    out(&text);
     Ok(0)
 }

@@ -12,11 +12,11 @@ pub mod lscgroup;
 pub mod lssubsys;
 
 use std::ffi::OsString;
-use std::io::Write;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use common::cli::{from_clap, ClapOutcome};
 use common::ToolError;
+use common::{eprintln, print};
 
 use crate::error::{CgError, Ecg};
 use crate::layout::{Layout, Roots};
@@ -173,12 +173,7 @@ pub(crate) fn layout(prog: &str) -> anyhow::Result<Layout> {
     Ok(layout)
 }
 
-/// Print and flush stdout in one go (a closed pipe is a quiet end, any other failure a `write
-/// error` as in the other tools).
-pub(crate) fn out(text: &str) -> anyhow::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .map_err(common::write_error)
+/// Print a tool's output (a failed write ends the tool as `common::stdio` says, at exit).
+pub(crate) fn out(text: &str) {
+    print!("{text}");
 }
