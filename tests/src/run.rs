@@ -49,13 +49,25 @@ pub fn run_with(
     stdin: Option<&[u8]>,
     deadline: Duration,
 ) -> Result<Outcome, String> {
+    run_with_streams(cmd, stdin, None, None, deadline)
+}
+
+/// [`run_with`], where `stdout` and `stderr`, when given (`/dev/full`, a pipe nobody reads), take
+/// the place of the captured stream; what is not captured reads as empty in the outcome.
+pub fn run_with_streams(
+    cmd: &mut Command,
+    stdin: Option<&[u8]>,
+    stdout: Option<Stdio>,
+    stderr: Option<Stdio>,
+    deadline: Duration,
+) -> Result<Outcome, String> {
     cmd.stdin(if stdin.is_some() {
         Stdio::piped()
     } else {
         Stdio::null()
     })
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
+    .stdout(stdout.unwrap_or_else(Stdio::piped))
+    .stderr(stderr.unwrap_or_else(Stdio::piped))
     .process_group(0);
     let mut child = cmd
         .spawn()
@@ -68,18 +80,8 @@ pub fn run_with(
             let _ = pipe.write_all(&bytes);
         });
     }
-    let mut out_pipe = child.stdout.take().expect("piped stdout");
-    let mut err_pipe = child.stderr.take().expect("piped stderr");
-    let out_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = out_pipe.read_to_end(&mut buf);
-        buf
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = err_pipe.read_to_end(&mut buf);
-        buf
-    });
+    let out_reader = capture(child.stdout.take());
+    let err_reader = capture(child.stderr.take());
     let start = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
@@ -105,6 +107,17 @@ pub fn run_with(
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
         code: status.code(),
         signal: status.signal(),
+    })
+}
+
+/// Read a captured stream to its end on a thread (nothing for a stream that is not captured).
+fn capture(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut buf);
+        }
+        buf
     })
 }
 
