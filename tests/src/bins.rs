@@ -2,6 +2,34 @@
 
 use std::path::PathBuf;
 
+/// All twelve tools, in the order the README lists them.
+pub const TOOLS: [&str; 12] = [
+    "unshare",
+    "nsenter",
+    "cgcreate",
+    "cgexec",
+    "cgdelete",
+    "cgset",
+    "cgget",
+    "cgclassify",
+    "lscgroup",
+    "lssubsys",
+    "memhog",
+    "ps",
+];
+
+/// The eight libcgroup tools.
+pub const LIBCGROUP_TOOLS: [&str; 8] = [
+    "cgcreate",
+    "cgexec",
+    "cgdelete",
+    "cgset",
+    "cgget",
+    "cgclassify",
+    "lscgroup",
+    "lssubsys",
+];
+
 /// Directory holding our built binaries: `NSTOOLS_BIN_DIR`, else the cargo profile directory the
 /// running test binary was built into (`target/<profile>/deps/x` -> `target/<profile>`).
 pub fn bin_dir() -> PathBuf {

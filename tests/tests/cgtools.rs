@@ -60,16 +60,7 @@ use nstools_tests::guard::{unique_name, wait_until, ChildGuard, TestCgroup};
 use nstools_tests::run::run;
 use nstools_tests::{ensure, ensure_eq, ours, Differential, Outcome, Side, Suite, TestResult};
 
-const TOOLS: [&str; 8] = [
-    "cgcreate",
-    "cgexec",
-    "cgdelete",
-    "cgset",
-    "cgget",
-    "cgclassify",
-    "lscgroup",
-    "lssubsys",
-];
+use nstools_tests::bins::LIBCGROUP_TOOLS as TOOLS;
 
 /// Allocates ~30 MB in a shell variable: more than a 10 MiB limit allows.
 const HOG: &str = "x=$(head -c 30000000 /dev/zero | tr \"\\0\" a); echo ${#x}";

@@ -8,20 +8,7 @@ use nstools_tests::gate::{self, Need};
 use nstools_tests::guard::{wait_until, ChildGuard, TestCgroup};
 use nstools_tests::{ensure, ensure_eq, ours, run::run, sh, Differential, Side, Suite};
 
-const TOOLS: [&str; 12] = [
-    "unshare",
-    "nsenter",
-    "cgcreate",
-    "cgexec",
-    "cgdelete",
-    "cgset",
-    "cgget",
-    "cgclassify",
-    "lscgroup",
-    "lssubsys",
-    "memhog",
-    "ps",
-];
+use nstools_tests::bins::TOOLS;
 
 fn main() {
     let mut suite = Suite::new();

@@ -24,6 +24,7 @@ use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
+use nstools_tests::bins::LIBCGROUP_TOOLS;
 use nstools_tests::gate::{self, Need};
 use nstools_tests::guard::{unique_name, ChildGuard, TestCgroup};
 use nstools_tests::run::{run_with_streams, Outcome, DEADLINE};
@@ -73,10 +74,10 @@ struct Invocation {
 }
 
 impl Invocation {
-    fn new(tool: &'static str, args: &[&str]) -> Self {
+    fn new(tool: &'static str, args: &[impl AsRef<str>]) -> Self {
         Invocation {
             tool,
-            args: args.iter().map(|a| a.to_string()).collect(),
+            args: args.iter().map(|a| a.as_ref().to_string()).collect(),
             baselines_differ: None,
             original_stderr: None,
             prepare: None,
@@ -193,17 +194,6 @@ fn effect(run: &Outcome, baseline: &Outcome, stderr_broken: bool) -> Effect {
     Effect { ending, stderr }
 }
 
-const LIBCGROUP: [&str; 8] = [
-    "cgcreate",
-    "cgexec",
-    "cgdelete",
-    "cgset",
-    "cgget",
-    "cgclassify",
-    "lscgroup",
-    "lssubsys",
-];
-
 /// What ours must do under `stream` given what the original did (W1 aside, the same).
 fn expected(
     inv: &Invocation,
@@ -213,7 +203,7 @@ fn expected(
 ) -> Effect {
     let lost_output = stream == (1, Broken::Full) && !baseline.stdout.is_empty();
     let silent = original.ending == Ending::AsBaseline && original.stderr == Some(Said::AsBaseline);
-    if LIBCGROUP.contains(&inv.tool) && lost_output && silent {
+    if LIBCGROUP_TOOLS.contains(&inv.tool) && lost_output && silent {
         // W1 (module docs).
         return Effect {
             ending: Ending::Exit(1),
@@ -280,206 +270,101 @@ fn cpu_group(prefix: &str) -> Result<TestCgroup, String> {
     TestCgroup::create(&root, prefix)
 }
 
+/// What a test of `tool` on cgroups of its own needs.
+fn on_cgroups(tool: &'static str) -> [Need; 3] {
+    [Need::Root, Need::CgroupV1("cpu"), Need::Newest(tool)]
+}
+
 /// A shell command that writes to both streams and fails if either write fails.
 const WRITES_BOTH: &str = "echo hi && echo oops >&2";
 
+/// Invocations that need no set-up: (test name, tool, arguments).
+const PLAIN: &[(&str, &str, &[&str])] = &[
+    ("unshare::help", "unshare", &["--help"]),
+    ("unshare::unknown_option", "unshare", &["--bogus"]),
+    ("unshare::exec_failure", "unshare", &["/nonexistent"]),
+    // Issue 15 item 4: `unshare -f echo hi >&-` exited 0; echo must fail with EBADF.
+    (
+        "unshare::program_writes",
+        "unshare",
+        &["-f", "sh", "-c", WRITES_BOTH],
+    ),
+    ("cgcreate::unknown_option", "cgcreate", &["--bogus"]),
+    ("cgexec::unknown_option", "cgexec", &["--bogus"]),
+    ("cgset::no_group", "cgset", &["-r", "cpu.shares=512"]),
+    ("memhog::usage", "memhog", &[]),
+    ("memhog::hogs", "memhog", &["1k"]),
+    ("ps::help", "ps", &["--help"]),
+    // Issue 15 item 4: `ps -ef >&-` exited 0; procps says `write error: Bad file descriptor`.
+    ("ps::lists", "ps", &["-ef"]),
+    ("ps::unknown_option", "ps", &["--bogus"]),
+];
+
+/// nsenter into our own UTS namespace (root only): (test name, what follows `-t PID -u`).
+const NSENTER: &[(&str, &[&str])] = &[
+    ("nsenter::exec_failure", &["/nonexistent"]),
+    ("nsenter::program_writes", &["sh", "-c", WRITES_BOTH]),
+];
+
+/// Invocations on a fresh group of ours in the cpu hierarchy, `{G}` standing for its name.
+const IN_A_GROUP: &[(&str, &str, &[&str])] = &[
+    // Issue 15 item 4: `cgexec -g cpu:G echo hi >&-` exited 0; echo must fail with EBADF.
+    (
+        "cgexec::program_writes",
+        "cgexec",
+        &["-g", "cpu:{G}", "sh", "-c", WRITES_BOTH],
+    ),
+    ("cgset::sets", "cgset", &["-r", "cpu.shares=512", "{G}"]),
+    (
+        "cgget::reads",
+        "cgget",
+        &["-n", "-v", "-r", "cpu.shares", "{G}"],
+    ),
+    (
+        "cgget::missing_setting",
+        "cgget",
+        &["-r", "cpu.nosuch", "{G}"],
+    ),
+    (
+        "cgclassify::no_such_process",
+        "cgclassify",
+        &["-g", "cpu:{G}", "999999999"],
+    ),
+    ("lscgroup::lists", "lscgroup", &["cpu:/{G}"]),
+];
+
 fn main() {
     let mut suite = Suite::new();
-    let cg = [Need::Root, Need::CgroupV1("cpu")];
-
-    // util-linux: unshare and nsenter.
-    for (label, args) in [
-        ("help", vec!["--help"]),
-        ("unknown_option", vec!["--bogus"]),
-        ("exec_failure", vec!["/nonexistent"]),
-        ("program_writes", vec!["-f", "sh", "-c", WRITES_BOTH]),
-    ] {
-        suite.test(
-            &format!("unshare::{label}"),
-            &[Need::Newest("unshare")],
-            move || check(&Invocation::new("unshare", &args)),
-        );
+    for &(name, tool, args) in PLAIN {
+        suite.test(name, &[Need::Newest(tool)], move || {
+            check(&Invocation::new(tool, args))
+        });
     }
-    let me = std::process::id().to_string();
-    for (label, args) in [
-        ("help", vec!["--help"]),
-        ("unknown_option", vec!["--bogus"]),
-        ("exec_failure", vec!["-t", &me, "-u", "/nonexistent"]),
-        (
-            "program_writes",
-            vec!["-t", &me, "-u", "sh", "-c", WRITES_BOTH],
-        ),
-    ] {
-        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        suite.test(
-            &format!("nsenter::{label}"),
-            &[Need::Root, Need::Newest("nsenter")],
-            move || {
-                let args: Vec<&str> = args.iter().map(String::as_str).collect();
-                check(&Invocation::new("nsenter", &args))
-            },
-        );
-    }
-
-    // libcgroup: usage on stdout for -h, a run, an error path, each tool.
-    for tool in LIBCGROUP {
+    for tool in ["nsenter"].into_iter().chain(LIBCGROUP_TOOLS) {
         suite.test(&format!("{tool}::help"), &[Need::Newest(tool)], move || {
-            check(&Invocation::new(tool, &["-h"]))
+            let help = if tool == "nsenter" { "--help" } else { "-h" };
+            check(&Invocation::new(tool, &[help]))
         });
     }
     suite.test(
-        "cgcreate::unknown_option",
-        &[Need::Newest("cgcreate")],
-        || check(&Invocation::new("cgcreate", &["--bogus"])),
+        "nsenter::unknown_option",
+        &[Need::Newest("nsenter")],
+        || check(&Invocation::new("nsenter", &["--bogus"])),
     );
-    suite.test(
-        "cgcreate::unknown_controller",
-        &[Need::Root, Need::Newest("cgcreate")],
-        || {
-            // Issue 15 item 2: `cgcreate -g nosuchctl:x 2>/dev/full` died by SIGABRT.
-            check(
-                &Invocation::new("cgcreate", &["-g", "nosuchctl:x"]).baselines_differ(
-                    "libcgroup 3.1 exits 91 with `controller nosuchctl can't be add`; ours 84 \
-                 (`one of the needed subsystems is not mounted`)",
-                ),
-            )
-        },
-    );
-    suite.test(
-        "cgcreate::creates",
-        &[&cg[..], &[Need::Newest("cgcreate")]].concat(),
-        || {
-            let root = gate::v1_mount("cpu").ok_or("no cpu hierarchy")?;
-            let name = unique_name("io-create");
-            let group = TestCgroup::adopt(root.join(&name), &name)?;
-            let path = group.path.clone();
-            check(
-                &Invocation::new("cgcreate", &["-g", &format!("cpu:{name}")]).prepare(move || {
-                    // Every run creates it anew.
-                    match std::fs::remove_dir(&path) {
-                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                            Err(format!("rmdir {}: {e}", path.display()))
-                        }
-                        _ => Ok(()),
-                    }
-                }),
-            )
-        },
-    );
-    suite.test("cgexec::unknown_option", &[Need::Newest("cgexec")], || {
-        check(&Invocation::new("cgexec", &["--bogus"]))
-    });
-    suite.test(
-        "cgexec::program_writes",
-        &[&cg[..], &[Need::Newest("cgexec")]].concat(),
-        || {
-            // Issue 15 item 4: `cgexec -g cpu:G echo hi >&-` exited 0; echo must fail with EBADF.
-            let group = cpu_group("io-exec")?;
-            let spec = format!("cpu:{}", group.name);
-            check(&Invocation::new(
-                "cgexec",
-                &["-g", &spec, "sh", "-c", WRITES_BOTH],
-            ))
-        },
-    );
-    suite.test(
-        "cgdelete::missing_group",
-        &[&cg[..], &[Need::Newest("cgdelete")]].concat(),
-        || {
-            let name = unique_name("io-missing");
-            check(&Invocation::new("cgdelete", &[&format!("cpu:{name}")]))
-        },
-    );
-    suite.test(
-        "cgdelete::deletes",
-        &[&cg[..], &[Need::Newest("cgdelete")]].concat(),
-        || {
-            let root = gate::v1_mount("cpu").ok_or("no cpu hierarchy")?;
-            let name = unique_name("io-delete");
-            let group = TestCgroup::adopt(root.join(&name), &name)?;
-            let path = group.path.clone();
-            check(
-                &Invocation::new("cgdelete", &[&format!("cpu:{name}")]).prepare(move || {
-                    // Every run deletes it.
-                    match std::fs::create_dir(&path) {
-                        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
-                            Err(format!("mkdir {}: {e}", path.display()))
-                        }
-                        _ => Ok(()),
-                    }
-                }),
-            )
-        },
-    );
-    suite.test(
-        "cgset::sets",
-        &[&cg[..], &[Need::Newest("cgset")]].concat(),
-        || {
-            let group = cpu_group("io-set")?;
-            check(&Invocation::new(
-                "cgset",
-                &["-r", "cpu.shares=512", &group.name],
-            ))
-        },
-    );
-    suite.test("cgset::no_group", &[Need::Newest("cgset")], || {
-        check(&Invocation::new("cgset", &["-r", "cpu.shares=512"]))
-    });
-    suite.test(
-        "cgget::reads",
-        &[&cg[..], &[Need::Newest("cgget")]].concat(),
-        || {
-            let group = cpu_group("io-get")?;
-            check(&Invocation::new(
-                "cgget",
-                &["-n", "-v", "-r", "cpu.shares", &group.name],
-            ))
-        },
-    );
-    suite.test(
-        "cgget::missing_setting",
-        &[&cg[..], &[Need::Newest("cgget")]].concat(),
-        || {
-            let group = cpu_group("io-get")?;
-            check(&Invocation::new(
-                "cgget",
-                &["-r", "cpu.nosuch", &group.name],
-            ))
-        },
-    );
-    suite.test(
-        "cgclassify::moves",
-        &[&cg[..], &[Need::Newest("cgclassify")]].concat(),
-        || {
-            let group = cpu_group("io-classify")?;
-            let sleeper = ChildGuard::spawn(Command::new("sleep").arg("60"))?;
-            let spec = format!("cpu:{}", group.name);
-            check(&Invocation::new(
-                "cgclassify",
-                &["-g", &spec, &sleeper.pid().to_string()],
-            ))
-        },
-    );
-    suite.test(
-        "cgclassify::no_such_process",
-        &[&cg[..], &[Need::Newest("cgclassify")]].concat(),
-        || {
-            let group = cpu_group("io-classify")?;
-            let spec = format!("cpu:{}", group.name);
-            check(&Invocation::new("cgclassify", &["-g", &spec, "999999999"]))
-        },
-    );
-    suite.test(
-        "lscgroup::lists",
-        &[&cg[..], &[Need::Newest("lscgroup")]].concat(),
-        || {
-            let group = cpu_group("io-list")?;
-            check(&Invocation::new(
-                "lscgroup",
-                &[&format!("cpu:/{}", group.name)],
-            ))
-        },
-    );
+    for &(name, program) in NSENTER {
+        suite.test(name, &[Need::Root, Need::Newest("nsenter")], move || {
+            let me = std::process::id().to_string();
+            let args = [&["-t", me.as_str(), "-u"], program].concat();
+            check(&Invocation::new("nsenter", &args))
+        });
+    }
+    for &(name, tool, args) in IN_A_GROUP {
+        suite.test(name, &on_cgroups(tool), move || {
+            let group = cpu_group("io")?;
+            let args: Vec<String> = args.iter().map(|a| a.replace("{G}", &group.name)).collect();
+            check(&Invocation::new(tool, &args))
+        });
+    }
     for tool in ["lscgroup", "lssubsys"] {
         suite.test(
             &format!("{tool}::unknown_option"),
@@ -492,13 +377,65 @@ fn main() {
             },
         );
     }
-
-    // numactl: memhog.
-    suite.test("memhog::usage", &[Need::Newest("memhog")], || {
-        check(&Invocation::new("memhog", &[]))
+    suite.test(
+        "cgcreate::unknown_controller",
+        &on_cgroups("cgcreate"),
+        || {
+            // Issue 15 item 2: `cgcreate -g nosuchctl:x 2>/dev/full` died by SIGABRT.
+            check(
+                &Invocation::new("cgcreate", &["-g", "nosuchctl:x"]).baselines_differ(
+                    "libcgroup 3.1 exits 91 with `controller nosuchctl can't be add`; ours 84 \
+             (`one of the needed subsystems is not mounted`)",
+                ),
+            )
+        },
+    );
+    suite.test("cgcreate::creates", &on_cgroups("cgcreate"), || {
+        let root = gate::v1_mount("cpu").ok_or("no cpu hierarchy")?;
+        let name = unique_name("io-create");
+        let group = TestCgroup::adopt(root.join(&name), &name)?;
+        let path = group.path.clone();
+        check(
+            &Invocation::new("cgcreate", &["-g", &format!("cpu:{name}")]).prepare(move || {
+                // Every run creates it anew.
+                match std::fs::remove_dir(&path) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        Err(format!("rmdir {}: {e}", path.display()))
+                    }
+                    _ => Ok(()),
+                }
+            }),
+        )
     });
-    suite.test("memhog::hogs", &[Need::Newest("memhog")], || {
-        check(&Invocation::new("memhog", &["1k"]))
+    suite.test("cgdelete::missing_group", &on_cgroups("cgdelete"), || {
+        let name = unique_name("io-missing");
+        check(&Invocation::new("cgdelete", &[&format!("cpu:{name}")]))
+    });
+    suite.test("cgdelete::deletes", &on_cgroups("cgdelete"), || {
+        let root = gate::v1_mount("cpu").ok_or("no cpu hierarchy")?;
+        let name = unique_name("io-delete");
+        let group = TestCgroup::adopt(root.join(&name), &name)?;
+        let path = group.path.clone();
+        check(
+            &Invocation::new("cgdelete", &[&format!("cpu:{name}")]).prepare(move || {
+                // Every run deletes it.
+                match std::fs::create_dir(&path) {
+                    Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                        Err(format!("mkdir {}: {e}", path.display()))
+                    }
+                    _ => Ok(()),
+                }
+            }),
+        )
+    });
+    suite.test("cgclassify::moves", &on_cgroups("cgclassify"), || {
+        let group = cpu_group("io-classify")?;
+        let sleeper = ChildGuard::spawn(Command::new("sleep").arg("60"))?;
+        let spec = format!("cpu:{}", group.name);
+        check(&Invocation::new(
+            "cgclassify",
+            &["-g", &spec, &sleeper.pid().to_string()],
+        ))
     });
     suite.test("memhog::missing_file", &[Need::Newest("memhog")], || {
         // perror on stderr, then it carries on without the file. The directory is ours and
@@ -506,22 +443,9 @@ fn main() {
         let dir = std::env::temp_dir().join(unique_name("io-memhog"));
         std::fs::create_dir(&dir).map_err(|e| e.to_string())?;
         let file = format!("-f{}", dir.join("missing").display());
-        let result = check(&Invocation::new("memhog", &[&file, "1k"]));
+        let result = check(&Invocation::new("memhog", &[file.as_str(), "1k"]));
         let _ = std::fs::remove_dir(&dir);
         result
     });
-
-    // procps: ps.
-    for (label, args) in [
-        ("help", vec!["--help"]),
-        // Issue 15 item 4: `ps -ef >&-` exited 0; procps says `write error: Bad file descriptor`.
-        ("lists", vec!["-ef"]),
-        ("unknown_option", vec!["--bogus"]),
-    ] {
-        suite.test(&format!("ps::{label}"), &[Need::Newest("ps")], move || {
-            check(&Invocation::new("ps", &args))
-        });
-    }
-
     suite.run();
 }
