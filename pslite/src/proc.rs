@@ -149,6 +149,10 @@ impl ProcFs {
             let m = std::fs::metadata(&dir).ok()?;
             p.euid = m.uid();
             p.egid = m.gid();
+        } else if needs & (need::STAT | need::STATUS) == 0 && std::fs::metadata(&dir).is_err() {
+            // Nothing below would fail for a process that is gone (`ps -q PID -o pid`: the pid
+            // comes from the command line): procps stats every /proc/PID it reports.
+            return None;
         }
         if needs & need::STAT != 0 {
             if !self.read_file(&dir, "stat") {
@@ -757,8 +761,9 @@ mod tests {
         let d = fixture();
         let mut fs = ProcFs::new(d.path().to_str().unwrap(), false);
         assert!(fs.read(43, 43, need::STAT).is_none());
-        // Needing nothing reads nothing: the pid alone is enough.
-        assert!(fs.read(43, 43, 0).is_some());
+        // Needing no file, a gone process is still not reported (procps stats /proc/PID).
+        assert!(fs.read(43, 43, 0).is_none());
+        assert!(fs.read(42, 42, 0).is_some());
     }
 
     #[test]
