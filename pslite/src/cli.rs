@@ -218,6 +218,10 @@ pub struct Plan {
     pub user_is_number: bool,
     pub wchan_is_number: bool,
     pub include_dead_children: bool,
+    /// `-D`/`--date-format`: the strftime format of `lstart` (procps 4.0.3).
+    pub lstart_format: Option<String>,
+    /// `--signames`: signal masks as names (procps 4.0.4).
+    pub signal_names: bool,
     pub cached_tty: u32,
     /// Warnings procps prints on stderr while parsing.
     pub warnings: Vec<String>,
@@ -348,6 +352,8 @@ struct Parser<'a> {
     header: Head,
     header_set: bool,
     include_dead_children: bool,
+    lstart_format: Option<String>,
+    signal_names: bool,
     negate: bool,
     running_only: bool,
     screen_cols: i64,
@@ -399,6 +405,8 @@ pub fn parse(args: &[String], env: &Env, lookup: &dyn Lookup) -> Action {
         header: Head::Single,
         header_set: false,
         include_dead_children: false,
+        lstart_format: None,
+        signal_names: false,
         negate: false,
         running_only: false,
         screen_cols: 80,
@@ -460,6 +468,8 @@ impl Parser<'_> {
             user_is_number: self.user_is_number,
             wchan_is_number: self.wchan_is_number,
             include_dead_children: self.include_dead_children,
+            lstart_format: self.lstart_format,
+            signal_names: self.signal_names,
             cached_tty: self.env.cached_tty,
             warnings: self.warnings,
         }
@@ -839,6 +849,17 @@ impl Parser<'_> {
                         .ok_or("list of command names must follow -C")?;
                     return self.push_list(&a, SelKind::Comm, ListFn::Cmd);
                 }
+                b'D' => {
+                    let attached = i + 1 < self.arg().len();
+                    let a = self.get_opt_arg(i).ok_or("date format must follow -D")?;
+                    self.lstart_format = Some(a);
+                    if !attached {
+                        // The format was the next argument: this cluster is done.
+                        return Ok(());
+                    }
+                    // procps goes on with the cluster after -D, reading the attached format's
+                    // characters as options (`-Df` is -D f plus -f; `-D%Y` is an error).
+                }
                 b'F' => {
                     self.format_modifiers |= fm::F;
                     self.format_flags |= ff::UF;
@@ -1167,6 +1188,13 @@ impl Parser<'_> {
                 self.include_dead_children = true;
                 Ok(())
             }
+            "date-format" => {
+                let a = self
+                    .grab_gnu_arg(rest)
+                    .ok_or("date format must follow --date-format")?;
+                self.lstart_format = Some(a);
+                Ok(())
+            }
             "deselect" => {
                 no_arg("option --deselect does not take an argument")?;
                 self.negate = true;
@@ -1247,6 +1275,11 @@ impl Parser<'_> {
                     .grab_gnu_arg(rest)
                     .ok_or("some sid thing(s) must follow --sid")?;
                 self.push_list(&a, SelKind::Sess, ListFn::Pid)
+            }
+            // procps accepts (and ignores) `--signames=ANYTHING`.
+            "signames" => {
+                self.signal_names = true;
+                Ok(())
             }
             "sort" => {
                 let a = self
@@ -1494,14 +1527,17 @@ impl Parser<'_> {
             let (spec_name, width) = match spec_part.find(':') {
                 Some(p) => {
                     let ws = &spec_part[p + 1..];
+                    // C's atoi: strtol (saturating at LONG_MAX) cut to an int, so a width
+                    // past 2^31 wraps (4294967297 is 1) and must still come out positive.
+                    let atoi = ws.parse::<i64>().unwrap_or(i64::MAX) as i32;
                     if ws.is_empty()
                         || !ws.bytes().all(|c| c.is_ascii_digit())
                         || ws.starts_with('0')
-                        || ws.parse::<i32>().map(|v| v <= 0).unwrap_or(true)
+                        || atoi <= 0
                     {
                         return Err("column widths must be unsigned decimal numbers".into());
                     }
-                    (&spec_part[..p], Some(ws.parse::<usize>().unwrap_or(1)))
+                    (&spec_part[..p], Some(atoi as usize))
                 }
                 None => (spec_part, None),
             };

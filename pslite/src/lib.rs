@@ -1,4 +1,4 @@
-//! `ps`: procps-ng's ps (4.0.2), byte for byte, reading only the /proc files it needs.
+//! `ps`: procps-ng's ps (4.0.4), byte for byte, reading only the /proc files it needs.
 //!
 //! * [`cli`]: procps's option grammar (BSD, UNIX and GNU options, the two-pass fallback), which
 //!   resolves the command line into a [`cli::Plan`]: pure, table-tested.
@@ -89,6 +89,13 @@ pub fn command() -> clap::Command {
                 .value_name("FORMAT")
                 .help("preloaded format: pid,FORMAT,state,tname,time,command"),
         )
+        .arg(
+            Arg::new("date-format")
+                .short('D')
+                .long("date-format")
+                .value_name("FORMAT")
+                .help("date format for lstart (strftime)"),
+        )
         .arg(flag("full", 'f', "full-format, including command lines"))
         .arg(flag("extra-full", 'F', "extra full format"))
         .arg(flag("long", 'l', "long format"))
@@ -110,6 +117,7 @@ pub fn command() -> clap::Command {
         .arg(Arg::new("cols").long("cols").visible_aliases(["columns", "width"]).value_name("NUM").help("set screen width"))
         .arg(Arg::new("rows").long("rows").visible_alias("lines").value_name("NUM").help("set screen height"))
         .arg(Arg::new("sort").long("sort").value_name("SPEC").help("specify sort order ([+|-]key[,...])"))
+        .arg(Arg::new("signames").long("signames").action(ArgAction::SetTrue).help("display signal masks using signal names"))
         .arg(Arg::new("info").long("info").action(ArgAction::SetTrue).help("display debugging information"))
         .arg(
             Arg::new("help")

@@ -26,6 +26,10 @@ pub struct Out<W: Write> {
     pub user_is_number: bool,
     pub wchan_is_number: bool,
     pub include_dead_children: bool,
+    /// `-D FORMAT`: strftime format of `lstart`.
+    pub lstart_format: Option<String>,
+    /// `--signames`: signal masks as names.
+    pub signal_names: bool,
     pub forest_type: u8,
     pub forest_prefix: Vec<u8>,
     pub names: sys::Names,
@@ -59,6 +63,8 @@ impl<W: Write> Out<W> {
             user_is_number: false,
             wchan_is_number: false,
             include_dead_children: false,
+            lstart_format: None,
+            signal_names: false,
             forest_type: 0,
             forest_prefix: Vec::new(),
             names: sys::Names::default(),
@@ -85,7 +91,10 @@ impl<W: Write> Out<W> {
                     total += c.width as i64;
                     was_normal = 0;
                 }
-                Just::Unlimited => {
+                Just::Unlimited | Just::SignalNames => {
+                    if c.just == Just::SignalNames {
+                        sigs += 1;
+                    }
                     total += if i + 1 < fmt.len() { c.width as i64 } else { 3 };
                     total += was_normal;
                     was_normal = 1;
@@ -191,7 +200,7 @@ impl<W: Write> Out<W> {
                         0
                     }
                 }
-                Just::Unlimited => {
+                Just::Unlimited | Just::SignalNames => {
                     if self.active_cols - actual - tmpspace < 1 {
                         out.truncate(1);
                     }
@@ -392,6 +401,12 @@ impl<W: Write> Out<W> {
     }
 
     fn sig(&self, out: &mut Vec<u8>, sig: &str) -> i64 {
+        if self.signal_names {
+            let n = signal_names(out, sig, self.max_rightward);
+            if n > 0 {
+                return n;
+            }
+        }
         let len = sig.len();
         let s = if self.wide_signals {
             if len > 8 {
@@ -696,8 +711,10 @@ impl<W: Write> Out<W> {
                 Self::text(out, &format!("{:2}.{}", pmem / 10, pmem % 10))
             }
             Lstart => {
-                let c = sys::ctime(self.start_secs(p));
-                Self::text(out, &format!("{c:>24}"))
+                let format = self.lstart_format.as_deref().unwrap_or(LSTART_FORMAT);
+                let text = sys::strftime(format, self.start_secs(p));
+                out.extend_from_slice(&text);
+                text.len() as i64
             }
             Stime => {
                 let (Some(our), Some(tm)) =
@@ -855,6 +872,73 @@ impl<W: Write> Out<W> {
             }
         }
     }
+}
+
+/// procps's default `lstart` format (ctime's, without the newline).
+const LSTART_FORMAT: &str = "%a %b %e %H:%M:%S %Y";
+
+/// Width of a signal column with `--signames` (procps `SIGNAL_NAME_WIDTH`).
+pub const SIGNAL_NAME_WIDTH: usize = 27;
+
+/// `--signames` layout (procps `check_header_width`): signal columns at least
+/// [`SIGNAL_NAME_WIDTH`] wide, left-aligned, and unlimited when last.
+pub fn use_signal_names(cols: &mut [Col]) {
+    for c in cols.iter_mut().filter(|c| c.just == Just::Signal) {
+        c.width = c.width.max(SIGNAL_NAME_WIDTH);
+        c.just = Just::SignalNames;
+    }
+}
+
+/// A signal's name as glibc's `sigabbrev_np`, and procps's names for the real-time ones.
+fn signal_name(sig: u32) -> String {
+    const NAMES: [&str; 31] = [
+        "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2",
+        "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG",
+        "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "POLL", "PWR", "SYS",
+    ];
+    // The kernel's first real-time signal and glibc's (two are kept for the C library).
+    const KERNEL_RTMIN: u32 = 32;
+    const RTMIN: u32 = 34;
+    const RTMAX: u32 = 64;
+    match sig {
+        1..=31 => NAMES[sig as usize - 1].to_string(),
+        RTMIN => "RTMIN".into(),
+        RTMAX => "RTMAX".into(),
+        s if s > RTMIN => format!("RTMIN+{:02}", s - RTMIN),
+        s => format!("LIBC+{:02}", s - KERNEL_RTMIN),
+    }
+}
+
+/// procps `print_signame`: the names of the signals in a /proc hex mask, comma-separated, a
+/// `+` where the next name would not fit in `room`, `-` for none; 0 when the mask is unreadable.
+/// procps 4.0.4 reads the hex mask as a decimal number (naming signals that are not in it);
+/// we read it as the hex it is (see the README's Compatibility section).
+fn signal_names(out: &mut Vec<u8>, mask: &str, room: i64) -> i64 {
+    let Ok(mask) = u64::from_str_radix(mask, 16) else {
+        return 0;
+    };
+    let start = out.len();
+    let mut room = room;
+    for sig in 1..=64u32 {
+        if mask & (1u64 << (sig - 1)) == 0 {
+            continue;
+        }
+        let name = signal_name(sig);
+        if name.len() as i64 + 1 >= room {
+            out.push(b'+');
+            break;
+        }
+        if out.len() > start {
+            out.push(b',');
+            room -= 1;
+        }
+        out.extend_from_slice(name.as_bytes());
+        room -= name.len() as i64;
+    }
+    if out.len() == start {
+        out.push(b'-');
+    }
+    (out.len() - start) as i64
 }
 
 fn utf8_len(b: &[u8]) -> Option<usize> {
@@ -1256,6 +1340,31 @@ mod tests {
         o.forest_type = b'u';
         o.print(Pr::Comm, &p, &mut b);
         assert_eq!(b, b"    sleep");
+    }
+
+    #[test]
+    fn signal_names_as_procps() {
+        let names = |mask: &str, room: i64| {
+            let mut b = Vec::new();
+            let n = signal_names(&mut b, mask, room);
+            assert_eq!(n as usize, b.len());
+            String::from_utf8(b).unwrap()
+        };
+        assert_eq!(names("0000000000000000", 27), "-");
+        assert_eq!(names("0000000000000006", 27), "INT,QUIT");
+        // Checked against procps 4.0.4 (whose decimal reading of 1000000000000000 holds
+        // these bits): glibc's abbreviations, then the C library's and the real-time signals.
+        assert_eq!(
+            names("00038d7ea4c68000", 500),
+            "STKFLT,CONT,STOP,URG,XCPU,PROF,PWR,LIBC+00,RTMIN,RTMIN+01,RTMIN+02,RTMIN+03,\
+             RTMIN+04,RTMIN+05,RTMIN+07,RTMIN+09,RTMIN+10,RTMIN+14,RTMIN+15,RTMIN+16"
+                .replace(' ', "")
+        );
+        assert_eq!(names("8000000100000000", 27), "LIBC+01,RTMAX");
+        // A `+` where the next name (and the `+`) would not fit.
+        assert_eq!(names("0000000000001006", 9), "INT,QUIT+");
+        assert_eq!(names("0000000000000006", 4), "+");
+        assert_eq!(names("", 27), "");
     }
 
     #[test]

@@ -393,8 +393,15 @@ impl<W: Write> Runner<'_, W> {
         o.user_is_number = plan.user_is_number;
         o.wchan_is_number = plan.wchan_is_number;
         o.include_dead_children = plan.include_dead_children;
+        o.lstart_format.clone_from(&plan.lstart_format);
+        o.signal_names = plan.signal_names;
         o.forest_type = plan.forest;
-        o.check_header_width(&plan.columns, plan.screen_cols);
+        let mut columns = plan.columns.clone();
+        if plan.signal_names {
+            crate::output::use_signal_names(&mut columns);
+        }
+        let columns = columns;
+        o.check_header_width(&columns, plan.screen_cols);
         // check_headers
         match plan.header {
             Head::Multi => o.header_gap = plan.screen_rows - 1,
@@ -411,8 +418,8 @@ impl<W: Write> Runner<'_, W> {
         }
         // Separate process and thread lists for m / -m.
         let (proc_fmt, task_fmt) = if plan.thread_flags & tf::SHOW_BOTH != 0 {
-            let mut p = plan.columns.clone();
-            let mut t = plan.columns.clone();
+            let mut p = columns.clone();
+            let mut t = columns.clone();
             for (pc, tc) in p.iter_mut().zip(t.iter_mut()) {
                 match pc.when {
                     When::ThreadOnly => pc.pr = pc.pr.map(|_| Pr::Nop),
@@ -422,7 +429,7 @@ impl<W: Write> Runner<'_, W> {
             }
             (p, t)
         } else {
-            (plan.columns.clone(), plan.columns.clone())
+            (columns.clone(), columns)
         };
 
         let mut needs = selection_needs(plan) | column_needs(plan, &proc_fmt);
@@ -471,7 +478,7 @@ impl<W: Write> Runner<'_, W> {
         if !self.out.did_stuff {
             self.out.lines_to_next_header -= 1;
             if self.out.lines_to_next_header == 0 {
-                self.out.show(None, &plan.columns)?;
+                self.out.show(None, &proc_fmt)?;
             }
             return Ok(1);
         }
@@ -485,7 +492,7 @@ impl<W: Write> Runner<'_, W> {
         let hide = self.hide_kernel;
         let keep = |p: &Proc| !(hide && (p.ppid == 2 || p.tid == 2));
         let workers = self.workers;
-        if ids.len() < PARALLEL_MIN || workers < 2 || needs == 0 {
+        if ids.len() < PARALLEL_MIN || workers < 2 {
             return ids
                 .iter()
                 .filter_map(|&(g, t)| self.fs.read(g, t, needs))
@@ -966,6 +973,20 @@ mod tests {
         assert_eq!(
             on_fixture("-p 1 -o pid,%mem,vsz,sz").1.lines().nth(1),
             Some("    1  5.0   8000  2000")
+        );
+    }
+
+    #[test]
+    fn gone_pids_are_not_reported() {
+        // The columns need no /proc file: the pid alone must not make a row (issue 15).
+        for args in ["-q 99 -o pid=", "-q 99 -o tid,lwp,spid", "-p 99 -o pid="] {
+            let (code, out) = on_fixture(args);
+            assert_eq!(code, 1, "{args}: {out}");
+            assert!(!out.contains("99"), "{args}: {out}");
+        }
+        assert_eq!(
+            on_fixture("-q 99,40,1 -o pid="),
+            (0, "   40\n    1\n".into())
         );
     }
 

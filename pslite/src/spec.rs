@@ -19,6 +19,8 @@ pub enum Just {
     Wchan,
     /// 9 columns, or 16 when the screen is wide enough.
     Signal,
+    /// A signal column under `--signames`: left-aligned, unlimited when last (set at run time).
+    SignalNames,
 }
 
 /// Which rows of `-m`/`m` thread output show the column (procps `CF_PRINT_*`).

@@ -208,6 +208,27 @@ pub fn ctime(t: i64) -> String {
     }
 }
 
+/// `strftime(3)` of the local time `t` into procps's 240-byte column buffer: empty when the
+/// result does not fit (or is empty), as procps's `pr_lstart`.
+pub fn strftime(format: &str, t: i64) -> Vec<u8> {
+    const COLWID: usize = 240;
+    let Ok(format) = CString::new(format) else {
+        return Vec::new();
+    };
+    // SAFETY: localtime_r fills the tm we own from a time_t we own.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let tt: libc::time_t = t;
+    // SAFETY: both pointers are valid for the call.
+    if unsafe { libc::localtime_r(&tt, &mut tm) }.is_null() {
+        return Vec::new();
+    }
+    let mut buf = [0u8; COLWID];
+    // SAFETY: buf holds COLWID bytes, the format is NUL-terminated and tm initialised;
+    // strftime writes at most COLWID bytes and returns how many (0 when they do not fit).
+    let len = unsafe { libc::strftime(buf.as_mut_ptr().cast(), COLWID, format.as_ptr(), &tm) };
+    buf[..len.min(COLWID - 1)].to_vec()
+}
+
 /// The security context of a process (procps reads /proc/PID/attr/current without SELinux).
 pub fn context(root: &str, pid: i32) -> Vec<u8> {
     let mut buf = std::fs::read(format!("{root}/{pid}/attr/current")).unwrap_or_default();
