@@ -479,6 +479,72 @@ fn combos(tree: &Tree) -> Vec<Vec<String>> {
     v
 }
 
+/// Selections by user and group, on a stopped `sleep` that runs under a uid and gid of its own
+/// (no name: ps prints the number), so no other process of the host matches.
+fn differential_user_selection(tree: &Tree) -> Result<Vec<String>, String> {
+    let id = 50_000 + std::process::id() % 10_000;
+    let mut cmd = Command::new("/bin/sleep");
+    cmd.arg("1010")
+        .uid(id)
+        .gid(id)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let sleeper = nstools_tests::ChildGuard::spawn(&mut cmd)?;
+    let pid = sleeper.pid();
+    // SAFETY: the process this test started.
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    let stopped = wait_until(Duration::from_secs(10), || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| s.rfind(") ").map(|i| s[i + 2..].starts_with('T')))
+            .unwrap_or(false)
+    });
+    ensure!(stopped, "sleep {pid} under uid {id} did not stop");
+    let mut failures = Vec::new();
+    for row in [
+        "-u ID",
+        "-U ID",
+        "-G ID",
+        "-g ID",
+        "U ID",
+        "--user ID",
+        "--User=ID",
+        "--group ID",
+        "--Group=ID",
+        "-uID -f",
+        "-u ID,ID u",
+        "-U ID -o user,ruser,euser,suser,fuser,uid,ruid,euid,suid,fuid,uname",
+        "-G ID -o group,rgroup,egroup,sgroup,fgroup,gid,rgid,egid,sgid,fgid",
+        "-u ID -o pid,supgid,supgrp,user:3,ruser:2",
+        "-u ID n",
+        "-u ID -o pid,user --sort=user",
+        "-u ID -s SID -o pid,uid --sort=-uid",
+        "-u ID -g ID -U ID -G ID -o pid",
+        "-u ID -j",
+        "-u ID -l",
+        "-u ID --no-headers -o uid,gid",
+        "-u nosuchuser-x",
+        "-U ID,nosuchuser-x",
+    ] {
+        let args: Vec<String> = row
+            .split(' ')
+            .map(|a| {
+                a.replace("SID", &tree.sid.to_string())
+                    .replace("ID", &id.to_string())
+            })
+            .collect();
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        if let Err(e) = Differential::newest("ps", &refs).check() {
+            failures.push(e);
+        }
+    }
+    // The sleeper must really have been seen (not two empty outputs).
+    let (o, _) = Differential::newest("ps", &["-u", &id.to_string(), "-o", "pid="]).check()?;
+    ensure_eq!(o.stdout.trim(), pid.to_string());
+    Ok(failures)
+}
+
 /// `--signames` over the whole frozen tree: procps 4.0.4 reads a /proc hex signal mask as a
 /// decimal number, so it names signals the mask does not hold (`IGNORED ILL,ABRT,BUS,...,KILL`
 /// for a mask of 0x1000, SIGPIPE) and falls back to hex at the first letter; we name the
@@ -500,6 +566,7 @@ fn differential_tree() -> TestResult {
             failures.push(e);
         }
     }
+    failures.extend(differential_user_selection(&tree)?);
     // --signames with m/-m and a signal column: procps 4.0.4 gives the column a justification
     // without its thread/process flag, then stops in display.c with an internal error.
     let internal_error = |side: Side, o: &mut Outcome| {
@@ -811,6 +878,15 @@ fn differential_errors() -> TestResult {
         "--sort-by=pid",
         "--aaaaaaaaaaaaaaaaaaaa",
         "--p 1",
+        // Everything, negated: nothing selected.
+        "-e -N",
+        "-A --deselect -f",
+        "ax -N",
+        "-e -N --forest",
+        "-e -N -o pid= --sort=-pid",
+        "-e -N --no-headers",
+        "-e -N -L",
+        "-e -N u",
         // Conflicting selections and formats.
         "-q 1 -s 1",
         "-q 1 --ppid 1",
