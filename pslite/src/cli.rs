@@ -10,10 +10,12 @@
 //! Everything the parser needs from the system (user/group names, tty devices, the environment)
 //! comes through [`Env`] and [`Lookup`], so the table tests run without /proc.
 
-use crate::spec::{self, Just, Key, Pr, When};
+use crate::item::{self, Item};
+use crate::print::Printer;
+use crate::spec::{self, Just, When};
 
 /// System look-ups the parser needs.
-pub trait Lookup {
+pub(crate) trait Lookup {
     fn uid_by_name(&self, name: &str) -> Option<u32>;
     fn gid_by_name(&self, name: &str) -> Option<u32>;
     /// `stat(path)`: `Some((is_char_device, st_rdev))`.
@@ -22,55 +24,56 @@ pub trait Lookup {
 
 /// The environment the parser starts from.
 #[derive(Debug, Clone, Default)]
-pub struct Env {
+pub(crate) struct Env {
     /// Terminal size from TIOCGWINSZ (stdout, stderr, stdin, /dev/tty), if any.
-    pub winsize: Option<(u16, u16)>,
-    pub stdout_is_tty: bool,
-    pub columns: Option<String>,
-    pub lines: Option<String>,
-    pub ps_format: Option<String>,
-    pub personality: Option<String>,
-    pub cmd_env: Option<String>,
-    pub broken_ps: bool,
-    pub xpg: Option<String>,
+    pub(crate) winsize: Option<(u16, u16)>,
+    pub(crate) stdout_is_tty: bool,
+    pub(crate) columns: Option<String>,
+    pub(crate) lines: Option<String>,
+    pub(crate) ps_format: Option<String>,
+    pub(crate) personality: Option<String>,
+    pub(crate) cmd_env: Option<String>,
+    pub(crate) broken_ps: bool,
+    pub(crate) xpg: Option<String>,
     /// Our own controlling tty (tty_nr of /proc/self/stat).
-    pub cached_tty: u32,
+    pub(crate) cached_tty: u32,
     /// strlen of /proc/sys/kernel/pid_max.
-    pub pid_length: usize,
+    pub(crate) pid_length: usize,
 }
 
-pub const OUTBUF_SIZE: i64 = 2 * 64 * 1024;
+pub(crate) const OUTBUF_SIZE: i64 = 2 * 64 * 1024;
 
 /// One output column.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Col {
-    pub name: String,
+pub(crate) struct Col {
+    pub(crate) name: String,
     /// `None` for AIX literal text.
-    pub pr: Option<Pr>,
-    pub key: Key,
-    pub width: usize,
-    pub just: Just,
-    pub when: When,
+    pub(crate) pr: Option<&'static Printer>,
+    /// The sort key of its specifier.
+    pub(crate) key: &'static Item,
+    pub(crate) width: usize,
+    pub(crate) just: Just,
+    pub(crate) when: When,
 }
 
 /// Sort direction; procps silently skips a key whose direction is neither (BSD `O` quirk).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Order {
+pub(crate) enum Order {
     Asc,
     Desc,
     Skip,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SortKey {
-    pub key: Key,
+pub(crate) struct SortKey {
+    pub(crate) key: &'static Item,
     /// The printer of the specifier the key came from (decides which items procps fetched).
-    pub pr: Pr,
-    pub order: Order,
+    pub(crate) pr: &'static Printer,
+    pub(crate) order: Order,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SelKind {
+pub(crate) enum SelKind {
     Ruid,
     Euid,
     Rgid,
@@ -85,20 +88,20 @@ pub enum SelKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SelItem {
+pub(crate) enum SelItem {
     Num(u32),
     Cmd(Vec<u8>),
 }
 
 /// A list selection (`-p 1,2`, `-u root`, ...). Items are in the order given.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sel {
-    pub kind: SelKind,
-    pub items: Vec<SelItem>,
+pub(crate) struct Sel {
+    pub(crate) kind: SelKind,
+    pub(crate) items: Vec<SelItem>,
 }
 
 impl Sel {
-    pub fn nums(&self) -> impl Iterator<Item = u32> + '_ {
+    pub(crate) fn nums(&self) -> impl Iterator<Item = u32> + '_ {
         self.items.iter().filter_map(|i| match i {
             SelItem::Num(n) => Some(*n),
             SelItem::Cmd(_) => None,
@@ -108,69 +111,69 @@ impl Sel {
 
 /// Header modes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Head {
+pub(crate) enum Head {
     Single,
     None,
     Multi,
 }
 
 /// Thread flags (procps `TF_*`).
-pub mod tf {
-    pub const B_H: u32 = 0x0001;
-    pub const B_M: u32 = 0x0002;
-    pub const U_M: u32 = 0x0004;
-    pub const U_T: u32 = 0x0008;
-    pub const U_L: u32 = 0x0010;
-    pub const SHOW_PROC: u32 = 0x0100;
-    pub const SHOW_TASK: u32 = 0x0200;
-    pub const SHOW_BOTH: u32 = 0x0400;
-    pub const LOOSE_TASKS: u32 = 0x0800;
-    pub const MUST_USE: u32 = 0x4000;
+pub(crate) mod tf {
+    pub(crate) const B_H: u32 = 0x0001;
+    pub(crate) const B_M: u32 = 0x0002;
+    pub(crate) const U_M: u32 = 0x0004;
+    pub(crate) const U_T: u32 = 0x0008;
+    pub(crate) const U_L: u32 = 0x0010;
+    pub(crate) const SHOW_PROC: u32 = 0x0100;
+    pub(crate) const SHOW_TASK: u32 = 0x0200;
+    pub(crate) const SHOW_BOTH: u32 = 0x0400;
+    pub(crate) const LOOSE_TASKS: u32 = 0x0800;
+    pub(crate) const MUST_USE: u32 = 0x4000;
 }
 
 mod per {
-    pub const BSD_H: u32 = 0x0002;
-    pub const BSD_M: u32 = 0x0004;
-    pub const IRIX_L: u32 = 0x0008;
-    pub const FORCE_BSD: u32 = 0x0010;
-    pub const GOOD_O: u32 = 0x0020;
-    pub const OLD_M: u32 = 0x0040;
-    pub const NO_DEFAULT_G: u32 = 0x0080;
-    pub const ZAP_ADDR: u32 = 0x0100;
-    pub const SANE_USER: u32 = 0x0200;
-    pub const HPUX_X: u32 = 0x0400;
-    pub const SVR4_X: u32 = 0x0800;
+    pub(crate) const BSD_H: u32 = 0x0002;
+    pub(crate) const BSD_M: u32 = 0x0004;
+    pub(crate) const IRIX_L: u32 = 0x0008;
+    pub(crate) const FORCE_BSD: u32 = 0x0010;
+    pub(crate) const GOOD_O: u32 = 0x0020;
+    pub(crate) const OLD_M: u32 = 0x0040;
+    pub(crate) const NO_DEFAULT_G: u32 = 0x0080;
+    pub(crate) const ZAP_ADDR: u32 = 0x0100;
+    pub(crate) const SANE_USER: u32 = 0x0200;
+    pub(crate) const HPUX_X: u32 = 0x0400;
+    pub(crate) const SVR4_X: u32 = 0x0800;
 }
 
 mod ss {
-    pub const B_X: u32 = 0x01;
-    pub const B_G: u32 = 0x02;
-    pub const U_D: u32 = 0x04;
-    pub const U_A: u32 = 0x08;
-    pub const B_A: u32 = 0x10;
+    pub(crate) const B_X: u32 = 0x01;
+    pub(crate) const B_G: u32 = 0x02;
+    pub(crate) const U_D: u32 = 0x04;
+    pub(crate) const U_A: u32 = 0x08;
+    pub(crate) const B_A: u32 = 0x10;
 }
 
 mod ff {
-    pub const UF: u32 = 0x0001;
-    pub const UJ: u32 = 0x0002;
-    pub const UL: u32 = 0x0004;
-    pub const BJ: u32 = 0x0008;
-    pub const BL: u32 = 0x0010;
-    pub const BS: u32 = 0x0020;
-    pub const BU: u32 = 0x0040;
-    pub const BV: u32 = 0x0080;
-    pub const LX: u32 = 0x0100;
-    pub const LM: u32 = 0x0200;
-    pub const FC: u32 = 0x0400;
+    pub(crate) const UF: u32 = 0x0001;
+    pub(crate) const UJ: u32 = 0x0002;
+    pub(crate) const UL: u32 = 0x0004;
+    pub(crate) const BJ: u32 = 0x0008;
+    pub(crate) const BL: u32 = 0x0010;
+    pub(crate) const BS: u32 = 0x0020;
+    pub(crate) const BU: u32 = 0x0040;
+    pub(crate) const BV: u32 = 0x0080;
+    pub(crate) const LX: u32 = 0x0100;
+    pub(crate) const LM: u32 = 0x0200;
+    pub(crate) const FC: u32 = 0x0400;
 }
 
 mod fm {
-    pub const C: u32 = 0x0001;
-    pub const J: u32 = 0x0002;
-    pub const Y: u32 = 0x0004;
-    pub const P: u32 = 0x0010;
-    pub const M: u32 = 0x0020;
-    pub const F: u32 = 0x0080;
+    pub(crate) const C: u32 = 0x0001;
+    pub(crate) const J: u32 = 0x0002;
+    pub(crate) const Y: u32 = 0x0004;
+    pub(crate) const P: u32 = 0x0010;
+    pub(crate) const M: u32 = 0x0020;
+    pub(crate) const F: u32 = 0x0080;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,40 +199,40 @@ struct SfNode {
 
 /// The resolved request.
 #[derive(Debug, Clone)]
-pub struct Plan {
-    pub all_processes: bool,
-    pub simple_select: bool,
-    pub select_bits: u32,
-    pub selections: Vec<Sel>,
-    pub negate: bool,
-    pub running_only: bool,
-    pub columns: Vec<Col>,
+pub(crate) struct Plan {
+    pub(crate) all_processes: bool,
+    pub(crate) simple_select: bool,
+    pub(crate) select_bits: u32,
+    pub(crate) selections: Vec<Sel>,
+    pub(crate) negate: bool,
+    pub(crate) running_only: bool,
+    pub(crate) columns: Vec<Col>,
     /// Sort keys, primary first.
-    pub sort: Vec<SortKey>,
+    pub(crate) sort: Vec<SortKey>,
     /// 0, `b` (BSD f), `g` (--forest) or `u` (-H).
-    pub forest: u8,
-    pub header: Head,
-    pub screen_cols: i64,
-    pub screen_rows: i64,
-    pub thread_flags: u32,
-    pub bsd_c: bool,
-    pub bsd_e: bool,
-    pub unix_f: bool,
-    pub user_is_number: bool,
-    pub wchan_is_number: bool,
-    pub include_dead_children: bool,
+    pub(crate) forest: u8,
+    pub(crate) header: Head,
+    pub(crate) screen_cols: i64,
+    pub(crate) screen_rows: i64,
+    pub(crate) thread_flags: u32,
+    pub(crate) bsd_c: bool,
+    pub(crate) bsd_e: bool,
+    pub(crate) unix_f: bool,
+    pub(crate) user_is_number: bool,
+    pub(crate) wchan_is_number: bool,
+    pub(crate) include_dead_children: bool,
     /// `-D`/`--date-format`: the strftime format of `lstart` (procps 4.0.3).
-    pub lstart_format: Option<String>,
+    pub(crate) lstart_format: Option<String>,
     /// `--signames`: signal masks as names (procps 4.0.4).
-    pub signal_names: bool,
-    pub cached_tty: u32,
+    pub(crate) signal_names: bool,
+    pub(crate) cached_tty: u32,
     /// Warnings procps prints on stderr while parsing.
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 /// What the command line asks for.
 #[derive(Debug, Clone)]
-pub enum Action {
+pub(crate) enum Action {
     Run(Box<Plan>),
     /// `--help [section]`: the section word as typed (None = the short usage).
     Help(Option<String>),
@@ -256,7 +259,7 @@ impl From<&str> for Stop {
 type R<T> = Result<T, Stop>;
 
 /// C `strtoul(s, &end, 0)`: the value and the number of bytes consumed.
-pub fn c_strtoul(s: &[u8]) -> (u64, usize) {
+pub(crate) fn c_strtoul(s: &[u8]) -> (u64, usize) {
     let mut i = 0;
     while i < s.len() && matches!(s[i], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
         i += 1;
@@ -388,7 +391,7 @@ struct Parser<'a> {
 }
 
 /// Parse `args` (without argv\[0\]).
-pub fn parse(args: &[String], env: &Env, lookup: &dyn Lookup) -> Action {
+pub(crate) fn parse(args: &[String], env: &Env, lookup: &dyn Lookup) -> Action {
     let mut p = Parser {
         args: args.to_vec(),
         env,
@@ -1645,7 +1648,7 @@ impl Parser<'_> {
                     width: text.len(),
                     name: text,
                     pr: None,
-                    key: Key::Noop,
+                    key: &item::NOOP,
                     just: Just::Aix,
                     when: When::EveryTime,
                 });
@@ -2103,7 +2106,7 @@ impl Parser<'_> {
                 out.push(Col {
                     name: ":".into(),
                     pr: None,
-                    key: Key::Noop,
+                    key: &item::NOOP,
                     width: 1,
                     just: Just::Aix,
                     when: When::EveryTime,

@@ -12,12 +12,14 @@
 //! /proc/PID/status). Large scans read /proc on up to four threads; `NSTOOLS_PS_THREADS=N`
 //! sets the number (1 = none).
 
-pub mod cli;
-pub mod output;
-pub mod proc;
-pub mod run;
-pub mod spec;
-pub mod sys;
+mod cli;
+mod item;
+mod output;
+mod print;
+mod proc;
+mod run;
+mod spec;
+mod sys;
 
 use std::ffi::OsString;
 use std::io::Write;
