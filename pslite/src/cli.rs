@@ -1162,19 +1162,11 @@ impl Parser<'_> {
                 Ok(())
             }
         };
+        if let Some(&(_, kind, list, missing)) = GNU_LISTS.iter().find(|o| o.0 == name) {
+            let a = self.grab_gnu_arg(rest).ok_or(missing)?;
+            return self.push_list(&a, kind, list);
+        }
         match name {
-            "Group" => {
-                let a = self
-                    .grab_gnu_arg(rest)
-                    .ok_or("list of real groups must follow --Group")?;
-                self.push_list(&a, SelKind::Rgid, ListFn::Gid)
-            }
-            "User" => {
-                let a = self
-                    .grab_gnu_arg(rest)
-                    .ok_or("list of real users must follow --User")?;
-                self.push_list(&a, SelKind::Ruid, ListFn::Uid)
-            }
             "cols" | "width" | "columns" => {
                 if let Some(a) = self.grab_gnu_arg(rest) {
                     if let Some(t) = whole_strtol(&a) {
@@ -1234,33 +1226,9 @@ impl Parser<'_> {
                 self.defer_sf(&a, SfCode::GFormat);
                 Ok(())
             }
-            "group" => {
-                let a = self
-                    .grab_gnu_arg(rest)
-                    .ok_or("list of effective groups must follow --group")?;
-                self.push_list(&a, SelKind::Egid, ListFn::Gid)
-            }
             "info" => {
                 self.exclusive("--info")?;
                 Err(Stop::Exit(Action::Info))
-            }
-            "pid" => {
-                let a = self
-                    .grab_gnu_arg(rest)
-                    .ok_or("list of process IDs must follow --pid")?;
-                self.push_list(&a, SelKind::Pid, ListFn::Pid)
-            }
-            "quick-pid" => {
-                let a = self
-                    .grab_gnu_arg(rest)
-                    .ok_or("List of process IDs must follow --quick-pid.")?;
-                self.push_list(&a, SelKind::PidQuick, ListFn::Pid)
-            }
-            "ppid" => {
-                let a = self
-                    .grab_gnu_arg(rest)
-                    .ok_or("list of process IDs must follow --ppid")?;
-                self.push_list(&a, SelKind::Ppid, ListFn::Pid)
             }
             "rows" | "lines" => {
                 if let Some(a) = self.grab_gnu_arg(rest) {
@@ -1273,12 +1241,6 @@ impl Parser<'_> {
                 }
                 Err("number of rows must follow --rows or --lines".into())
             }
-            "sid" => {
-                let a = self
-                    .grab_gnu_arg(rest)
-                    .ok_or("some sid thing(s) must follow --sid")?;
-                self.push_list(&a, SelKind::Sess, ListFn::Pid)
-            }
             // procps accepts (and ignores) `--signames=ANYTHING`.
             "signames" => {
                 self.signal_names = true;
@@ -1290,18 +1252,6 @@ impl Parser<'_> {
                     .ok_or("long sort specification must follow --sort")?;
                 self.defer_sf(&a, SfCode::GSort);
                 Ok(())
-            }
-            "tty" => {
-                let a = self
-                    .grab_gnu_arg(rest)
-                    .ok_or("list of ttys must follow --tty")?;
-                self.push_list(&a, SelKind::Tty, ListFn::Tty)
-            }
-            "user" => {
-                let a = self
-                    .grab_gnu_arg(rest)
-                    .ok_or("list of effective users must follow --user")?;
-                self.push_list(&a, SelKind::Euid, ListFn::Uid)
             }
             "version" => {
                 self.exclusive("--version")?;
@@ -2119,6 +2069,21 @@ impl Parser<'_> {
         Ok(())
     }
 }
+
+/// The long options that take a selection list: name, what it selects, how its items parse,
+/// and procps's message when the list is missing.
+#[rustfmt::skip]
+const GNU_LISTS: &[(&str, SelKind, ListFn, &str)] = &[
+    ("Group", SelKind::Rgid, ListFn::Gid, "list of real groups must follow --Group"),
+    ("User", SelKind::Ruid, ListFn::Uid, "list of real users must follow --User"),
+    ("group", SelKind::Egid, ListFn::Gid, "list of effective groups must follow --group"),
+    ("pid", SelKind::Pid, ListFn::Pid, "list of process IDs must follow --pid"),
+    ("quick-pid", SelKind::PidQuick, ListFn::Pid, "List of process IDs must follow --quick-pid."),
+    ("ppid", SelKind::Ppid, ListFn::Pid, "list of process IDs must follow --ppid"),
+    ("sid", SelKind::Sess, ListFn::Pid, "some sid thing(s) must follow --sid"),
+    ("tty", SelKind::Tty, ListFn::Tty, "list of ttys must follow --tty"),
+    ("user", SelKind::Euid, ListFn::Uid, "list of effective users must follow --user"),
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ListFn {

@@ -215,52 +215,10 @@ impl ProcFs {
             };
         }
         if needs & need::CMDLINE != 0 {
-            // Kernel threads and zombies have no memory, hence an empty command line.
-            let no_mm = needs & need::STAT != 0 && (p.flags & PF_KTHREAD != 0 || p.state == b'Z');
-            let raw = if no_mm {
-                Vec::new()
-            } else {
-                read_unvectored(&format!("{dir}/cmdline"))
-            };
-            p.cmdline = if !raw.is_empty() {
-                escape_lib(&raw, self.utf8)
-            } else {
-                // "[comm]", plus " <defunct>" for zombies.
-                let mut v = b"[".to_vec();
-                v.extend_from_slice(&p.cmd);
-                v.push(b']');
-                if p.state == b'Z' {
-                    v.extend_from_slice(b" <defunct>");
-                }
-                v
-            };
-            if p.cmdline.is_empty() {
-                p.cmdline = b"?".to_vec();
-            }
+            self.read_cmdline(&dir, needs, &mut p);
         }
         if needs & need::CGROUP != 0 {
-            let raw = read_unvectored_sep(&format!("{dir}/cgroup"), 0);
-            p.cgroup_raw = raw.clone();
-            let mut out: Vec<u8> = Vec::new();
-            for grp in raw.split(|&c| c == 0).filter(|g| !g.is_empty()) {
-                if grp.last() == Some(&b'/') {
-                    continue;
-                }
-                if !out.is_empty() {
-                    out.push(b',');
-                }
-                out.extend(escape_lib(grp, self.utf8));
-            }
-            if out.is_empty() {
-                out = b"-".to_vec();
-            }
-            let name = find_sub(&out, b":name=")
-                .filter(|&i| i + 6 < out.len())
-                .map(|i| out[i + 6..].to_vec())
-                .unwrap_or_else(|| out.clone());
-            p.cgname = name;
-            p.lxcname = lxc_name(&p.cgroup_raw);
-            p.cgroup = out;
+            self.read_cgroup(&dir, &mut p);
         }
         if needs & need::EXE != 0 {
             p.exe = match std::fs::read_link(format!("{dir}/exe")) {
@@ -311,6 +269,58 @@ impl ProcFs {
             }
         }
         Some(p)
+    }
+
+    /// /proc/PID/cmdline, escaped; `[comm]` when empty (kernel threads, zombies).
+    fn read_cmdline(&self, dir: &str, needs: u32, p: &mut Proc) {
+        // Kernel threads and zombies have no memory, hence an empty command line.
+        let no_mm = needs & need::STAT != 0 && (p.flags & PF_KTHREAD != 0 || p.state == b'Z');
+        let raw = if no_mm {
+            Vec::new()
+        } else {
+            read_unvectored(&format!("{dir}/cmdline"))
+        };
+        p.cmdline = if !raw.is_empty() {
+            escape_lib(&raw, self.utf8)
+        } else {
+            // "[comm]", plus " <defunct>" for zombies.
+            let mut v = b"[".to_vec();
+            v.extend_from_slice(&p.cmd);
+            v.push(b']');
+            if p.state == b'Z' {
+                v.extend_from_slice(b" <defunct>");
+            }
+            v
+        };
+        if p.cmdline.is_empty() {
+            p.cmdline = b"?".to_vec();
+        }
+    }
+
+    /// /proc/PID/cgroup: the raw text, the escaped list, its name= part and the LXC name.
+    fn read_cgroup(&self, dir: &str, p: &mut Proc) {
+        let raw = read_unvectored_sep(&format!("{dir}/cgroup"), 0);
+        p.cgroup_raw = raw.clone();
+        let mut out: Vec<u8> = Vec::new();
+        for grp in raw.split(|&c| c == 0).filter(|g| !g.is_empty()) {
+            if grp.last() == Some(&b'/') {
+                continue;
+            }
+            if !out.is_empty() {
+                out.push(b',');
+            }
+            out.extend(escape_lib(grp, self.utf8));
+        }
+        if out.is_empty() {
+            out = b"-".to_vec();
+        }
+        let name = find_sub(&out, b":name=")
+            .filter(|&i| i + 6 < out.len())
+            .map(|i| out[i + 6..].to_vec())
+            .unwrap_or_else(|| out.clone());
+        p.cgname = name;
+        p.lxcname = lxc_name(&p.cgroup_raw);
+        p.cgroup = out;
     }
 }
 
