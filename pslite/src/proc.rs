@@ -122,6 +122,12 @@ impl ProcFs {
         list_numeric(&self.root)
     }
 
+    /// Whether /proc/PID is there: a pid from the command line (`-q`) may name no process,
+    /// and when the columns need no /proc file nothing else would notice (procps stats it).
+    pub(crate) fn exists(&self, pid: i32) -> bool {
+        std::fs::metadata(format!("{}/{pid}", self.root)).is_ok()
+    }
+
     /// The task ids of one process.
     pub(crate) fn tids(&self, pid: i32) -> Vec<i32> {
         list_numeric(&format!("{}/{pid}/task", self.root))
@@ -150,10 +156,6 @@ impl ProcFs {
             let m = std::fs::metadata(&dir).ok()?;
             p.euid = m.uid();
             p.egid = m.gid();
-        } else if needs & (need::STAT | need::STATUS) == 0 && std::fs::metadata(&dir).is_err() {
-            // Nothing below would fail for a process that is gone (`ps -q PID -o pid`: the pid
-            // comes from the command line): procps stats every /proc/PID it reports.
-            return None;
         }
         if needs & need::STAT != 0 {
             if !self.read_file(&dir, "stat") {
@@ -772,9 +774,8 @@ mod tests {
         let d = fixture();
         let mut fs = ProcFs::new(d.path().to_str().unwrap(), false);
         assert!(fs.read(43, 43, need::STAT).is_none());
-        // Needing no file, a gone process is still not reported (procps stats /proc/PID).
-        assert!(fs.read(43, 43, 0).is_none());
-        assert!(fs.read(42, 42, 0).is_some());
+        // Needing nothing reads nothing: the pid alone is enough.
+        assert!(fs.read(43, 43, 0).is_some());
     }
 
     #[test]

@@ -316,7 +316,7 @@ impl<W: Write> Runner<'_, W> {
         let hide = self.hide_kernel;
         let keep = |p: &Proc| !(hide && (p.ppid == 2 || p.tid == 2));
         let workers = self.workers;
-        if ids.len() < PARALLEL_MIN || workers < 2 {
+        if ids.len() < PARALLEL_MIN || workers < 2 || needs == 0 {
             return ids
                 .iter()
                 .filter_map(|&(g, t)| self.fs.read(g, t, needs))
@@ -355,7 +355,11 @@ impl<W: Write> Runner<'_, W> {
     /// The (tgid, tid) pairs to read: processes, or every task of each process.
     fn ids(&self, threads: bool, quick: Option<Vec<u32>>) -> Vec<(i32, i32)> {
         let pids: Vec<i32> = match quick {
-            Some(list) => list.into_iter().map(|p| p as i32).collect(),
+            Some(list) => list
+                .into_iter()
+                .map(|p| p as i32)
+                .filter(|&p| self.fs.exists(p))
+                .collect(),
             None => self.fs.pids(),
         };
         if !threads {
