@@ -2,9 +2,12 @@
 //!
 //! * [`cli`]: procps's option grammar (BSD, UNIX and GNU options, the two-pass fallback), which
 //!   resolves the command line into a [`cli::Plan`]: pure, table-tested.
-//! * [`spec`]: the one static table of format specifiers.
+//! * [`spec`]: the one static table of format specifiers, one row per column.
+//! * [`print`]: the printers (procps `pr_*`), one static each, with what it reads from /proc.
+//! * [`item`]: the items procps fetches (`PIDS_*`), one static each: what it needs, its sort
+//!   value.
 //! * [`proc`]: reading /proc (root injectable), skipping processes that vanish.
-//! * [`output`]: value formatting and line layout.
+//! * [`output`]: line layout (widths, padding, truncation), escaping, terminal names.
 //! * [`run`]: selection, sorting, forest and thread display.
 //! * [`sys`]: the libc look-ups (users, terminal size, local time).
 //!

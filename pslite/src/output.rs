@@ -1,5 +1,6 @@
-//! Value formatting and line layout: procps's `pr_*` printers and `show_one_proc`, so columns
-//! pad, overflow and truncate exactly as procps's do.
+//! Line layout: procps's `show_one_proc` and `check_header_width`, so columns pad, overflow and
+//! truncate exactly as procps's do; and what the printers ([`crate::print`]) share: escaping,
+//! the forest prefix, user and terminal names, signal masks, times.
 
 use std::collections::HashMap;
 use std::io::Write;
