@@ -1,15 +1,15 @@
 //! `ps`: procps-ng's ps (4.0.4), byte for byte, reading only the /proc files it needs.
 //!
-//! * [`cli`]: procps's option grammar (BSD, UNIX and GNU options, the two-pass fallback), which
-//!   resolves the command line into a [`cli::Plan`]: pure, table-tested.
-//! * [`spec`]: the one static table of format specifiers, one row per column.
-//! * [`print`]: the printers (procps `pr_*`), one static each, with what it reads from /proc.
-//! * [`item`]: the items procps fetches (`PIDS_*`), one static each: what it needs, its sort
+//! * `cli`: procps's option grammar (BSD, UNIX and GNU options, the two-pass fallback), which
+//!   resolves the command line into a `cli::Plan`: pure, table-tested.
+//! * `spec`: the one static table of format specifiers, one row per column.
+//! * `print`: the printers (procps `pr_*`), one static each, with what it reads from /proc.
+//! * `item`: the items procps fetches (`PIDS_*`), one static each: what it needs, its sort
 //!   value.
-//! * [`proc`]: reading /proc (root injectable), skipping processes that vanish.
-//! * [`output`]: line layout (widths, padding, truncation), escaping, terminal names.
-//! * [`run`]: selection, sorting, forest and thread display.
-//! * [`sys`]: the libc look-ups (users, terminal size, local time).
+//! * `proc`: reading /proc (root injectable), skipping processes that vanish.
+//! * `output`: line layout (widths, padding, truncation), escaping, terminal names.
+//! * `run`: selection, sorting, forest and thread display.
+//! * `sys`: the libc look-ups (users, terminal size, local time).
 //!
 //! Beyond procps: `-o nspid` (the PID inside the process's own PID namespace, from NSpid in
 //! /proc/PID/status). Large scans read /proc on up to four threads; `NSTOOLS_PS_THREADS=N`
@@ -28,7 +28,7 @@ use std::ffi::OsString;
 use std::io::Write;
 
 /// The clap command, for man pages and completions. ps's own grammar (BSD options without a
-/// dash, the two-pass fallback) is parsed by [`cli::parse`], not by clap.
+/// dash, the two-pass fallback) is parsed by `cli::parse`, not by clap.
 pub fn command() -> clap::Command {
     use clap::{Arg, ArgAction};
     let flag = |id: &'static str, short: char, help: &'static str| {
