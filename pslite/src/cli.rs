@@ -10,10 +10,12 @@
 //! Everything the parser needs from the system (user/group names, tty devices, the environment)
 //! comes through [`Env`] and [`Lookup`], so the table tests run without /proc.
 
-use crate::spec::{self, Just, Key, Pr, When};
+use crate::item::{self, Item};
+use crate::print::Printer;
+use crate::spec::{self, Just, When};
 
 /// System look-ups the parser needs.
-pub trait Lookup {
+pub(crate) trait Lookup {
     fn uid_by_name(&self, name: &str) -> Option<u32>;
     fn gid_by_name(&self, name: &str) -> Option<u32>;
     /// `stat(path)`: `Some((is_char_device, st_rdev))`.
@@ -22,55 +24,56 @@ pub trait Lookup {
 
 /// The environment the parser starts from.
 #[derive(Debug, Clone, Default)]
-pub struct Env {
+pub(crate) struct Env {
     /// Terminal size from TIOCGWINSZ (stdout, stderr, stdin, /dev/tty), if any.
-    pub winsize: Option<(u16, u16)>,
-    pub stdout_is_tty: bool,
-    pub columns: Option<String>,
-    pub lines: Option<String>,
-    pub ps_format: Option<String>,
-    pub personality: Option<String>,
-    pub cmd_env: Option<String>,
-    pub broken_ps: bool,
-    pub xpg: Option<String>,
+    pub(crate) winsize: Option<(u16, u16)>,
+    pub(crate) stdout_is_tty: bool,
+    pub(crate) columns: Option<String>,
+    pub(crate) lines: Option<String>,
+    pub(crate) ps_format: Option<String>,
+    pub(crate) personality: Option<String>,
+    pub(crate) cmd_env: Option<String>,
+    pub(crate) broken_ps: bool,
+    pub(crate) xpg: Option<String>,
     /// Our own controlling tty (tty_nr of /proc/self/stat).
-    pub cached_tty: u32,
+    pub(crate) cached_tty: u32,
     /// strlen of /proc/sys/kernel/pid_max.
-    pub pid_length: usize,
+    pub(crate) pid_length: usize,
 }
 
-pub const OUTBUF_SIZE: i64 = 2 * 64 * 1024;
+pub(crate) const OUTBUF_SIZE: i64 = 2 * 64 * 1024;
 
 /// One output column.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Col {
-    pub name: String,
+pub(crate) struct Col {
+    pub(crate) name: String,
     /// `None` for AIX literal text.
-    pub pr: Option<Pr>,
-    pub key: Key,
-    pub width: usize,
-    pub just: Just,
-    pub when: When,
+    pub(crate) pr: Option<&'static Printer>,
+    /// The sort key of its specifier.
+    pub(crate) key: &'static Item,
+    pub(crate) width: usize,
+    pub(crate) just: Just,
+    pub(crate) when: When,
 }
 
 /// Sort direction; procps silently skips a key whose direction is neither (BSD `O` quirk).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Order {
+pub(crate) enum Order {
     Asc,
     Desc,
     Skip,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SortKey {
-    pub key: Key,
+pub(crate) struct SortKey {
+    pub(crate) key: &'static Item,
     /// The printer of the specifier the key came from (decides which items procps fetched).
-    pub pr: Pr,
-    pub order: Order,
+    pub(crate) pr: &'static Printer,
+    pub(crate) order: Order,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SelKind {
+pub(crate) enum SelKind {
     Ruid,
     Euid,
     Rgid,
@@ -85,20 +88,20 @@ pub enum SelKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SelItem {
+pub(crate) enum SelItem {
     Num(u32),
     Cmd(Vec<u8>),
 }
 
 /// A list selection (`-p 1,2`, `-u root`, ...). Items are in the order given.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sel {
-    pub kind: SelKind,
-    pub items: Vec<SelItem>,
+pub(crate) struct Sel {
+    pub(crate) kind: SelKind,
+    pub(crate) items: Vec<SelItem>,
 }
 
 impl Sel {
-    pub fn nums(&self) -> impl Iterator<Item = u32> + '_ {
+    pub(crate) fn nums(&self) -> impl Iterator<Item = u32> + '_ {
         self.items.iter().filter_map(|i| match i {
             SelItem::Num(n) => Some(*n),
             SelItem::Cmd(_) => None,
@@ -108,69 +111,69 @@ impl Sel {
 
 /// Header modes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Head {
+pub(crate) enum Head {
     Single,
     None,
     Multi,
 }
 
 /// Thread flags (procps `TF_*`).
-pub mod tf {
-    pub const B_H: u32 = 0x0001;
-    pub const B_M: u32 = 0x0002;
-    pub const U_M: u32 = 0x0004;
-    pub const U_T: u32 = 0x0008;
-    pub const U_L: u32 = 0x0010;
-    pub const SHOW_PROC: u32 = 0x0100;
-    pub const SHOW_TASK: u32 = 0x0200;
-    pub const SHOW_BOTH: u32 = 0x0400;
-    pub const LOOSE_TASKS: u32 = 0x0800;
-    pub const MUST_USE: u32 = 0x4000;
+pub(crate) mod tf {
+    pub(crate) const B_H: u32 = 0x0001;
+    pub(crate) const B_M: u32 = 0x0002;
+    pub(crate) const U_M: u32 = 0x0004;
+    pub(crate) const U_T: u32 = 0x0008;
+    pub(crate) const U_L: u32 = 0x0010;
+    pub(crate) const SHOW_PROC: u32 = 0x0100;
+    pub(crate) const SHOW_TASK: u32 = 0x0200;
+    pub(crate) const SHOW_BOTH: u32 = 0x0400;
+    pub(crate) const LOOSE_TASKS: u32 = 0x0800;
+    pub(crate) const MUST_USE: u32 = 0x4000;
 }
 
 mod per {
-    pub const BSD_H: u32 = 0x0002;
-    pub const BSD_M: u32 = 0x0004;
-    pub const IRIX_L: u32 = 0x0008;
-    pub const FORCE_BSD: u32 = 0x0010;
-    pub const GOOD_O: u32 = 0x0020;
-    pub const OLD_M: u32 = 0x0040;
-    pub const NO_DEFAULT_G: u32 = 0x0080;
-    pub const ZAP_ADDR: u32 = 0x0100;
-    pub const SANE_USER: u32 = 0x0200;
-    pub const HPUX_X: u32 = 0x0400;
-    pub const SVR4_X: u32 = 0x0800;
+    pub(crate) const BSD_H: u32 = 0x0002;
+    pub(crate) const BSD_M: u32 = 0x0004;
+    pub(crate) const IRIX_L: u32 = 0x0008;
+    pub(crate) const FORCE_BSD: u32 = 0x0010;
+    pub(crate) const GOOD_O: u32 = 0x0020;
+    pub(crate) const OLD_M: u32 = 0x0040;
+    pub(crate) const NO_DEFAULT_G: u32 = 0x0080;
+    pub(crate) const ZAP_ADDR: u32 = 0x0100;
+    pub(crate) const SANE_USER: u32 = 0x0200;
+    pub(crate) const HPUX_X: u32 = 0x0400;
+    pub(crate) const SVR4_X: u32 = 0x0800;
 }
 
 mod ss {
-    pub const B_X: u32 = 0x01;
-    pub const B_G: u32 = 0x02;
-    pub const U_D: u32 = 0x04;
-    pub const U_A: u32 = 0x08;
-    pub const B_A: u32 = 0x10;
+    pub(crate) const B_X: u32 = 0x01;
+    pub(crate) const B_G: u32 = 0x02;
+    pub(crate) const U_D: u32 = 0x04;
+    pub(crate) const U_A: u32 = 0x08;
+    pub(crate) const B_A: u32 = 0x10;
 }
 
 mod ff {
-    pub const UF: u32 = 0x0001;
-    pub const UJ: u32 = 0x0002;
-    pub const UL: u32 = 0x0004;
-    pub const BJ: u32 = 0x0008;
-    pub const BL: u32 = 0x0010;
-    pub const BS: u32 = 0x0020;
-    pub const BU: u32 = 0x0040;
-    pub const BV: u32 = 0x0080;
-    pub const LX: u32 = 0x0100;
-    pub const LM: u32 = 0x0200;
-    pub const FC: u32 = 0x0400;
+    pub(crate) const UF: u32 = 0x0001;
+    pub(crate) const UJ: u32 = 0x0002;
+    pub(crate) const UL: u32 = 0x0004;
+    pub(crate) const BJ: u32 = 0x0008;
+    pub(crate) const BL: u32 = 0x0010;
+    pub(crate) const BS: u32 = 0x0020;
+    pub(crate) const BU: u32 = 0x0040;
+    pub(crate) const BV: u32 = 0x0080;
+    pub(crate) const LX: u32 = 0x0100;
+    pub(crate) const LM: u32 = 0x0200;
+    pub(crate) const FC: u32 = 0x0400;
 }
 
 mod fm {
-    pub const C: u32 = 0x0001;
-    pub const J: u32 = 0x0002;
-    pub const Y: u32 = 0x0004;
-    pub const P: u32 = 0x0010;
-    pub const M: u32 = 0x0020;
-    pub const F: u32 = 0x0080;
+    pub(crate) const C: u32 = 0x0001;
+    pub(crate) const J: u32 = 0x0002;
+    pub(crate) const Y: u32 = 0x0004;
+    pub(crate) const P: u32 = 0x0010;
+    pub(crate) const M: u32 = 0x0020;
+    pub(crate) const F: u32 = 0x0080;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,36 +199,40 @@ struct SfNode {
 
 /// The resolved request.
 #[derive(Debug, Clone)]
-pub struct Plan {
-    pub all_processes: bool,
-    pub simple_select: bool,
-    pub select_bits: u32,
-    pub selections: Vec<Sel>,
-    pub negate: bool,
-    pub running_only: bool,
-    pub columns: Vec<Col>,
+pub(crate) struct Plan {
+    pub(crate) all_processes: bool,
+    pub(crate) simple_select: bool,
+    pub(crate) select_bits: u32,
+    pub(crate) selections: Vec<Sel>,
+    pub(crate) negate: bool,
+    pub(crate) running_only: bool,
+    pub(crate) columns: Vec<Col>,
     /// Sort keys, primary first.
-    pub sort: Vec<SortKey>,
+    pub(crate) sort: Vec<SortKey>,
     /// 0, `b` (BSD f), `g` (--forest) or `u` (-H).
-    pub forest: u8,
-    pub header: Head,
-    pub screen_cols: i64,
-    pub screen_rows: i64,
-    pub thread_flags: u32,
-    pub bsd_c: bool,
-    pub bsd_e: bool,
-    pub unix_f: bool,
-    pub user_is_number: bool,
-    pub wchan_is_number: bool,
-    pub include_dead_children: bool,
-    pub cached_tty: u32,
+    pub(crate) forest: u8,
+    pub(crate) header: Head,
+    pub(crate) screen_cols: i64,
+    pub(crate) screen_rows: i64,
+    pub(crate) thread_flags: u32,
+    pub(crate) bsd_c: bool,
+    pub(crate) bsd_e: bool,
+    pub(crate) unix_f: bool,
+    pub(crate) user_is_number: bool,
+    pub(crate) wchan_is_number: bool,
+    pub(crate) include_dead_children: bool,
+    /// `-D`/`--date-format`: the strftime format of `lstart` (procps 4.0.3).
+    pub(crate) lstart_format: Option<String>,
+    /// `--signames`: signal masks as names (procps 4.0.4).
+    pub(crate) signal_names: bool,
+    pub(crate) cached_tty: u32,
     /// Warnings procps prints on stderr while parsing.
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 /// What the command line asks for.
 #[derive(Debug, Clone)]
-pub enum Action {
+pub(crate) enum Action {
     Run(Box<Plan>),
     /// `--help [section]`: the section word as typed (None = the short usage).
     Help(Option<String>),
@@ -252,7 +259,7 @@ impl From<&str> for Stop {
 type R<T> = Result<T, Stop>;
 
 /// C `strtoul(s, &end, 0)`: the value and the number of bytes consumed.
-pub fn c_strtoul(s: &[u8]) -> (u64, usize) {
+pub(crate) fn c_strtoul(s: &[u8]) -> (u64, usize) {
     let mut i = 0;
     while i < s.len() && matches!(s[i], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
         i += 1;
@@ -348,6 +355,8 @@ struct Parser<'a> {
     header: Head,
     header_set: bool,
     include_dead_children: bool,
+    lstart_format: Option<String>,
+    signal_names: bool,
     negate: bool,
     running_only: bool,
     screen_cols: i64,
@@ -382,7 +391,7 @@ struct Parser<'a> {
 }
 
 /// Parse `args` (without argv\[0\]).
-pub fn parse(args: &[String], env: &Env, lookup: &dyn Lookup) -> Action {
+pub(crate) fn parse(args: &[String], env: &Env, lookup: &dyn Lookup) -> Action {
     let mut p = Parser {
         args: args.to_vec(),
         env,
@@ -399,6 +408,8 @@ pub fn parse(args: &[String], env: &Env, lookup: &dyn Lookup) -> Action {
         header: Head::Single,
         header_set: false,
         include_dead_children: false,
+        lstart_format: None,
+        signal_names: false,
         negate: false,
         running_only: false,
         screen_cols: 80,
@@ -460,6 +471,8 @@ impl Parser<'_> {
             user_is_number: self.user_is_number,
             wchan_is_number: self.wchan_is_number,
             include_dead_children: self.include_dead_children,
+            lstart_format: self.lstart_format,
+            signal_names: self.signal_names,
             cached_tty: self.env.cached_tty,
             warnings: self.warnings,
         }
@@ -839,6 +852,17 @@ impl Parser<'_> {
                         .ok_or("list of command names must follow -C")?;
                     return self.push_list(&a, SelKind::Comm, ListFn::Cmd);
                 }
+                b'D' => {
+                    let attached = i + 1 < self.arg().len();
+                    let a = self.get_opt_arg(i).ok_or("date format must follow -D")?;
+                    self.lstart_format = Some(a);
+                    if !attached {
+                        // The format was the next argument: this cluster is done.
+                        return Ok(());
+                    }
+                    // procps goes on with the cluster after -D, reading the attached format's
+                    // characters as options (`-Df` is -D f plus -f; `-D%Y` is an error).
+                }
                 b'F' => {
                     self.format_modifiers |= fm::F;
                     self.format_flags |= ff::UF;
@@ -1138,19 +1162,11 @@ impl Parser<'_> {
                 Ok(())
             }
         };
+        if let Some(&(_, kind, list, missing)) = GNU_LISTS.iter().find(|o| o.0 == name) {
+            let a = self.grab_gnu_arg(rest).ok_or(missing)?;
+            return self.push_list(&a, kind, list);
+        }
         match name {
-            "Group" => {
-                let a = self
-                    .grab_gnu_arg(rest)
-                    .ok_or("list of real groups must follow --Group")?;
-                self.push_list(&a, SelKind::Rgid, ListFn::Gid)
-            }
-            "User" => {
-                let a = self
-                    .grab_gnu_arg(rest)
-                    .ok_or("list of real users must follow --User")?;
-                self.push_list(&a, SelKind::Ruid, ListFn::Uid)
-            }
             "cols" | "width" | "columns" => {
                 if let Some(a) = self.grab_gnu_arg(rest) {
                     if let Some(t) = whole_strtol(&a) {
@@ -1165,6 +1181,13 @@ impl Parser<'_> {
             "cumulative" => {
                 no_arg("option --cumulative does not take an argument")?;
                 self.include_dead_children = true;
+                Ok(())
+            }
+            "date-format" => {
+                let a = self
+                    .grab_gnu_arg(rest)
+                    .ok_or("date format must follow --date-format")?;
+                self.lstart_format = Some(a);
                 Ok(())
             }
             "deselect" => {
@@ -1203,33 +1226,9 @@ impl Parser<'_> {
                 self.defer_sf(&a, SfCode::GFormat);
                 Ok(())
             }
-            "group" => {
-                let a = self
-                    .grab_gnu_arg(rest)
-                    .ok_or("list of effective groups must follow --group")?;
-                self.push_list(&a, SelKind::Egid, ListFn::Gid)
-            }
             "info" => {
                 self.exclusive("--info")?;
                 Err(Stop::Exit(Action::Info))
-            }
-            "pid" => {
-                let a = self
-                    .grab_gnu_arg(rest)
-                    .ok_or("list of process IDs must follow --pid")?;
-                self.push_list(&a, SelKind::Pid, ListFn::Pid)
-            }
-            "quick-pid" => {
-                let a = self
-                    .grab_gnu_arg(rest)
-                    .ok_or("List of process IDs must follow --quick-pid.")?;
-                self.push_list(&a, SelKind::PidQuick, ListFn::Pid)
-            }
-            "ppid" => {
-                let a = self
-                    .grab_gnu_arg(rest)
-                    .ok_or("list of process IDs must follow --ppid")?;
-                self.push_list(&a, SelKind::Ppid, ListFn::Pid)
             }
             "rows" | "lines" => {
                 if let Some(a) = self.grab_gnu_arg(rest) {
@@ -1242,11 +1241,10 @@ impl Parser<'_> {
                 }
                 Err("number of rows must follow --rows or --lines".into())
             }
-            "sid" => {
-                let a = self
-                    .grab_gnu_arg(rest)
-                    .ok_or("some sid thing(s) must follow --sid")?;
-                self.push_list(&a, SelKind::Sess, ListFn::Pid)
+            // procps accepts (and ignores) `--signames=ANYTHING`.
+            "signames" => {
+                self.signal_names = true;
+                Ok(())
             }
             "sort" => {
                 let a = self
@@ -1254,18 +1252,6 @@ impl Parser<'_> {
                     .ok_or("long sort specification must follow --sort")?;
                 self.defer_sf(&a, SfCode::GSort);
                 Ok(())
-            }
-            "tty" => {
-                let a = self
-                    .grab_gnu_arg(rest)
-                    .ok_or("list of ttys must follow --tty")?;
-                self.push_list(&a, SelKind::Tty, ListFn::Tty)
-            }
-            "user" => {
-                let a = self
-                    .grab_gnu_arg(rest)
-                    .ok_or("list of effective users must follow --user")?;
-                self.push_list(&a, SelKind::Euid, ListFn::Uid)
             }
             "version" => {
                 self.exclusive("--version")?;
@@ -1494,14 +1480,17 @@ impl Parser<'_> {
             let (spec_name, width) = match spec_part.find(':') {
                 Some(p) => {
                     let ws = &spec_part[p + 1..];
+                    // C's atoi: strtol (saturating at LONG_MAX) cut to an int, so a width
+                    // past 2^31 wraps (4294967297 is 1) and must still come out positive.
+                    let atoi = ws.parse::<i64>().unwrap_or(i64::MAX) as i32;
                     if ws.is_empty()
                         || !ws.bytes().all(|c| c.is_ascii_digit())
                         || ws.starts_with('0')
-                        || ws.parse::<i32>().map(|v| v <= 0).unwrap_or(true)
+                        || atoi <= 0
                     {
                         return Err("column widths must be unsigned decimal numbers".into());
                     }
-                    (&spec_part[..p], Some(ws.parse::<usize>().unwrap_or(1)))
+                    (&spec_part[..p], Some(atoi as usize))
                 }
                 None => (spec_part, None),
             };
@@ -1609,7 +1598,7 @@ impl Parser<'_> {
                     width: text.len(),
                     name: text,
                     pr: None,
-                    key: Key::Noop,
+                    key: &item::NOOP,
                     just: Just::Aix,
                     when: When::EveryTime,
                 });
@@ -2067,7 +2056,7 @@ impl Parser<'_> {
                 out.push(Col {
                     name: ":".into(),
                     pr: None,
-                    key: Key::Noop,
+                    key: &item::NOOP,
                     width: 1,
                     just: Just::Aix,
                     when: When::EveryTime,
@@ -2080,6 +2069,21 @@ impl Parser<'_> {
         Ok(())
     }
 }
+
+/// The long options that take a selection list: name, what it selects, how its items parse,
+/// and procps's message when the list is missing.
+#[rustfmt::skip]
+const GNU_LISTS: &[(&str, SelKind, ListFn, &str)] = &[
+    ("Group", SelKind::Rgid, ListFn::Gid, "list of real groups must follow --Group"),
+    ("User", SelKind::Ruid, ListFn::Uid, "list of real users must follow --User"),
+    ("group", SelKind::Egid, ListFn::Gid, "list of effective groups must follow --group"),
+    ("pid", SelKind::Pid, ListFn::Pid, "list of process IDs must follow --pid"),
+    ("quick-pid", SelKind::PidQuick, ListFn::Pid, "List of process IDs must follow --quick-pid."),
+    ("ppid", SelKind::Ppid, ListFn::Pid, "list of process IDs must follow --ppid"),
+    ("sid", SelKind::Sess, ListFn::Pid, "some sid thing(s) must follow --sid"),
+    ("tty", SelKind::Tty, ListFn::Tty, "list of ttys must follow --tty"),
+    ("user", SelKind::Euid, ListFn::Uid, "list of effective users must follow --user"),
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ListFn {

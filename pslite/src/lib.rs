@@ -1,30 +1,35 @@
-//! `ps`: procps-ng's ps (4.0.2), byte for byte, reading only the /proc files it needs.
+//! `ps`: procps-ng's ps (4.0.4), byte for byte, reading only the /proc files it needs.
 //!
-//! * [`cli`]: procps's option grammar (BSD, UNIX and GNU options, the two-pass fallback), which
-//!   resolves the command line into a [`cli::Plan`]: pure, table-tested.
-//! * [`spec`]: the one static table of format specifiers.
-//! * [`proc`]: reading /proc (root injectable), skipping processes that vanish.
-//! * [`output`]: value formatting and line layout.
-//! * [`run`]: selection, sorting, forest and thread display.
-//! * [`sys`]: the libc look-ups (users, terminal size, local time).
+//! * `cli`: procps's option grammar (BSD, UNIX and GNU options, the two-pass fallback), which
+//!   resolves the command line into a `cli::Plan`: pure, table-tested.
+//! * `spec`: the one static table of format specifiers, one row per column.
+//! * `print`: the printers (procps `pr_*`), one static each, with what it reads from /proc.
+//! * `item`: the items procps fetches (`PIDS_*`), one static each: what it needs, its sort
+//!   value.
+//! * `proc`: reading /proc (root injectable), skipping processes that vanish.
+//! * `output`: line layout (widths, padding, truncation), escaping, terminal names.
+//! * `run`: selection, sorting, forest and thread display.
+//! * `sys`: the libc look-ups (users, terminal size, local time).
 //!
 //! Beyond procps: `-o nspid` (the PID inside the process's own PID namespace, from NSpid in
 //! /proc/PID/status). Large scans read /proc on up to four threads; `NSTOOLS_PS_THREADS=N`
 //! sets the number (1 = none).
 
-pub mod cli;
-pub mod output;
-pub mod proc;
-pub mod run;
-pub mod spec;
-pub mod sys;
+mod cli;
+mod item;
+mod output;
+mod print;
+mod proc;
+mod run;
+mod spec;
+mod sys;
 
 use common::println;
 use std::ffi::OsString;
 use std::io::Write;
 
 /// The clap command, for man pages and completions. ps's own grammar (BSD options without a
-/// dash, the two-pass fallback) is parsed by [`cli::parse`], not by clap.
+/// dash, the two-pass fallback) is parsed by `cli::parse`, not by clap.
 pub fn command() -> clap::Command {
     use clap::{Arg, ArgAction};
     let flag = |id: &'static str, short: char, help: &'static str| {
@@ -90,6 +95,13 @@ pub fn command() -> clap::Command {
                 .value_name("FORMAT")
                 .help("preloaded format: pid,FORMAT,state,tname,time,command"),
         )
+        .arg(
+            Arg::new("date-format")
+                .short('D')
+                .long("date-format")
+                .value_name("FORMAT")
+                .help("date format for lstart (strftime)"),
+        )
         .arg(flag("full", 'f', "full-format, including command lines"))
         .arg(flag("extra-full", 'F', "extra full format"))
         .arg(flag("long", 'l', "long format"))
@@ -111,6 +123,7 @@ pub fn command() -> clap::Command {
         .arg(Arg::new("cols").long("cols").visible_aliases(["columns", "width"]).value_name("NUM").help("set screen width"))
         .arg(Arg::new("rows").long("rows").visible_alias("lines").value_name("NUM").help("set screen height"))
         .arg(Arg::new("sort").long("sort").value_name("SPEC").help("specify sort order ([+|-]key[,...])"))
+        .arg(Arg::new("signames").long("signames").action(ArgAction::SetTrue).help("display signal masks using signal names"))
         .arg(Arg::new("info").long("info").action(ArgAction::SetTrue).help("display debugging information"))
         .arg(
             Arg::new("help")

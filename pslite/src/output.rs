@@ -1,50 +1,55 @@
-//! Value formatting and line layout: procps's `pr_*` printers and `show_one_proc`, so columns
-//! pad, overflow and truncate exactly as procps's do.
+//! Line layout: procps's `show_one_proc` and `check_header_width`, so columns pad, overflow and
+//! truncate exactly as procps's do; and what the printers ([`crate::print`]) share: escaping,
+//! the forest prefix, user and terminal names, signal masks, times.
 
 use std::collections::HashMap;
 use std::io::Write;
 
 use crate::cli::{Col, OUTBUF_SIZE};
+use crate::print::Printer;
 use crate::proc::Proc;
-use crate::spec::{Just, Pr};
+use crate::spec::Just;
 use crate::sys;
 
 /// Everything the printers need besides the process.
-pub struct Out<W: Write> {
-    pub w: W,
-    pub root: String,
-    pub utf8: bool,
-    pub hertz: i64,
-    pub page_size: i64,
-    pub boot_time: i64,
-    pub boot_tics: u64,
-    pub now: i64,
-    pub mem_total: u64,
-    pub bsd_c: bool,
-    pub bsd_e: bool,
-    pub unix_f: bool,
-    pub user_is_number: bool,
-    pub wchan_is_number: bool,
-    pub include_dead_children: bool,
-    pub forest_type: u8,
-    pub forest_prefix: Vec<u8>,
-    pub names: sys::Names,
+pub(crate) struct Out {
+    pub(crate) root: String,
+    pub(crate) utf8: bool,
+    pub(crate) hertz: i64,
+    pub(crate) page_size: i64,
+    pub(crate) boot_time: i64,
+    pub(crate) boot_tics: u64,
+    pub(crate) now: i64,
+    pub(crate) mem_total: u64,
+    pub(crate) bsd_c: bool,
+    pub(crate) bsd_e: bool,
+    pub(crate) unix_f: bool,
+    pub(crate) user_is_number: bool,
+    pub(crate) wchan_is_number: bool,
+    pub(crate) include_dead_children: bool,
+    /// `-D FORMAT`: strftime format of `lstart`.
+    pub(crate) lstart_format: Option<String>,
+    /// `--signames`: signal masks as names.
+    pub(crate) signal_names: bool,
+    pub(crate) forest_type: u8,
+    pub(crate) forest_prefix: Vec<u8>,
+    pub(crate) names: sys::Names,
     ttys: TtyNames,
-    max_rightward: i64,
-    pub active_cols: i64,
-    pub wide_signals: bool,
-    pub lines_to_next_header: i64,
-    pub header_gap: i64,
-    pub did_stuff: bool,
+    /// Room for the value being printed (procps `max_rightward`).
+    pub(crate) max_rightward: i64,
+    pub(crate) active_cols: i64,
+    pub(crate) wide_signals: bool,
+    pub(crate) lines_to_next_header: i64,
+    pub(crate) header_gap: i64,
+    pub(crate) did_stuff: bool,
     buf: Vec<u8>,
     line: Vec<u8>,
 }
 
-impl<W: Write> Out<W> {
+impl Out {
     #[allow(clippy::too_many_arguments)]
-    pub fn new(w: W, root: &str, utf8: bool, hertz: i64, page_size: i64, now: i64) -> Self {
+    pub(crate) fn new(root: &str, utf8: bool, hertz: i64, page_size: i64, now: i64) -> Self {
         Out {
-            w,
             root: root.to_string(),
             utf8,
             hertz,
@@ -59,6 +64,8 @@ impl<W: Write> Out<W> {
             user_is_number: false,
             wchan_is_number: false,
             include_dead_children: false,
+            lstart_format: None,
+            signal_names: false,
             forest_type: 0,
             forest_prefix: Vec::new(),
             names: sys::Names::default(),
@@ -75,7 +82,7 @@ impl<W: Write> Out<W> {
     }
 
     /// procps `check_header_width`: the line width and whether signals get 16 columns.
-    pub fn check_header_width(&mut self, fmt: &[Col], screen_cols: i64) {
+    pub(crate) fn check_header_width(&mut self, fmt: &[Col], screen_cols: i64) {
         let mut total: i64 = 0;
         let mut was_normal = 0;
         let mut sigs = 0;
@@ -85,7 +92,10 @@ impl<W: Write> Out<W> {
                     total += c.width as i64;
                     was_normal = 0;
                 }
-                Just::Unlimited => {
+                Just::Unlimited | Just::SignalNames => {
+                    if c.just == Just::SignalNames {
+                        sigs += 1;
+                    }
                     total += if i + 1 < fmt.len() { c.width as i64 } else { 3 };
                     total += was_normal;
                     was_normal = 1;
@@ -115,12 +125,17 @@ impl<W: Write> Out<W> {
     }
 
     /// One line: the header when `p` is `None`. Returns write errors (closed pipe).
-    pub fn show(&mut self, p: Option<&Proc>, fmt: &[Col]) -> std::io::Result<()> {
+    pub(crate) fn show(
+        &mut self,
+        w: &mut impl Write,
+        p: Option<&Proc>,
+        fmt: &[Col],
+    ) -> std::io::Result<()> {
         if p.is_some() {
             self.lines_to_next_header -= 1;
             if self.lines_to_next_header == 0 {
                 self.lines_to_next_header = self.header_gap;
-                self.show(None, fmt)?;
+                self.show(w, None, fmt)?;
             }
         }
         self.did_stuff = true;
@@ -191,7 +206,7 @@ impl<W: Write> Out<W> {
                         0
                     }
                 }
-                Just::Unlimited => {
+                Just::Unlimited | Just::SignalNames => {
                     if self.active_cols - actual - tmpspace < 1 {
                         out.truncate(1);
                     }
@@ -223,10 +238,10 @@ impl<W: Write> Out<W> {
             }
         }
         self.line.push(b'\n');
-        self.w.write_all(&self.line)
+        w.write_all(&self.line)
     }
 
-    fn forest_helper(&self, out: &mut Vec<u8>) -> i64 {
+    pub(crate) fn forest_helper(&self, out: &mut Vec<u8>) -> i64 {
         if self.forest_prefix.is_empty() {
             return 0;
         }
@@ -256,7 +271,7 @@ impl<W: Write> Out<W> {
     }
 
     /// ps's own escape_str: at most `*cells` cells, control characters shown as `.` or `?`.
-    fn esc(&self, out: &mut Vec<u8>, src: &[u8], cells: &mut i64) -> i64 {
+    pub(crate) fn esc(&self, out: &mut Vec<u8>, src: &[u8], cells: &mut i64) -> i64 {
         if *cells <= 0 {
             return 0;
         }
@@ -335,7 +350,7 @@ impl<W: Write> Out<W> {
         s.len() as i64
     }
 
-    fn name(&mut self, out: &mut Vec<u8>, name: &str, id: u32) -> i64 {
+    pub(crate) fn name(&mut self, out: &mut Vec<u8>, name: &str, id: u32) -> i64 {
         if !self.user_is_number {
             let mut rightward = OUTBUF_SIZE;
             let start = out.len();
@@ -355,7 +370,7 @@ impl<W: Write> Out<W> {
         Self::num(out, id)
     }
 
-    fn tics(&self, p: &Proc) -> u64 {
+    pub(crate) fn tics(&self, p: &Proc) -> u64 {
         if self.include_dead_children {
             p.utime + p.stime + p.cutime + p.cstime
         } else {
@@ -364,7 +379,7 @@ impl<W: Write> Out<W> {
     }
 
     /// Seconds since the process started (procps TIME_ELAPSED, a double).
-    pub fn elapsed(&self, p: &Proc) -> f64 {
+    pub(crate) fn elapsed(&self, p: &Proc) -> f64 {
         let t = self.boot_tics.wrapping_sub(p.start_time) as f64;
         if t > 0.0 {
             t / self.hertz as f64
@@ -373,7 +388,7 @@ impl<W: Write> Out<W> {
         }
     }
 
-    pub fn utilization(&self, p: &Proc, children: bool) -> f64 {
+    pub(crate) fn utilization(&self, p: &Proc, children: bool) -> f64 {
         let t = self.boot_tics.wrapping_sub(p.start_time) as f64;
         if t > 0.0 {
             let tics = if children {
@@ -387,11 +402,17 @@ impl<W: Write> Out<W> {
         }
     }
 
-    fn start_secs(&self, p: &Proc) -> i64 {
+    pub(crate) fn start_secs(&self, p: &Proc) -> i64 {
         self.boot_time + (p.start_time / self.hertz as u64) as i64
     }
 
-    fn sig(&self, out: &mut Vec<u8>, sig: &str) -> i64 {
+    pub(crate) fn sig(&self, out: &mut Vec<u8>, sig: &str) -> i64 {
+        if self.signal_names {
+            let n = signal_names(out, sig, self.max_rightward);
+            if n > 0 {
+                return n;
+            }
+        }
         let len = sig.len();
         let s = if self.wide_signals {
             if len > 8 {
@@ -409,11 +430,11 @@ impl<W: Write> Out<W> {
         Self::text(out, &s)
     }
 
-    pub fn tty_name(&mut self, p: &Proc, number: bool) -> String {
+    pub(crate) fn tty_name(&mut self, p: &Proc, number: bool) -> String {
         self.ttys.name(p.tty as u32, p.tid, number)
     }
 
-    fn args_like(&mut self, out: &mut Vec<u8>, p: &Proc, long: bool) -> i64 {
+    pub(crate) fn args_like(&mut self, out: &mut Vec<u8>, p: &Proc, long: bool) -> i64 {
         let mut rightward = self.max_rightward;
         let fh = self.forest_helper(out);
         rightward -= fh;
@@ -427,434 +448,81 @@ impl<W: Write> Out<W> {
         self.max_rightward - rightward
     }
 
-    /// Print one value into `out`; returns the cells it takes (procps `pr_*`).
-    pub fn print(&mut self, pr: Pr, p: &Proc, out: &mut Vec<u8>) -> i64 {
-        use Pr::*;
-        match pr {
-            Nop => Self::text(out, "-"),
-            Args => self.args_like(out, p, !self.bsd_c),
-            Comm => self.args_like(out, p, self.unix_f),
-            Fname => {
-                let mut rightward = self.max_rightward;
-                let fh = self.forest_helper(out);
-                rightward -= fh;
-                if rightward > 8 {
-                    rightward = 8;
-                }
-                self.esc(out, &p.cmd, &mut rightward);
-                self.max_rightward - rightward
-            }
-            Cgname | Cgroup | Exe => {
-                let src = match pr {
-                    Cgname => &p.cgname,
-                    Cgroup => &p.cgroup,
-                    _ => &p.exe,
-                };
-                let mut r = self.max_rightward;
-                self.esc(out, src, &mut r);
-                self.max_rightward - r
-            }
-            Supgid => {
-                let n = p.supgid.len().min(self.max_rightward.max(0) as usize);
-                out.extend_from_slice(&p.supgid.as_bytes()[..n]);
-                n as i64
-            }
-            Supgrp => {
-                let s = if p.supgid == "-" {
-                    "-".to_string()
-                } else {
-                    let names: Vec<String> = p
-                        .supgid
-                        .split(',')
-                        .filter_map(|g| g.parse::<u32>().ok())
-                        .map(|g| self.names.group(g).to_string())
-                        .collect();
-                    if names.is_empty() {
-                        "-".into()
-                    } else {
-                        names.join(",")
-                    }
-                };
-                let mut r = self.max_rightward;
-                self.esc(out, s.as_bytes(), &mut r);
-                self.max_rightward - r
-            }
-            Etime => {
-                let mut t = self.elapsed(p) as u64;
-                let ss = t % 60;
-                t /= 60;
-                let mm = t % 60;
-                t /= 60;
-                let hh = t % 24;
-                let dd = t / 24;
-                let mut s = String::new();
-                if dd > 0 {
-                    s.push_str(&format!("{dd}-"));
-                }
-                if dd > 0 || hh > 0 {
-                    s.push_str(&format!("{hh:02}:"));
-                }
-                s.push_str(&format!("{mm:02}:{ss:02}"));
-                Self::text(out, &s)
-            }
-            Etimes => Self::num(out, self.elapsed(p) as u64 as u32),
-            C | Pcpu | Cp => {
-                let total = self.tics(p);
-                let jiffies = (self.elapsed(p) * self.hertz as f64) as u64;
-                let scale = if pr == C { 100 } else { 1000 };
-                let mut pcpu = (total * scale).checked_div(jiffies).unwrap_or(0) as u32;
-                match pr {
-                    C => {
-                        pcpu = pcpu.min(99);
-                        Self::text(out, &format!("{pcpu:2}"))
-                    }
-                    Cp => {
-                        pcpu = pcpu.min(999);
-                        Self::text(out, &format!("{pcpu:3}"))
-                    }
-                    _ => {
-                        if pcpu > 999 {
-                            Self::num(out, pcpu / 10)
-                        } else {
-                            Self::text(out, &format!("{}.{}", pcpu / 10, pcpu % 10))
-                        }
-                    }
-                }
-            }
-            Pgid => Self::num(out, p.pgrp as u32),
-            Ppid => Self::num(out, p.ppid as u32),
-            Time | Times => {
-                let t = ((p.utime + p.stime) as f64 / self.hertz as f64) as u64;
-                if pr == Times {
-                    return Self::num(out, t);
-                }
-                let ss = t % 60;
-                let mm = (t / 60) % 60;
-                let hh = (t / 3600) % 24;
-                let dd = t / 86400;
-                let s = if dd > 0 {
-                    format!("{dd}-{hh:02}:{mm:02}:{ss:02}")
-                } else {
-                    format!("{hh:02}:{mm:02}:{ss:02}")
-                };
-                Self::text(out, &s)
-            }
-            Vsz => Self::num(out, p.vm_size),
-            Priority => Self::num(out, p.priority),
-            Opri => Self::num(out, 60 + p.priority),
-            PriFoo => Self::num(out, p.priority - 20),
-            PriBar => Self::num(out, p.priority + 1),
-            PriBaz => Self::num(out, p.priority + 100),
-            Pri => Self::num(out, 39 - p.priority),
-            PriApi => Self::num(out, -1 - p.priority),
-            Nice => {
-                if p.sched != 0 && p.sched != 3 && p.sched != -1 {
-                    Self::text(out, "-")
-                } else {
-                    Self::num(out, p.nice)
-                }
-            }
-            OomAdj => Self::num(out, p.oom_adj),
-            Oom => Self::num(out, p.oom_score),
-            Class => Self::text(
-                out,
-                match p.sched {
-                    -1 => "-",
-                    0 => "TS",
-                    1 => "FF",
-                    2 => "RR",
-                    3 => "B",
-                    4 => "ISO",
-                    5 => "IDL",
-                    6 => "DLN",
-                    7 => "#7",
-                    8 => "#8",
-                    9 => "#9",
-                    _ => "?",
-                },
-            ),
-            Rtprio => {
-                if p.sched == 0 || p.sched == -1 {
-                    Self::text(out, "-")
-                } else {
-                    Self::num(out, p.rtprio)
-                }
-            }
-            Sched => {
-                if p.sched == -1 {
-                    Self::text(out, "-")
-                } else {
-                    Self::num(out, p.sched)
-                }
-            }
-            Wchan => {
-                let n = p.wchan.len().min(self.max_rightward.max(0) as usize);
-                out.extend_from_slice(&p.wchan.as_bytes()[..n]);
-                n as i64
-            }
-            Tty4 => {
-                let s = self.tty_name(p, true);
-                Self::text(out, &s)
-            }
-            Tty8 => {
-                let s = self.tty_name(p, false);
-                Self::text(out, &s)
-            }
-            Stat => {
-                let mut s = vec![p.state];
-                if p.nice < 0 {
-                    s.push(b'<');
-                }
-                if p.nice > 0 {
-                    s.push(b'N');
-                }
-                if p.vm_lock != 0 {
-                    s.push(b'L');
-                }
-                if p.session == p.tgid {
-                    s.push(b's');
-                }
-                if p.nlwp > 1 {
-                    s.push(b'l');
-                }
-                if p.pgrp == p.tpgid {
-                    s.push(b'+');
-                }
-                out.extend_from_slice(&s);
-                s.len() as i64
-            }
-            S => {
-                out.push(p.state);
-                1
-            }
-            Flag => Self::text(out, &format!("{:o}", (p.flags >> 6) & 7)),
-            Stackp => Self::text(out, &format!("{:016x}", p.start_stack)),
-            Esp => Self::text(out, &format!("{:016x}", p.kstk_esp)),
-            Eip => Self::text(out, &format!("{:016x}", p.kstk_eip)),
-            Bsdtime => {
-                let u = self.tics(p) / self.hertz as u64;
-                Self::text(out, &format!("{:3}:{:02}", u / 60, u % 60))
-            }
-            Bsdstart => {
-                let start = self.start_secs(p);
-                let ago = (self.now - start).max(0);
-                let c = sys::ctime(start);
-                let s = if ago > 86400 { &c[4..] } else { &c[10..] };
-                let s: String = s.chars().take(6).collect();
-                Self::text(out, &s);
-                6
-            }
-            Sz => Self::num(out, p.vm_size / (self.page_size as u64 / 1024)),
-            Dsiz | Drs => {
-                let v = if p.vsize != 0 {
-                    (p.vsize.wrapping_sub(p.end_code).wrapping_add(p.start_code) >> 10) as i64
-                } else {
-                    0
-                };
-                Self::num(out, v)
-            }
-            Tsiz | Trs => {
-                let v = if p.vsize != 0 {
-                    (p.end_code.wrapping_sub(p.start_code) >> 10) as i64
-                } else {
-                    0
-                };
-                Self::num(out, v)
-            }
-            Swapable => Self::num(out, p.vm_data + p.vm_stack),
-            Size => Self::num(out, p.vsize),
-            Minflt => Self::num(
-                out,
-                if self.include_dead_children {
-                    p.min_flt + p.cmin_flt
-                } else {
-                    p.min_flt
-                },
-            ),
-            Majflt => Self::num(
-                out,
-                if self.include_dead_children {
-                    p.maj_flt + p.cmaj_flt
-                } else {
-                    p.maj_flt
-                },
-            ),
-            Lim => {
-                if p.rss_rlim == u64::MAX {
-                    Self::text(out, "xx")
-                } else {
-                    Self::text(out, &format!("{:5}", p.rss_rlim >> 10))
-                }
-            }
-            Psr => Self::num(out, p.processor),
-            Pss => Self::num(out, p.pss),
-            Uss => Self::num(out, p.uss),
-            Numa => Self::num(out, numa_node(p.processor)),
-            Rss => Self::num(out, p.vm_rss),
-            Pmem => {
-                let pmem = (p.vm_rss * 1000 / self.mem_total.max(1)).min(999);
-                Self::text(out, &format!("{:2}.{}", pmem / 10, pmem % 10))
-            }
-            Lstart => {
-                let c = sys::ctime(self.start_secs(p));
-                Self::text(out, &format!("{c:>24}"))
-            }
-            Stime => {
-                let (Some(our), Some(tm)) =
-                    (sys::localtime(self.now), sys::localtime(self.start_secs(p)))
-                else {
-                    return 0;
-                };
-                let s = if our.year != tm.year {
-                    format!("{}", tm.year + 1900)
-                } else if our.yday != tm.yday {
-                    format!("{}{:02}", sys::MONTHS[tm.mon as usize], tm.mday)
-                } else {
-                    format!("{:02}:{:02}", tm.hour, tm.min)
-                };
-                Self::text(out, &s)
-            }
-            Start => {
-                let t = self.start_secs(p);
-                let mut c = sys::ctime(t).into_bytes();
-                if c[8] == b' ' {
-                    c[8] = b'0';
-                }
-                if c[11] == b' ' {
-                    c[11] = b'0';
-                }
-                let c = String::from_utf8_lossy(&c).into_owned();
-                let s = if t + 86400 > self.now {
-                    c[11..19].to_string()
-                } else {
-                    format!("  {}", &c[4..10])
-                };
-                Self::text(out, &s)
-            }
-            Tsig => self.sig(out, &p.sigpnd.clone()),
-            Sig => self.sig(out, &p.signal.clone()),
-            Sigmask => self.sig(out, &p.blocked.clone()),
-            Sigignore => self.sig(out, &p.sigignore.clone()),
-            Sigcatch => self.sig(out, &p.sigcatch.clone()),
-            Egid => Self::num(out, p.egid as i32),
-            Rgid => Self::num(out, p.rgid as i32),
-            Sgid => Self::num(out, p.sgid as i32),
-            Fgid => Self::num(out, p.fgid as i32),
-            Euid => Self::num(out, p.euid as i32),
-            Ruid => Self::num(out, p.ruid as i32),
-            Suid => Self::num(out, p.suid as i32),
-            Fuid => Self::num(out, p.fuid as i32),
-            Luid => {
-                if p.luid == -1 {
-                    Self::text(out, "-")
-                } else {
-                    Self::num(out, p.luid)
-                }
-            }
-            Ruser | Euser | Fuser | Suser => {
-                let id = match pr {
-                    Ruser => p.ruid,
-                    Euser => p.euid,
-                    Fuser => p.fuid,
-                    _ => p.suid,
-                };
-                let n = self.names.user(id).to_string();
-                self.name(out, &n, id)
-            }
-            Egroup | Rgroup | Fgroup | Sgroup => {
-                let id = match pr {
-                    Egroup => p.egid,
-                    Rgroup => p.rgid,
-                    Fgroup => p.fgid,
-                    _ => p.sgid,
-                };
-                let n = self.names.group(id).to_string();
-                self.name(out, &n, id)
-            }
-            Rbytes => Self::num(out, p.io[4]),
-            Rchars => Self::num(out, p.io[0]),
-            Rops => Self::num(out, p.io[2]),
-            Wbytes => Self::num(out, p.io[5]),
-            Wcbytes => Self::num(out, p.io[6]),
-            Wchars => Self::num(out, p.io[1]),
-            Wops => Self::num(out, p.io[3]),
-            Procs => Self::num(out, p.tgid),
-            Tasks => Self::num(out, p.tid),
-            Nlwp => Self::num(out, p.nlwp),
-            Sess => Self::num(out, p.session),
-            Tpgid => Self::num(out, p.tpgid),
-            SgiP => {
-                if p.state == b'R' {
-                    Self::num(out, p.processor as u32)
-                } else {
-                    Self::text(out, "*")
-                }
-            }
-            Utilization | UtilizationC => {
-                let mut cu = self.utilization(p, pr == UtilizationC);
-                if cu > 99.0 {
-                    cu = 99.999;
-                }
-                Self::text(out, &format!("{cu:.3}"))
-            }
-            SdUnit | SdSession | SdOuid | SdMachine | SdUunit | SdSeat | SdSlice => {
-                let s = systemd_field(pr, &p.cgroup_raw);
-                Self::text(out, &s)
-            }
-            Cgroupns | Ipcns | Mntns | Netns | Pidns | Timens | Userns | Utsns => {
-                let i = match pr {
-                    Cgroupns => 0,
-                    Ipcns => 1,
-                    Mntns => 2,
-                    Netns => 3,
-                    Pidns => 4,
-                    Timens => 5,
-                    Userns => 6,
-                    _ => 7,
-                };
-                if p.ns[i] != 0 {
-                    Self::num(out, p.ns[i])
-                } else {
-                    Self::text(out, "-")
-                }
-            }
-            Lxcname => Self::text(out, &p.lxcname.clone()),
-            Context => {
-                let c = sys::context(&self.root, p.tgid);
-                out.extend_from_slice(&c);
-                c.len() as i64
-            }
-            Agid => Self::num(out, p.ag_id),
-            Agnice => Self::num(out, p.ag_nice),
-            Nspid => match p.nspid {
-                Some(n) => Self::num(out, n),
-                None => Self::text(out, "-"),
-            },
-            TLeft | TLeft2 | TRight | TRight2 | TUnlimited | TUnlimited2 => {
-                let l = self.lines_to_next_header.rem_euclid(60) as usize;
-                let v: &[&str] = match pr {
-                    TLeft => &["tty7", "pts/9999", "iseries/vtty42", "ttySMX0", "3270/tty4"],
-                    TLeft2 => &["tty7", "pts/9999", "ttySMX0", "3270/tty4"],
-                    TRight => &["999-23:59:59", "99-23:59:59", "9-23:59:59", "59:59"],
-                    TRight2 => &["999-23:59:59", "99-23:59:59", "9-23:59:59"],
-                    TUnlimited => &["[123456789-12345] <defunct>", "ps", "123456789-123456"],
-                    _ => &[
-                        "unlimited",
-                        "[123456789-12345] <defunct>",
-                        "ps",
-                        "123456789-123456",
-                    ],
-                };
-                let s = v[l % v.len()];
-                let s = if matches!(pr, TUnlimited | TUnlimited2) {
-                    &s[..s.len().min(self.max_rightward.max(0) as usize)]
-                } else {
-                    s
-                };
-                Self::text(out, s)
-            }
-        }
+    /// Print one value into `out` (procps `pr_*`); the cells it takes.
+    pub(crate) fn print(&mut self, pr: &Printer, p: &Proc, out: &mut Vec<u8>) -> i64 {
+        (pr.print)(self, p, out)
     }
+
+    /// `src` escaped, at most `max_rightward` cells; the cells it takes.
+    pub(crate) fn escaped(&mut self, out: &mut Vec<u8>, src: &[u8]) -> i64 {
+        let mut room = self.max_rightward;
+        self.esc(out, src, &mut room);
+        self.max_rightward - room
+    }
+}
+
+/// Width of a signal column with `--signames` (procps `SIGNAL_NAME_WIDTH`).
+pub(crate) const SIGNAL_NAME_WIDTH: usize = 27;
+
+/// `--signames` layout (procps `check_header_width`): signal columns at least
+/// [`SIGNAL_NAME_WIDTH`] wide, left-aligned, and unlimited when last.
+pub(crate) fn use_signal_names(cols: &mut [Col]) {
+    for c in cols.iter_mut().filter(|c| c.just == Just::Signal) {
+        c.width = c.width.max(SIGNAL_NAME_WIDTH);
+        c.just = Just::SignalNames;
+    }
+}
+
+/// A signal's name as glibc's `sigabbrev_np`, and procps's names for the real-time ones.
+fn signal_name(sig: u32) -> String {
+    const NAMES: [&str; 31] = [
+        "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2",
+        "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG",
+        "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "POLL", "PWR", "SYS",
+    ];
+    // The kernel's first real-time signal and glibc's (two are kept for the C library).
+    const KERNEL_RTMIN: u32 = 32;
+    const RTMIN: u32 = 34;
+    const RTMAX: u32 = 64;
+    match sig {
+        1..=31 => NAMES[sig as usize - 1].to_string(),
+        RTMIN => "RTMIN".into(),
+        RTMAX => "RTMAX".into(),
+        s if s > RTMIN => format!("RTMIN+{:02}", s - RTMIN),
+        s => format!("LIBC+{:02}", s - KERNEL_RTMIN),
+    }
+}
+
+/// procps `print_signame`: the names of the signals in a /proc hex mask, comma-separated, a
+/// `+` where the next name would not fit in `room`, `-` for none; 0 when the mask is unreadable.
+/// procps 4.0.4 reads the hex mask as a decimal number (naming signals that are not in it);
+/// we read it as the hex it is (see the README's Compatibility section).
+fn signal_names(out: &mut Vec<u8>, mask: &str, room: i64) -> i64 {
+    let Ok(mask) = u64::from_str_radix(mask, 16) else {
+        return 0;
+    };
+    let start = out.len();
+    let mut room = room;
+    for sig in 1..=64u32 {
+        if mask & (1u64 << (sig - 1)) == 0 {
+            continue;
+        }
+        let name = signal_name(sig);
+        if name.len() as i64 + 1 >= room {
+            out.push(b'+');
+            break;
+        }
+        if out.len() > start {
+            out.push(b',');
+            room -= 1;
+        }
+        out.extend_from_slice(name.as_bytes());
+        room -= name.len() as i64;
+    }
+    if out.len() == start {
+        out.push(b'-');
+    }
+    (out.len() - start) as i64
 }
 
 fn utf8_len(b: &[u8]) -> Option<usize> {
@@ -893,7 +561,7 @@ fn char_width(c: char) -> i64 {
 }
 
 /// The NUMA node of a CPU (-1 when unknown), as libnuma's numa_node_of_cpu.
-pub fn numa_node(cpu: i32) -> i32 {
+pub(crate) fn numa_node(cpu: i32) -> i32 {
     let dir = format!("/sys/devices/system/cpu/cpu{cpu}");
     if let Ok(rd) = std::fs::read_dir(dir) {
         for e in rd.flatten() {
@@ -907,60 +575,6 @@ pub fn numa_node(cpu: i32) -> i32 {
         }
     }
     -1
-}
-
-/// The systemd columns, derived from the systemd cgroup path as sd-login would.
-fn systemd_field(pr: Pr, cgroup_raw: &[u8]) -> String {
-    let text = String::from_utf8_lossy(cgroup_raw);
-    let lines: Vec<&str> = text.split(['\0', '\n']).filter(|l| !l.is_empty()).collect();
-    let path = lines
-        .iter()
-        .find_map(|l| l.split_once(":name=systemd:").map(|(_, p)| p))
-        .or_else(|| lines.iter().find_map(|l| l.strip_prefix("0::")))
-        .unwrap_or("/");
-    let comps: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
-    let mut slice = None;
-    let mut i = 0;
-    while i < comps.len() && comps[i].ends_with(".slice") && comps[i].len() > 6 {
-        slice = Some(comps[i]);
-        i += 1;
-    }
-    const UNIT_SUFFIXES: [&str; 10] = [
-        ".service",
-        ".scope",
-        ".socket",
-        ".mount",
-        ".swap",
-        ".device",
-        ".target",
-        ".path",
-        ".timer",
-        ".automount",
-    ];
-    let unit = comps
-        .get(i)
-        .filter(|c| UNIT_SUFFIXES.iter().any(|s| c.ends_with(s)))
-        .copied();
-    match pr {
-        Pr::SdSlice => slice.unwrap_or("-.slice").to_string(),
-        Pr::SdUnit => unit.unwrap_or("-").to_string(),
-        Pr::SdSession => unit
-            .and_then(|u| u.strip_prefix("session-"))
-            .and_then(|u| u.strip_suffix(".scope"))
-            .unwrap_or("-")
-            .to_string(),
-        Pr::SdOuid => comps
-            .iter()
-            .take(i)
-            .find_map(|c| {
-                c.strip_prefix("user-")
-                    .and_then(|c| c.strip_suffix(".slice"))
-            })
-            .filter(|u| u.parse::<u32>().is_ok())
-            .unwrap_or("-")
-            .to_string(),
-        _ => "-".to_string(),
-    }
 }
 
 /// A /proc/tty/drivers line: name, devfs-style, major, first and last minor.
@@ -1131,10 +745,11 @@ impl TtyNames {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::print;
     use crate::spec;
 
-    fn out() -> Out<Vec<u8>> {
-        let mut o = Out::new(Vec::new(), "/nonexistent", false, 100, 4096, 1_000_000);
+    fn out() -> Out {
+        let mut o = Out::new("/nonexistent", false, 100, 4096, 1_000_000);
         o.boot_tics = 100_000;
         o.boot_time = 1_000_000 - 1000;
         o.mem_total = 1000;
@@ -1182,8 +797,9 @@ mod tests {
         let fmt: Vec<Col> = cols.iter().map(|c| col(c)).collect();
         o.check_header_width(&fmt, width);
         // The first row brings the header.
-        o.show(Some(&proc()), &fmt).unwrap();
-        String::from_utf8(o.w).unwrap()
+        let mut w = Vec::new();
+        o.show(&mut w, Some(&proc()), &fmt).unwrap();
+        String::from_utf8(w).unwrap()
     }
 
     #[test]
@@ -1242,20 +858,45 @@ mod tests {
         p.utime = 100 * 86400 * 2 + 100 * 3661;
         p.stime = 0;
         let mut b = Vec::new();
-        o.print(Pr::Time, &p, &mut b);
+        o.print(&print::TIME, &p, &mut b);
         assert_eq!(b, b"2-01:01:01");
         b.clear();
-        o.print(Pr::Bsdtime, &p, &mut b);
+        o.print(&print::BSDTIME, &p, &mut b);
         assert_eq!(b, b"2941:01");
         b.clear();
         o.forest_prefix = b"|L".to_vec();
         o.max_rightward = 100;
-        o.print(Pr::Args, &p, &mut b);
+        o.print(&print::ARGS, &p, &mut b);
         assert_eq!(b, b" |   \\_ sleep 100");
         b.clear();
         o.forest_type = b'u';
-        o.print(Pr::Comm, &p, &mut b);
+        o.print(&print::COMM, &p, &mut b);
         assert_eq!(b, b"    sleep");
+    }
+
+    #[test]
+    fn signal_names_as_procps() {
+        let names = |mask: &str, room: i64| {
+            let mut b = Vec::new();
+            let n = signal_names(&mut b, mask, room);
+            assert_eq!(n as usize, b.len());
+            String::from_utf8(b).unwrap()
+        };
+        assert_eq!(names("0000000000000000", 27), "-");
+        assert_eq!(names("0000000000000006", 27), "INT,QUIT");
+        // Checked against procps 4.0.4 (whose decimal reading of 1000000000000000 holds
+        // these bits): glibc's abbreviations, then the C library's and the real-time signals.
+        assert_eq!(
+            names("00038d7ea4c68000", 500),
+            "STKFLT,CONT,STOP,URG,XCPU,PROF,PWR,LIBC+00,RTMIN,RTMIN+01,RTMIN+02,RTMIN+03,\
+             RTMIN+04,RTMIN+05,RTMIN+07,RTMIN+09,RTMIN+10,RTMIN+14,RTMIN+15,RTMIN+16"
+                .replace(' ', "")
+        );
+        assert_eq!(names("8000000100000000", 27), "LIBC+01,RTMAX");
+        // A `+` where the next name (and the `+`) would not fit.
+        assert_eq!(names("0000000000001006", 9), "INT,QUIT+");
+        assert_eq!(names("0000000000000006", 4), "+");
+        assert_eq!(names("", 27), "");
     }
 
     #[test]

@@ -12,103 +12,104 @@ use crate::spec::need;
 
 /// One process (or task, for thread listings) with the fields that were asked for.
 #[derive(Debug, Clone, Default)]
-pub struct Proc {
-    pub tid: i32,
-    pub tgid: i32,
+pub(crate) struct Proc {
+    pub(crate) tid: i32,
+    pub(crate) tgid: i32,
     // /proc/PID/stat
-    pub cmd: Vec<u8>,
-    pub state: u8,
-    pub ppid: i32,
-    pub pgrp: i32,
-    pub session: i32,
-    pub tty: i32,
-    pub tpgid: i32,
-    pub flags: u64,
-    pub min_flt: u64,
-    pub cmin_flt: u64,
-    pub maj_flt: u64,
-    pub cmaj_flt: u64,
-    pub utime: u64,
-    pub stime: u64,
-    pub cutime: u64,
-    pub cstime: u64,
-    pub priority: i32,
-    pub nice: i32,
-    pub nlwp: i32,
-    pub start_time: u64,
-    pub vsize: u64,
-    pub rss: u64,
-    pub rss_rlim: u64,
-    pub start_code: u64,
-    pub end_code: u64,
-    pub start_stack: u64,
-    pub kstk_esp: u64,
-    pub kstk_eip: u64,
-    pub processor: i32,
-    pub rtprio: i32,
-    pub sched: i32,
+    pub(crate) cmd: Vec<u8>,
+    pub(crate) state: u8,
+    pub(crate) ppid: i32,
+    pub(crate) pgrp: i32,
+    pub(crate) session: i32,
+    pub(crate) tty: i32,
+    pub(crate) tpgid: i32,
+    pub(crate) flags: u64,
+    pub(crate) min_flt: u64,
+    pub(crate) cmin_flt: u64,
+    pub(crate) maj_flt: u64,
+    pub(crate) cmaj_flt: u64,
+    pub(crate) utime: u64,
+    pub(crate) stime: u64,
+    pub(crate) cutime: u64,
+    pub(crate) cstime: u64,
+    pub(crate) priority: i32,
+    pub(crate) nice: i32,
+    pub(crate) nlwp: i32,
+    pub(crate) start_time: u64,
+    pub(crate) vsize: u64,
+    pub(crate) rss: u64,
+    pub(crate) rss_rlim: u64,
+    pub(crate) start_code: u64,
+    pub(crate) end_code: u64,
+    pub(crate) start_stack: u64,
+    pub(crate) kstk_esp: u64,
+    pub(crate) kstk_eip: u64,
+    pub(crate) processor: i32,
+    pub(crate) rtprio: i32,
+    pub(crate) sched: i32,
     // /proc/PID/status
-    pub ruid: u32,
-    pub euid: u32,
-    pub suid: u32,
-    pub fuid: u32,
-    pub rgid: u32,
-    pub egid: u32,
-    pub sgid: u32,
-    pub fgid: u32,
-    pub vm_data: u64,
-    pub vm_exe: u64,
-    pub vm_lock: u64,
-    pub vm_lib: u64,
-    pub vm_rss: u64,
-    pub vm_size: u64,
-    pub vm_stack: u64,
-    pub signal: String,
-    pub sigpnd: String,
-    pub blocked: String,
-    pub sigignore: String,
-    pub sigcatch: String,
-    pub supgid: String,
+    pub(crate) ruid: u32,
+    pub(crate) euid: u32,
+    pub(crate) suid: u32,
+    pub(crate) fuid: u32,
+    pub(crate) rgid: u32,
+    pub(crate) egid: u32,
+    pub(crate) sgid: u32,
+    pub(crate) fgid: u32,
+    pub(crate) vm_data: u64,
+    pub(crate) vm_exe: u64,
+    pub(crate) vm_lock: u64,
+    pub(crate) vm_lib: u64,
+    pub(crate) vm_rss: u64,
+    pub(crate) vm_size: u64,
+    pub(crate) vm_stack: u64,
+    pub(crate) signal: String,
+    pub(crate) sigpnd: String,
+    pub(crate) blocked: String,
+    pub(crate) sigignore: String,
+    pub(crate) sigcatch: String,
+    pub(crate) supgid: String,
     /// Last field of NSpid: the pid inside the process's own PID namespace.
-    pub nspid: Option<i32>,
+    pub(crate) nspid: Option<i32>,
     // Other files.
-    pub cmdline: Vec<u8>,
-    pub environ: Vec<u8>,
-    pub cgroup: Vec<u8>,
-    pub cgname: Vec<u8>,
-    pub lxcname: String,
-    pub exe: Vec<u8>,
-    pub wchan: String,
-    pub ns: [u64; 8],
-    pub oom_score: i32,
-    pub oom_adj: i32,
-    pub io: [u64; 7],
-    pub pss: u64,
-    pub uss: u64,
-    pub statm_resident: u64,
-    pub statm_share: u64,
-    pub luid: i32,
-    pub ag_id: i32,
-    pub ag_nice: i32,
+    pub(crate) cmdline: Vec<u8>,
+    pub(crate) environ: Vec<u8>,
+    pub(crate) cgroup: Vec<u8>,
+    pub(crate) cgname: Vec<u8>,
+    pub(crate) lxcname: String,
+    pub(crate) exe: Vec<u8>,
+    pub(crate) wchan: String,
+    pub(crate) ns: [u64; 8],
+    pub(crate) oom_score: i32,
+    pub(crate) oom_adj: i32,
+    pub(crate) io: [u64; 7],
+    pub(crate) pss: u64,
+    pub(crate) uss: u64,
+    pub(crate) statm_resident: u64,
+    pub(crate) statm_share: u64,
+    pub(crate) luid: i32,
+    pub(crate) ag_id: i32,
+    pub(crate) ag_nice: i32,
     /// Raw /proc/PID/cgroup, for the systemd columns.
-    pub cgroup_raw: Vec<u8>,
+    pub(crate) cgroup_raw: Vec<u8>,
 }
 
 /// Kernel thread flag in /proc/PID/stat's flags field.
 const PF_KTHREAD: u64 = 0x0020_0000;
 
 /// Namespace file names, in procps's column order.
-pub const NS_NAMES: [&str; 8] = ["cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"];
+pub(crate) const NS_NAMES: [&str; 8] =
+    ["cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"];
 
 /// A /proc reader with reusable buffers.
-pub struct ProcFs {
-    pub root: String,
-    pub utf8: bool,
+pub(crate) struct ProcFs {
+    pub(crate) root: String,
+    pub(crate) utf8: bool,
     buf: Vec<u8>,
 }
 
 impl ProcFs {
-    pub fn new(root: &str, utf8: bool) -> Self {
+    pub(crate) fn new(root: &str, utf8: bool) -> Self {
         ProcFs {
             root: root.to_string(),
             utf8,
@@ -117,12 +118,18 @@ impl ProcFs {
     }
 
     /// The numeric entries of the root (processes), in directory order.
-    pub fn pids(&self) -> Vec<i32> {
+    pub(crate) fn pids(&self) -> Vec<i32> {
         list_numeric(&self.root)
     }
 
+    /// Whether /proc/PID is there: a pid from the command line (`-q`) may name no process,
+    /// and when the columns need no /proc file nothing else would notice (procps stats it).
+    pub(crate) fn exists(&self, pid: i32) -> bool {
+        std::fs::metadata(format!("{}/{pid}", self.root)).is_ok()
+    }
+
     /// The task ids of one process.
-    pub fn tids(&self, pid: i32) -> Vec<i32> {
+    pub(crate) fn tids(&self, pid: i32) -> Vec<i32> {
         list_numeric(&format!("{}/{pid}/task", self.root))
     }
 
@@ -131,7 +138,7 @@ impl ProcFs {
     }
 
     /// Read one process (`tid == tgid`, from /proc/PID) or one task (/proc/PID/task/TID).
-    pub fn read(&mut self, tgid: i32, tid: i32, needs: u32) -> Option<Proc> {
+    pub(crate) fn read(&mut self, tgid: i32, tid: i32, needs: u32) -> Option<Proc> {
         let dir = if tid == tgid {
             format!("{}/{tgid}", self.root)
         } else {
@@ -210,52 +217,10 @@ impl ProcFs {
             };
         }
         if needs & need::CMDLINE != 0 {
-            // Kernel threads and zombies have no memory, hence an empty command line.
-            let no_mm = needs & need::STAT != 0 && (p.flags & PF_KTHREAD != 0 || p.state == b'Z');
-            let raw = if no_mm {
-                Vec::new()
-            } else {
-                read_unvectored(&format!("{dir}/cmdline"))
-            };
-            p.cmdline = if !raw.is_empty() {
-                escape_lib(&raw, self.utf8)
-            } else {
-                // "[comm]", plus " <defunct>" for zombies.
-                let mut v = b"[".to_vec();
-                v.extend_from_slice(&p.cmd);
-                v.push(b']');
-                if p.state == b'Z' {
-                    v.extend_from_slice(b" <defunct>");
-                }
-                v
-            };
-            if p.cmdline.is_empty() {
-                p.cmdline = b"?".to_vec();
-            }
+            self.read_cmdline(&dir, needs, &mut p);
         }
         if needs & need::CGROUP != 0 {
-            let raw = read_unvectored_sep(&format!("{dir}/cgroup"), 0);
-            p.cgroup_raw = raw.clone();
-            let mut out: Vec<u8> = Vec::new();
-            for grp in raw.split(|&c| c == 0).filter(|g| !g.is_empty()) {
-                if grp.last() == Some(&b'/') {
-                    continue;
-                }
-                if !out.is_empty() {
-                    out.push(b',');
-                }
-                out.extend(escape_lib(grp, self.utf8));
-            }
-            if out.is_empty() {
-                out = b"-".to_vec();
-            }
-            let name = find_sub(&out, b":name=")
-                .filter(|&i| i + 6 < out.len())
-                .map(|i| out[i + 6..].to_vec())
-                .unwrap_or_else(|| out.clone());
-            p.cgname = name;
-            p.lxcname = lxc_name(&p.cgroup_raw);
-            p.cgroup = out;
+            self.read_cgroup(&dir, &mut p);
         }
         if needs & need::EXE != 0 {
             p.exe = match std::fs::read_link(format!("{dir}/exe")) {
@@ -307,13 +272,65 @@ impl ProcFs {
         }
         Some(p)
     }
+
+    /// /proc/PID/cmdline, escaped; `[comm]` when empty (kernel threads, zombies).
+    fn read_cmdline(&self, dir: &str, needs: u32, p: &mut Proc) {
+        // Kernel threads and zombies have no memory, hence an empty command line.
+        let no_mm = needs & need::STAT != 0 && (p.flags & PF_KTHREAD != 0 || p.state == b'Z');
+        let raw = if no_mm {
+            Vec::new()
+        } else {
+            read_unvectored(&format!("{dir}/cmdline"))
+        };
+        p.cmdline = if !raw.is_empty() {
+            escape_lib(&raw, self.utf8)
+        } else {
+            // "[comm]", plus " <defunct>" for zombies.
+            let mut v = b"[".to_vec();
+            v.extend_from_slice(&p.cmd);
+            v.push(b']');
+            if p.state == b'Z' {
+                v.extend_from_slice(b" <defunct>");
+            }
+            v
+        };
+        if p.cmdline.is_empty() {
+            p.cmdline = b"?".to_vec();
+        }
+    }
+
+    /// /proc/PID/cgroup: the raw text, the escaped list, its name= part and the LXC name.
+    fn read_cgroup(&self, dir: &str, p: &mut Proc) {
+        let raw = read_unvectored_sep(&format!("{dir}/cgroup"), 0);
+        p.cgroup_raw = raw.clone();
+        let mut out: Vec<u8> = Vec::new();
+        for grp in raw.split(|&c| c == 0).filter(|g| !g.is_empty()) {
+            if grp.last() == Some(&b'/') {
+                continue;
+            }
+            if !out.is_empty() {
+                out.push(b',');
+            }
+            out.extend(escape_lib(grp, self.utf8));
+        }
+        if out.is_empty() {
+            out = b"-".to_vec();
+        }
+        let name = find_sub(&out, b":name=")
+            .filter(|&i| i + 6 < out.len())
+            .map(|i| out[i + 6..].to_vec())
+            .unwrap_or_else(|| out.clone());
+        p.cgname = name;
+        p.lxcname = lxc_name(&p.cgroup_raw);
+        p.cgroup = out;
+    }
 }
 
 /// Read a /proc file with as few system calls as possible: open, read into a reused buffer,
 /// close. /proc's seq files (stat, status...) and cmdline fill the buffer in one read when it is
 /// big enough, so a short read is the end (procps's file2str relies on the same). No fstat or
 /// lseek as `read_to_end` would do. At most `max` bytes.
-pub fn slurp(path: &str, buf: &mut Vec<u8>, max: usize) -> bool {
+pub(crate) fn slurp(path: &str, buf: &mut Vec<u8>, max: usize) -> bool {
     buf.clear();
     let Ok(mut f) = File::open(path) else {
         return false;
@@ -370,7 +387,7 @@ fn find_sub(h: &[u8], n: &[u8]) -> Option<usize> {
     h.windows(n.len()).position(|w| w == n)
 }
 
-pub fn parse_u64(b: &[u8]) -> u64 {
+pub(crate) fn parse_u64(b: &[u8]) -> u64 {
     let mut v: u64 = 0;
     for &c in b {
         if !c.is_ascii_digit() {
@@ -381,7 +398,7 @@ pub fn parse_u64(b: &[u8]) -> u64 {
     v
 }
 
-pub fn parse_i64(b: &[u8]) -> i64 {
+pub(crate) fn parse_i64(b: &[u8]) -> i64 {
     let b = trim_ascii(b);
     match b.first() {
         Some(b'-') => -(parse_u64(&b[1..]) as i64),
@@ -398,7 +415,7 @@ fn trim_ascii(b: &[u8]) -> &[u8] {
 }
 
 /// /proc/PID/stat, robust against `)` and spaces in the command name.
-pub fn parse_stat(buf: &[u8], p: &mut Proc, utf8: bool) -> bool {
+pub(crate) fn parse_stat(buf: &[u8], p: &mut Proc, utf8: bool) -> bool {
     let Some(open) = buf.iter().position(|&c| c == b'(') else {
         return false;
     };
@@ -470,7 +487,7 @@ fn parse_i64_raw(b: &[u8]) -> i64 {
 }
 
 /// /proc/PID/status: ids, memory, signal masks, supplementary groups, NSpid.
-pub fn parse_status(buf: &[u8], p: &mut Proc, is_proc: bool, want_cmd: bool, utf8: bool) {
+pub(crate) fn parse_status(buf: &[u8], p: &mut Proc, is_proc: bool, want_cmd: bool, utf8: bool) {
     let mut threads = 0i64;
     let mut tgid = 0i64;
     let mut pid = 0i64;
@@ -610,7 +627,7 @@ fn read_unvectored_sep(path: &str, sep: u8) -> Vec<u8> {
 }
 
 /// The library's escape_str: control characters become `.` (C locale) or `?` (UTF-8).
-pub fn escape_lib(src: &[u8], utf8: bool) -> Vec<u8> {
+pub(crate) fn escape_lib(src: &[u8], utf8: bool) -> Vec<u8> {
     let src = match src.iter().position(|&c| c == 0) {
         Some(z) => &src[..z],
         None => src,

@@ -6,9 +6,11 @@ use std::collections::{HashMap, HashSet};
 use std::io::{BufWriter, Write};
 
 use crate::cli::{tf, Col, Head, Order, Plan, SelItem, SelKind};
+use crate::item::{self, cmp_sv, Item, Sv};
 use crate::output::Out;
+use crate::print;
 use crate::proc::{Proc, ProcFs};
-use crate::spec::{need, Key, Pr, When};
+use crate::spec::{need, When};
 use crate::sys;
 
 /// Batches of at least this many processes are read on several threads.
@@ -17,7 +19,7 @@ const PARALLEL_MIN: usize = 512;
 const BATCH: usize = 2048;
 
 /// tty_nr of our own process (for the default selection and `T`).
-pub fn self_tty(root: &str) -> u32 {
+pub(crate) fn self_tty(root: &str) -> u32 {
     let stat = std::fs::read(format!("{root}/self/stat")).unwrap_or_default();
     let mut p = Proc::default();
     if crate::proc::parse_stat(&stat, &mut p, false) {
@@ -28,7 +30,7 @@ pub fn self_tty(root: &str) -> u32 {
 }
 
 /// procps `arg_check_conflicts` (quick-pid restrictions), messages as printed.
-pub fn check_conflicts(plan: &Plan) -> Result<(), String> {
+pub(crate) fn check_conflicts(plan: &Plan) -> Result<(), String> {
     let quick = plan
         .selections
         .iter()
@@ -52,230 +54,44 @@ pub fn check_conflicts(plan: &Plan) -> Result<(), String> {
     Ok(())
 }
 
-/// The items procps fetches for a printer (a sort key is applied only if its item was fetched).
-fn pr_items(pr: Pr) -> &'static [Key] {
-    use Key as K;
-    use Pr::*;
-    match pr {
-        Pcpu | C | Cp => &[K::TicsAll, K::TimeElapsed, K::Utilization],
-        Pmem | Rss => &[K::VmRss],
-        Args | Comm => &[K::Cmdline, K::Cmd],
-        Fname => &[K::Cmd],
-        Cgname => &[K::Cgname],
-        Cgroup => &[K::Cgroup],
-        Cgroupns => &[K::NsCgroup],
-        Ipcns => &[K::NsIpc],
-        Mntns => &[K::NsMnt],
-        Netns => &[K::NsNet],
-        Pidns => &[K::NsPid],
-        Timens => &[K::NsTime],
-        Userns => &[K::NsUser],
-        Utsns => &[K::NsUts],
-        Class | Sched => &[K::SchedClass],
-        Context => &[K::IdTgid],
-        Drs | Dsiz | Trs | Tsiz => &[K::VsizeBytes, K::AddrCodeEnd, K::AddrCodeStart],
-        Egid => &[K::IdEgid],
-        Egroup => &[K::IdEgroup, K::IdEgid],
-        Eip => &[K::AddrCurrEip],
-        Esp => &[K::AddrCurrEsp],
-        Etime | Etimes => &[K::TimeElapsed],
-        Euid => &[K::IdEuid],
-        Euser => &[K::IdEuser, K::IdEuid],
-        Exe => &[K::Exe],
-        Fgid => &[K::IdFgid],
-        Fgroup => &[K::IdFgroup, K::IdFgid],
-        Flag => &[K::Flags],
-        Fuid => &[K::IdFuid],
-        Fuser => &[K::IdFuser, K::IdFuid],
-        Lim => &[K::RssRlim],
-        Lstart | Start | Stime | Bsdstart => &[K::TicsBegan],
-        Luid => &[K::IdLogin],
-        Lxcname => &[K::Lxcname],
-        Majflt => &[K::FltMaj],
-        Minflt => &[K::FltMin],
-        Nice => &[K::Nice, K::SchedClass],
-        Nlwp => &[K::Nlwp],
-        Numa => &[K::ProcessorNode],
-        Oom => &[K::OomScore],
-        OomAdj => &[K::OomAdj],
-        Opri | Pri | PriApi | PriBar | PriBaz | PriFoo | Priority => &[K::Priority],
-        Pgid => &[K::IdPgrp],
-        Ppid => &[K::IdPpid],
-        Procs => &[K::IdTgid],
-        Psr => &[K::Processor],
-        Pss => &[K::SmapPss],
-        Rbytes => &[K::IoReadBytes],
-        Rchars => &[K::IoReadChars],
-        Rops => &[K::IoReadOps],
-        Wbytes => &[K::IoWriteBytes],
-        Wcbytes => &[K::IoWriteCbytes],
-        Wchars => &[K::IoWriteChars],
-        Wops => &[K::IoWriteOps],
-        Rgid => &[K::IdRgid],
-        Rgroup => &[K::IdRgroup, K::IdRgid],
-        Rtprio => &[K::SchedClass, K::PriorityRt],
-        Ruid => &[K::IdRuid],
-        Ruser => &[K::IdRuser, K::IdRuid],
-        S => &[K::State],
-        SdMachine => &[K::SdMach],
-        SdOuid => &[K::SdOuid],
-        SdSeat => &[K::SdSeat],
-        SdSession => &[K::SdSess],
-        SdSlice => &[K::SdSlice],
-        SdUnit => &[K::SdUnit],
-        SdUunit => &[K::SdUunit],
-        Sess => &[K::IdSession],
-        SgiP => &[K::State, K::Processor],
-        Sgid => &[K::IdSgid],
-        Sgroup => &[K::IdSgroup, K::IdSgid],
-        Sig => &[K::Signals],
-        Sigcatch => &[K::Sigcatch],
-        Sigignore => &[K::Sigignore],
-        Sigmask => &[K::Sigblocked],
-        Size => &[K::VsizeBytes],
-        Stackp => &[K::AddrStackStart],
-        Stat => &[
-            K::State,
-            K::Nice,
-            K::VmRssLocked,
-            K::IdSession,
-            K::IdTgid,
-            K::Nlwp,
-            K::IdPgrp,
-            K::IdTpgid,
-        ],
-        Suid => &[K::IdSuid],
-        Supgid => &[K::Supgids],
-        Supgrp => &[K::Supgroups],
-        Suser => &[K::IdSuser, K::IdSuid],
-        Swapable => &[K::VmData, K::VmStack, K::VsizeBytes],
-        Sz | Vsz => &[K::VmSize],
-        Tasks => &[K::IdPid],
-        Time | Times => &[K::TimeAll],
-        Tpgid => &[K::IdTpgid],
-        Tsig => &[K::Sigpending],
-        Tty8 => &[K::TtyName],
-        Uss => &[K::SmapPrvTotal],
-        Utilization => &[K::Utilization],
-        UtilizationC => &[K::UtilizationC],
-        Wchan => &[K::WchanName],
-        Bsdtime => &[K::TicsAll],
-        Agid => &[K::AutogrpId],
-        Agnice => &[K::AutogrpNice],
-        Nspid => &[K::Nspid],
-        Nop | Tty4 | TLeft | TLeft2 | TRight | TRight2 | TUnlimited | TUnlimited2 => &[],
-    }
-}
-
 /// Items ps always fetches (display.c `finalize_stacks`).
-const BASE_ITEMS: &[Key] = &[
-    Key::Cmd,
-    Key::IdEgid,
-    Key::IdEuid,
-    Key::IdFgid,
-    Key::IdFuid,
-    Key::IdPid,
-    Key::IdPpid,
-    Key::IdRgid,
-    Key::IdRuid,
-    Key::IdSession,
-    Key::IdSgid,
-    Key::IdSuid,
-    Key::IdTgid,
-    Key::State,
-    Key::IdPgrp,
-    Key::IdTpgid,
-    Key::Nice,
-    Key::Nlwp,
-    Key::VmRssLocked,
-    Key::Sigblocked,
-    Key::Sigcatch,
-    Key::Sigignore,
-    Key::Signals,
-    Key::Sigpending,
-    Key::TicsAll,
-    Key::TimeAll,
-    Key::TimeElapsed,
-    Key::TicsBegan,
-    Key::Noop,
+const BASE_ITEMS: &[&Item] = &[
+    &item::CMD,
+    &item::ID_EGID,
+    &item::ID_EUID,
+    &item::ID_FGID,
+    &item::ID_FUID,
+    &item::ID_PID,
+    &item::ID_PPID,
+    &item::ID_RGID,
+    &item::ID_RUID,
+    &item::ID_SESSION,
+    &item::ID_SGID,
+    &item::ID_SUID,
+    &item::ID_TGID,
+    &item::STATE,
+    &item::ID_PGRP,
+    &item::ID_TPGID,
+    &item::NICE,
+    &item::NLWP,
+    &item::VM_RSS_LOCKED,
+    &item::SIGBLOCKED,
+    &item::SIGCATCH,
+    &item::SIGIGNORE,
+    &item::SIGNALS,
+    &item::SIGPENDING,
+    &item::TICS_ALL,
+    &item::TIME_ALL,
+    &item::TIME_ELAPSED,
+    &item::TICS_BEGAN,
+    &item::NOOP,
 ];
-
-/// A sort value, compared the way procps compares the item's type.
-#[derive(Debug, Clone)]
-enum Sv {
-    Int(i64),
-    Uns(u64),
-    Real(f64),
-    Str(Vec<u8>),
-    Vers(Vec<u8>),
-    None,
-}
-
-fn cmp_sv(a: &Sv, b: &Sv) -> Ordering {
-    match (a, b) {
-        (Sv::Int(a), Sv::Int(b)) => a.cmp(b),
-        (Sv::Uns(a), Sv::Uns(b)) => a.cmp(b),
-        (Sv::Real(a), Sv::Real(b)) => a.partial_cmp(b).unwrap_or(Ordering::Equal),
-        (Sv::Str(a), Sv::Str(b)) => a.cmp(b),
-        (Sv::Vers(a), Sv::Vers(b)) => strverscmp(a, b),
-        _ => Ordering::Equal,
-    }
-}
-
-/// glibc strverscmp: digit runs compare as numbers (leading zeros as fractions).
-pub fn strverscmp(a: &[u8], b: &[u8]) -> Ordering {
-    let (mut i, mut j) = (0, 0);
-    loop {
-        let ca = a.get(i).copied();
-        let cb = b.get(j).copied();
-        match (ca, cb) {
-            (None, None) => return Ordering::Equal,
-            (None, Some(_)) => return Ordering::Less,
-            (Some(_), None) => return Ordering::Greater,
-            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
-                let sa = i;
-                while a.get(i).is_some_and(u8::is_ascii_digit) {
-                    i += 1;
-                }
-                let sb = j;
-                while b.get(j).is_some_and(u8::is_ascii_digit) {
-                    j += 1;
-                }
-                let (da, db) = (&a[sa..i], &b[sb..j]);
-                let fa = da[0] == b'0';
-                let fb = db[0] == b'0';
-                let ord = if fa || fb {
-                    // Fractional parts: compare as strings, the longer run of leading zeros
-                    // being smaller.
-                    let za = da.iter().take_while(|&&c| c == b'0').count();
-                    let zb = db.iter().take_while(|&&c| c == b'0').count();
-                    if za != zb {
-                        zb.cmp(&za)
-                    } else {
-                        da.cmp(db)
-                    }
-                } else {
-                    da.len().cmp(&db.len()).then_with(|| da.cmp(db))
-                };
-                if ord != Ordering::Equal {
-                    return ord;
-                }
-            }
-            (Some(x), Some(y)) => {
-                if x != y {
-                    return x.cmp(&y);
-                }
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-}
 
 struct Runner<'a, W: Write> {
     plan: &'a Plan,
     fs: ProcFs,
-    out: Out<W>,
+    out: Out,
+    w: W,
     euid: u32,
     needs: u32,
     hide_kernel: bool,
@@ -324,11 +140,11 @@ fn column_needs(plan: &Plan, cols: &[Col]) -> u32 {
     let mut n = 0;
     for c in cols {
         let Some(pr) = c.pr else { continue };
-        n |= pr.needs();
-        if plan.bsd_e && matches!(pr, Pr::Args | Pr::Comm) {
+        n |= pr.needs;
+        if plan.bsd_e && (pr == &print::ARGS || pr == &print::COMM) {
             n |= need::ENVIRON;
         }
-        if plan.unix_f && pr == Pr::Comm {
+        if plan.unix_f && pr == &print::COMM {
             n |= need::CMDLINE;
         }
     }
@@ -336,25 +152,33 @@ fn column_needs(plan: &Plan, cols: &[Col]) -> u32 {
 }
 
 /// Run the plan against the /proc at `root`; the exit status.
-pub fn run(plan: &Plan, root: &str) -> u8 {
+pub(crate) fn run(plan: &Plan, root: &str) -> u8 {
     let w = BufWriter::with_capacity(64 * 1024, common::stdio::stdout());
     sys::init_tz();
     run_to(plan, root, w, locale_is_utf8(), sys::geteuid(), sys::now()).0
 }
 
 /// Run the plan against the /proc at `root`, writing to `w`: the exit status and the writer.
-pub fn run_to<W: Write>(plan: &Plan, root: &str, w: W, utf8: bool, euid: u32, now: i64) -> (u8, W) {
+pub(crate) fn run_to<W: Write>(
+    plan: &Plan,
+    root: &str,
+    w: W,
+    utf8: bool,
+    euid: u32,
+    now: i64,
+) -> (u8, W) {
     let mut r = Runner {
         plan,
         fs: ProcFs::new(root, utf8),
-        out: Out::new(w, root, utf8, sys::hertz(), sys::page_size(), now),
+        out: Out::new(root, utf8, sys::hertz(), sys::page_size(), now),
+        w,
         euid,
         needs: 0,
         hide_kernel: std::env::var_os("LIBPROC_HIDE_KERNEL").is_some(),
         workers: reader_threads(),
     };
     let code = match r.go() {
-        Ok(code) => match r.out.w.flush() {
+        Ok(code) => match r.w.flush() {
             Ok(()) => code,
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
             Err(e) => {
@@ -368,7 +192,7 @@ pub fn run_to<W: Write>(plan: &Plan, root: &str, w: W, utf8: bool, euid: u32, no
             1
         }
     };
-    (code, r.out.w)
+    (code, r.w)
 }
 
 fn common_strerror(e: &std::io::Error) -> String {
@@ -393,8 +217,15 @@ impl<W: Write> Runner<'_, W> {
         o.user_is_number = plan.user_is_number;
         o.wchan_is_number = plan.wchan_is_number;
         o.include_dead_children = plan.include_dead_children;
+        o.lstart_format.clone_from(&plan.lstart_format);
+        o.signal_names = plan.signal_names;
         o.forest_type = plan.forest;
-        o.check_header_width(&plan.columns, plan.screen_cols);
+        let mut columns = plan.columns.clone();
+        if plan.signal_names {
+            crate::output::use_signal_names(&mut columns);
+        }
+        let columns = columns;
+        o.check_header_width(&columns, plan.screen_cols);
         // check_headers
         match plan.header {
             Head::Multi => o.header_gap = plan.screen_rows - 1,
@@ -411,24 +242,24 @@ impl<W: Write> Runner<'_, W> {
         }
         // Separate process and thread lists for m / -m.
         let (proc_fmt, task_fmt) = if plan.thread_flags & tf::SHOW_BOTH != 0 {
-            let mut p = plan.columns.clone();
-            let mut t = plan.columns.clone();
+            let mut p = columns.clone();
+            let mut t = columns.clone();
             for (pc, tc) in p.iter_mut().zip(t.iter_mut()) {
                 match pc.when {
-                    When::ThreadOnly => pc.pr = pc.pr.map(|_| Pr::Nop),
-                    When::ProcessOnly => tc.pr = tc.pr.map(|_| Pr::Nop),
+                    When::ThreadOnly => pc.pr = pc.pr.map(|_| &print::NOP),
+                    When::ProcessOnly => tc.pr = tc.pr.map(|_| &print::NOP),
                     _ => {}
                 }
             }
             (p, t)
         } else {
-            (plan.columns.clone(), plan.columns.clone())
+            (columns.clone(), columns)
         };
 
         let mut needs = selection_needs(plan) | column_needs(plan, &proc_fmt);
         needs |= column_needs(plan, &task_fmt);
         for k in &plan.sort {
-            needs |= k.key.needs();
+            needs |= k.key.needs;
         }
         if plan.forest != 0 || plan.thread_flags & tf::SHOW_BOTH != 0 || self.hide_kernel {
             needs |= need::STAT;
@@ -471,7 +302,7 @@ impl<W: Write> Runner<'_, W> {
         if !self.out.did_stuff {
             self.out.lines_to_next_header -= 1;
             if self.out.lines_to_next_header == 0 {
-                self.out.show(None, &plan.columns)?;
+                self.out.show(&mut self.w, None, &proc_fmt)?;
             }
             return Ok(1);
         }
@@ -524,7 +355,11 @@ impl<W: Write> Runner<'_, W> {
     /// The (tgid, tid) pairs to read: processes, or every task of each process.
     fn ids(&self, threads: bool, quick: Option<Vec<u32>>) -> Vec<(i32, i32)> {
         let pids: Vec<i32> = match quick {
-            Some(list) => list.into_iter().map(|p| p as i32).collect(),
+            Some(list) => list
+                .into_iter()
+                .map(|p| p as i32)
+                .filter(|&p| self.fs.exists(p))
+                .collect(),
             None => self.fs.pids(),
         };
         if !threads {
@@ -605,9 +440,9 @@ impl<W: Write> Runner<'_, W> {
             while i < all.len() {
                 if self.want(&all[i]) {
                     let me = all[i].tid;
-                    self.out.show(Some(&all[i]), proc_fmt)?;
+                    self.out.show(&mut self.w, Some(&all[i]), proc_fmt)?;
                     while i < all.len() && all[i].tgid == me {
-                        self.out.show(Some(&all[i]), task_fmt)?;
+                        self.out.show(&mut self.w, Some(&all[i]), task_fmt)?;
                         i += 1;
                     }
                     continue;
@@ -626,115 +461,11 @@ impl<W: Write> Runner<'_, W> {
         for batch in ids.chunks(BATCH) {
             for p in self.read_batch(batch) {
                 if self.want(&p) {
-                    self.out.show(Some(&p), fmt)?;
+                    self.out.show(&mut self.w, Some(&p), fmt)?;
                 }
             }
         }
         Ok(())
-    }
-
-    fn sort_value(&mut self, key: Key, p: &Proc) -> Sv {
-        use Key::*;
-        let o = &mut self.out;
-        match key {
-            Noop => Sv::None,
-            AddrCodeEnd => Sv::Uns(p.end_code),
-            AddrCodeStart => Sv::Uns(p.start_code),
-            AddrCurrEip => Sv::Uns(p.kstk_eip),
-            AddrCurrEsp => Sv::Uns(p.kstk_esp),
-            AddrStackStart => Sv::Uns(p.start_stack),
-            AutogrpId => Sv::Int(p.ag_id as i64),
-            AutogrpNice => Sv::Int(p.ag_nice as i64),
-            Cgname => Sv::Str(p.cgname.clone()),
-            Cgroup => Sv::Str(p.cgroup.clone()),
-            Cmd => Sv::Str(p.cmd.clone()),
-            Cmdline => Sv::Str(p.cmdline.clone()),
-            Exe => Sv::Str(p.exe.clone()),
-            Flags => Sv::Uns(p.flags),
-            FltMaj => Sv::Uns(p.maj_flt),
-            FltMin => Sv::Uns(p.min_flt),
-            IdEgid => Sv::Uns(p.egid as u64),
-            IdEuid => Sv::Uns(p.euid as u64),
-            IdFgid => Sv::Uns(p.fgid as u64),
-            IdFuid => Sv::Uns(p.fuid as u64),
-            IdRgid => Sv::Uns(p.rgid as u64),
-            IdRuid => Sv::Uns(p.ruid as u64),
-            IdSgid => Sv::Uns(p.sgid as u64),
-            IdSuid => Sv::Uns(p.suid as u64),
-            IdEgroup => Sv::Str(o.names.group(p.egid).as_bytes().to_vec()),
-            IdRgroup => Sv::Str(o.names.group(p.rgid).as_bytes().to_vec()),
-            IdSgroup => Sv::Str(o.names.group(p.sgid).as_bytes().to_vec()),
-            IdFgroup => Sv::Str(o.names.group(p.fgid).as_bytes().to_vec()),
-            IdEuser => Sv::Str(o.names.user(p.euid).as_bytes().to_vec()),
-            IdRuser => Sv::Str(o.names.user(p.ruid).as_bytes().to_vec()),
-            IdSuser => Sv::Str(o.names.user(p.suid).as_bytes().to_vec()),
-            IdFuser => Sv::Str(o.names.user(p.fuid).as_bytes().to_vec()),
-            IdLogin => Sv::Int(p.luid as i64),
-            IdPgrp => Sv::Int(p.pgrp as i64),
-            IdPid => Sv::Int(p.tid as i64),
-            IdPpid => Sv::Int(p.ppid as i64),
-            IdSession => Sv::Int(p.session as i64),
-            IdTgid => Sv::Int(p.tgid as i64),
-            IdTpgid => Sv::Int(p.tpgid as i64),
-            IoReadBytes => Sv::Uns(p.io[4]),
-            IoReadChars => Sv::Uns(p.io[0]),
-            IoReadOps => Sv::Uns(p.io[2]),
-            IoWriteBytes => Sv::Uns(p.io[5]),
-            IoWriteCbytes => Sv::Uns(p.io[6]),
-            IoWriteChars => Sv::Uns(p.io[1]),
-            IoWriteOps => Sv::Uns(p.io[3]),
-            Lxcname => Sv::Str(p.lxcname.as_bytes().to_vec()),
-            MemResPgs => Sv::Uns(p.statm_resident),
-            MemShrPgs => Sv::Uns(p.statm_share),
-            Nice => Sv::Int(p.nice as i64),
-            Nlwp => Sv::Int(p.nlwp as i64),
-            NsCgroup => Sv::Uns(p.ns[0]),
-            NsIpc => Sv::Uns(p.ns[1]),
-            NsMnt => Sv::Uns(p.ns[2]),
-            NsNet => Sv::Uns(p.ns[3]),
-            NsPid => Sv::Uns(p.ns[4]),
-            NsTime => Sv::Uns(p.ns[5]),
-            NsUser => Sv::Uns(p.ns[6]),
-            NsUts => Sv::Uns(p.ns[7]),
-            Nspid => Sv::Int(p.nspid.unwrap_or(0) as i64),
-            OomAdj => Sv::Int(p.oom_adj as i64),
-            OomScore => Sv::Int(p.oom_score as i64),
-            Priority => Sv::Int(p.priority as i64),
-            PriorityRt => Sv::Int(p.rtprio as i64),
-            Processor => Sv::Int(p.processor as i64),
-            ProcessorNode => Sv::Int(crate::output::numa_node(p.processor) as i64),
-            RssRlim => Sv::Uns(p.rss_rlim),
-            SchedClass => Sv::Int(p.sched as i64),
-            SdMach | SdOuid | SdSeat | SdSess | SdSlice | SdUnit | SdUunit => Sv::None,
-            Sigblocked => Sv::Str(p.blocked.as_bytes().to_vec()),
-            Sigcatch => Sv::Str(p.sigcatch.as_bytes().to_vec()),
-            Sigignore => Sv::Str(p.sigignore.as_bytes().to_vec()),
-            Signals => Sv::Str(p.signal.as_bytes().to_vec()),
-            Sigpending => Sv::Str(p.sigpnd.as_bytes().to_vec()),
-            SmapPrvTotal => Sv::Uns(p.uss),
-            SmapPss => Sv::Uns(p.pss),
-            State => Sv::Int(p.state as i64),
-            Supgids => Sv::Str(p.supgid.as_bytes().to_vec()),
-            Supgroups => Sv::None,
-            TicsAll => Sv::Uns(p.utime + p.stime),
-            TicsBegan => Sv::Uns(p.start_time),
-            TicsUser => Sv::Uns(p.utime),
-            TicsUserC => Sv::Uns(p.utime + p.cutime),
-            TimeAll => Sv::Real((p.utime + p.stime) as f64 / o.hertz as f64),
-            TimeElapsed => Sv::Real(o.elapsed(p)),
-            TtyName => Sv::Vers(o.tty_name(p, false).into_bytes()),
-            Utilization => Sv::Real(o.utilization(p, false)),
-            UtilizationC => Sv::Real(o.utilization(p, true)),
-            VmData => Sv::Uns(p.vm_data),
-            VmExe => Sv::Uns(p.vm_exe),
-            VmLib => Sv::Uns(p.vm_lib),
-            VmRss => Sv::Uns(p.vm_rss),
-            VmRssLocked => Sv::Uns(p.vm_lock),
-            VmSize => Sv::Uns(p.vm_size),
-            VmStack => Sv::Uns(p.vm_stack),
-            VsizeBytes => Sv::Uns(p.vsize),
-            WchanName => Sv::Str(p.wchan.as_bytes().to_vec()),
-        }
     }
 
     /// Sorted or forest output (procps `fancy_spew`).
@@ -747,16 +478,12 @@ impl<W: Write> Runner<'_, W> {
             return Ok(());
         }
         // The keys procps applies: user keys (primary first), then forest's ppid/start_time.
-        let mut registered: HashSet<Key> = BASE_ITEMS.iter().copied().collect();
-        for c in &plan.columns {
-            if let Some(pr) = c.pr {
-                registered.extend(pr_items(pr).iter().copied());
-            }
+        let mut registered: Vec<&Item> = BASE_ITEMS.to_vec();
+        let printers = plan.columns.iter().filter_map(|c| c.pr);
+        for pr in printers.chain(plan.sort.iter().map(|k| k.pr)) {
+            registered.extend(pr.fetches);
         }
-        for k in &plan.sort {
-            registered.extend(pr_items(k.pr).iter().copied());
-        }
-        let mut keys: Vec<(Key, Order)> = plan
+        let mut keys: Vec<(&Item, Order)> = plan
             .sort
             .iter()
             .filter(|k| k.order != Order::Skip && registered.contains(&k.key))
@@ -764,13 +491,17 @@ impl<W: Write> Runner<'_, W> {
             .collect();
         if plan.forest != 0 {
             if plan.sort.is_empty() {
-                keys.push((Key::IdPpid, Order::Asc));
+                keys.push((&item::ID_PPID, Order::Asc));
             }
-            keys.push((Key::TicsBegan, Order::Asc));
+            keys.push((&item::TICS_BEGAN, Order::Asc));
         }
         let values: Vec<Vec<Sv>> = procs
             .iter()
-            .map(|p| keys.iter().map(|(k, _)| self.sort_value(*k, p)).collect())
+            .map(|p| {
+                keys.iter()
+                    .map(|(k, _)| (k.value)(&mut self.out, p))
+                    .collect()
+            })
             .collect();
         let mut idx: Vec<usize> = (0..procs.len()).collect();
         idx.sort_by(|&a, &b| {
@@ -790,7 +521,7 @@ impl<W: Write> Runner<'_, W> {
         let sorted: Vec<&Proc> = idx.iter().map(|&i| &procs[i]).collect();
         if plan.forest == 0 {
             for p in sorted {
-                self.out.show(Some(p), fmt)?;
+                self.out.show(&mut self.w, Some(p), fmt)?;
             }
             return Ok(());
         }
@@ -836,7 +567,7 @@ impl<W: Write> Runner<'_, W> {
         }
         prefix.truncate(level);
         self.out.forest_prefix.clone_from(prefix);
-        self.out.show(Some(procs[me]), fmt)?;
+        self.out.show(&mut self.w, Some(procs[me]), fmt)?;
         let my_pid = procs[me].tid;
         let Some(&start) = first_child.get(&my_pid) else {
             return Ok(());
@@ -894,7 +625,7 @@ mod tests {
         };
         let mut n = selection_needs(&plan) | column_needs(&plan, &plan.columns);
         for k in &plan.sort {
-            n |= k.key.needs();
+            n |= k.key.needs;
         }
         n
     }
@@ -966,6 +697,20 @@ mod tests {
         assert_eq!(
             on_fixture("-p 1 -o pid,%mem,vsz,sz").1.lines().nth(1),
             Some("    1  5.0   8000  2000")
+        );
+    }
+
+    #[test]
+    fn gone_pids_are_not_reported() {
+        // The columns need no /proc file: the pid alone must not make a row (issue 15).
+        for args in ["-q 99 -o pid=", "-q 99 -o tid,lwp,spid", "-p 99 -o pid="] {
+            let (code, out) = on_fixture(args);
+            assert_eq!(code, 1, "{args}: {out}");
+            assert!(!out.contains("99"), "{args}: {out}");
+        }
+        assert_eq!(
+            on_fixture("-q 99,40,1 -o pid="),
+            (0, "   40\n    1\n".into())
         );
     }
 
@@ -1047,13 +792,5 @@ mod tests {
             need::CGROUP | need::STATUS
         );
         assert_eq!(needs("-e -o pid,pidns"), need::NS);
-    }
-
-    #[test]
-    fn version_sort() {
-        assert_eq!(strverscmp(b"pts/2", b"pts/10"), Ordering::Less);
-        assert_eq!(strverscmp(b"?", b"pts/0"), Ordering::Less);
-        assert_eq!(strverscmp(b"tty1", b"tty1"), Ordering::Equal);
-        assert_eq!(strverscmp(b"a01", b"a1"), Ordering::Less);
     }
 }

@@ -6,7 +6,7 @@ use std::ffi::{CStr, CString};
 use crate::cli::Lookup;
 
 /// Name service and stat look-ups for the parser.
-pub struct SysLookup;
+pub(crate) struct SysLookup;
 
 impl Lookup for SysLookup {
     fn uid_by_name(&self, name: &str) -> Option<u32> {
@@ -42,13 +42,13 @@ impl Lookup for SysLookup {
 
 /// Cached uid/gid to name (procps pwcache: names of 33+ bytes print as numbers).
 #[derive(Default)]
-pub struct Names {
+pub(crate) struct Names {
     users: HashMap<u32, String>,
     groups: HashMap<u32, String>,
 }
 
 impl Names {
-    pub fn user(&mut self, uid: u32) -> &str {
+    pub(crate) fn user(&mut self, uid: u32) -> &str {
         self.users.entry(uid).or_insert_with(|| {
             // SAFETY: getpwuid returns NULL or static storage, copied immediately.
             let pw = unsafe { libc::getpwuid(uid) };
@@ -65,7 +65,7 @@ impl Names {
         })
     }
 
-    pub fn group(&mut self, gid: u32) -> &str {
+    pub(crate) fn group(&mut self, gid: u32) -> &str {
         self.groups.entry(gid).or_insert_with(|| {
             // SAFETY: as above, for groups.
             let gr = unsafe { libc::getgrgid(gid) };
@@ -84,7 +84,7 @@ impl Names {
 }
 
 /// Terminal size from stdout, stderr, stdin or /dev/tty (columns, rows).
-pub fn winsize() -> Option<(u16, u16)> {
+pub(crate) fn winsize() -> Option<(u16, u16)> {
     let try_fd = |fd: i32| -> Option<(u16, u16)> {
         // SAFETY: TIOCGWINSZ writes a winsize struct we own.
         let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
@@ -109,12 +109,12 @@ pub fn winsize() -> Option<(u16, u16)> {
     r
 }
 
-pub fn stdout_is_tty() -> bool {
+pub(crate) fn stdout_is_tty() -> bool {
     // SAFETY: isatty only inspects the descriptor.
     unsafe { libc::isatty(1) == 1 }
 }
 
-pub fn hertz() -> i64 {
+pub(crate) fn hertz() -> i64 {
     // SAFETY: sysconf has no memory effects.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
     if hz > 0 {
@@ -124,7 +124,7 @@ pub fn hertz() -> i64 {
     }
 }
 
-pub fn page_size() -> i64 {
+pub(crate) fn page_size() -> i64 {
     // SAFETY: as above.
     let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
     if p > 0 {
@@ -134,13 +134,13 @@ pub fn page_size() -> i64 {
     }
 }
 
-pub fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     // SAFETY: time(NULL) only returns a value.
     unsafe { libc::time(std::ptr::null_mut()) }
 }
 
 /// procps sets TZ=:/etc/localtime when TZ is unset, then uses local time.
-pub fn init_tz() {
+pub(crate) fn init_tz() {
     if std::env::var_os("TZ").is_none() {
         // The process is single-threaded here: setting the environment is sound.
         std::env::set_var("TZ", ":/etc/localtime");
@@ -154,18 +154,18 @@ pub fn init_tz() {
 
 /// Broken-down local time.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Tm {
-    pub sec: i32,
-    pub min: i32,
-    pub hour: i32,
-    pub mday: i32,
-    pub mon: i32,
-    pub year: i32,
-    pub wday: i32,
-    pub yday: i32,
+pub(crate) struct Tm {
+    pub(crate) sec: i32,
+    pub(crate) min: i32,
+    pub(crate) hour: i32,
+    pub(crate) mday: i32,
+    pub(crate) mon: i32,
+    pub(crate) year: i32,
+    pub(crate) wday: i32,
+    pub(crate) yday: i32,
 }
 
-pub fn localtime(t: i64) -> Option<Tm> {
+pub(crate) fn localtime(t: i64) -> Option<Tm> {
     // SAFETY: localtime_r fills the tm we own from a time_t we own.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
     let tt: libc::time_t = t;
@@ -186,13 +186,13 @@ pub fn localtime(t: i64) -> Option<Tm> {
     })
 }
 
-pub const MONTHS: [&str; 12] = [
+pub(crate) const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
-pub const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+pub(crate) const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
 /// `ctime(3)` without the newline: `Sun Nov 29 06:01:14 2026`.
-pub fn ctime(t: i64) -> String {
+pub(crate) fn ctime(t: i64) -> String {
     match localtime(t) {
         Some(tm) => format!(
             "{} {} {:2} {:02}:{:02}:{:02} {}",
@@ -208,8 +208,29 @@ pub fn ctime(t: i64) -> String {
     }
 }
 
+/// `strftime(3)` of the local time `t` into procps's 240-byte column buffer: empty when the
+/// result does not fit (or is empty), as procps's `pr_lstart`.
+pub(crate) fn strftime(format: &str, t: i64) -> Vec<u8> {
+    const COLWID: usize = 240;
+    let Ok(format) = CString::new(format) else {
+        return Vec::new();
+    };
+    // SAFETY: localtime_r fills the tm we own from a time_t we own.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let tt: libc::time_t = t;
+    // SAFETY: both pointers are valid for the call.
+    if unsafe { libc::localtime_r(&tt, &mut tm) }.is_null() {
+        return Vec::new();
+    }
+    let mut buf = [0u8; COLWID];
+    // SAFETY: buf holds COLWID bytes, the format is NUL-terminated and tm initialised;
+    // strftime writes at most COLWID bytes and returns how many (0 when they do not fit).
+    let len = unsafe { libc::strftime(buf.as_mut_ptr().cast(), COLWID, format.as_ptr(), &tm) };
+    buf[..len.min(COLWID - 1)].to_vec()
+}
+
 /// The security context of a process (procps reads /proc/PID/attr/current without SELinux).
-pub fn context(root: &str, pid: i32) -> Vec<u8> {
+pub(crate) fn context(root: &str, pid: i32) -> Vec<u8> {
     let mut buf = std::fs::read(format!("{root}/{pid}/attr/current")).unwrap_or_default();
     let len = buf
         .iter()
@@ -225,7 +246,7 @@ pub fn context(root: &str, pid: i32) -> Vec<u8> {
 
 /// Whether the user's locale (LC_ALL / LC_CTYPE / LANG, as setlocale resolves them) uses UTF-8:
 /// procps escapes command lines differently then.
-pub fn locale_is_utf8() -> bool {
+pub(crate) fn locale_is_utf8() -> bool {
     // SAFETY: setlocale/nl_langinfo with valid arguments, single-threaded; the returned string
     // is read at once.
     unsafe {
@@ -237,7 +258,7 @@ pub fn locale_is_utf8() -> bool {
     }
 }
 
-pub fn geteuid() -> u32 {
+pub(crate) fn geteuid() -> u32 {
     // SAFETY: geteuid has no failure mode.
     unsafe { libc::geteuid() }
 }
