@@ -12,11 +12,13 @@
 //! * [`cli`]: getopt-compatible messages for clap errors and the `--version` line.
 //! * [`stdio`]: stdout and stderr written as C's stdio writes them (print macros that never
 //!   panic), and each original's rule for a failed write ([`IoPolicy`]).
+//! * [`getopt`]: glibc's `getopt_long` rules and messages, for tools that read argv with it.
 
 pub mod caps;
 pub mod cli;
 pub mod error;
 pub mod exec;
+pub mod getopt;
 pub mod mountinfo;
 pub mod ns;
 pub mod parse;

@@ -65,15 +65,17 @@ pub fn parse_size(text: &str) -> Result<u64, ParseError> {
         .ok_or_else(bad)
 }
 
-/// A signal by name (`TERM`, `SIGTERM`, `term`) or number (`15`), like util-linux's
-/// `signame_to_signum`. The message on failure is `unknown signal: X`.
-pub fn parse_signal(text: &str) -> Result<Signal, ParseError> {
+/// A signal by name, as util-linux's `signame_to_signum` reads it: case-insensitive, with or
+/// without `SIG`, the historical aliases (`IOT`, `CLD`, `POLL`), and real-time signals as `RTn`,
+/// `RTMIN+n` or `RTMAX-n` (a number in range, other text after its digits ignored, as `strtol`
+/// leaves it). A plain number is not a name (`unknown signal: 15`, as util-linux 2.41 says).
+pub fn parse_signal(text: &str) -> Result<libc::c_int, ParseError> {
     let bad = || ParseError(format!("unknown signal: {text}"));
-    if let Ok(number) = text.parse::<i32>() {
-        return Signal::try_from(number).map_err(|_| bad());
+    let upper = text.to_ascii_uppercase();
+    let name = upper.strip_prefix("SIG").unwrap_or(&upper);
+    if let Some(rt) = name.strip_prefix("RT") {
+        return realtime_signal(rt).ok_or_else(bad);
     }
-    let name = text.to_ascii_uppercase();
-    let name = name.strip_prefix("SIG").unwrap_or(&name);
     // Historical aliases util-linux accepts.
     let name = match name {
         "IOT" => "ABRT",
@@ -83,7 +85,28 @@ pub fn parse_signal(text: &str) -> Result<Signal, ParseError> {
     };
     Signal::iterator()
         .find(|sig| sig.as_str().strip_prefix("SIG") == Some(name))
+        .map(|sig| sig as libc::c_int)
         .ok_or_else(bad)
+}
+
+/// util-linux's `rtsig_to_signum` after `RT`: `MIN+n`, `MAX-n` or `n` (from SIGRTMIN).
+fn realtime_signal(rest: &str) -> Option<libc::c_int> {
+    let (from_max, digits) = match (rest.strip_prefix("MIN+"), rest.strip_prefix("MAX-")) {
+        (Some(n), _) => (false, n),
+        (_, Some(n)) => (true, n),
+        _ => (false, rest),
+    };
+    let end = digits
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
+    let n: libc::c_int = digits[..end].parse().ok()?;
+    let (min, max) = (libc::SIGRTMIN(), libc::SIGRTMAX());
+    let signal = if from_max {
+        max.checked_sub(n)?
+    } else {
+        min.checked_add(n)?
+    };
+    (min..=max).contains(&signal).then_some(signal)
 }
 
 /// The name of a signal without `SIG` (`TERM`), as kill -l prints it.
@@ -154,19 +177,49 @@ mod tests {
     }
 
     #[test]
-    fn signals_by_name_and_number() {
-        for text in ["TERM", "SIGTERM", "term", "SigTerm", "15"] {
-            assert_eq!(parse_signal(text), Ok(Signal::SIGTERM), "{text}");
+    fn signals_by_name_as_util_linux_reads_them() {
+        let (min, max) = (libc::SIGRTMIN(), libc::SIGRTMAX());
+        let table: &[(&str, Option<libc::c_int>)] = &[
+            ("TERM", Some(libc::SIGTERM)),
+            ("SIGTERM", Some(libc::SIGTERM)),
+            ("term", Some(libc::SIGTERM)),
+            ("SigTerm", Some(libc::SIGTERM)),
+            ("KILL", Some(libc::SIGKILL)),
+            ("CLD", Some(libc::SIGCHLD)),
+            ("IOT", Some(libc::SIGABRT)),
+            ("POLL", Some(libc::SIGIO)),
+            ("RT0", Some(min)),
+            ("RT1", Some(min + 1)),
+            ("rtmin+2", Some(min + 2)),
+            ("SIGRTMAX-0", Some(max)),
+            ("RTMAX-2", Some(max - 2)),
+            ("RTMIN+1x", Some(min + 1)),
+            ("RT007", Some(min + 7)),
+            // Numbers are not names; util-linux 2.41 says `unknown signal: 15`.
+            ("15", None),
+            ("9", None),
+            ("RTMIN", None),
+            ("RTMAX", None),
+            ("RT", None),
+            ("RT+1", None),
+            ("RTMIN-1", None),
+            ("RTMIN+", None),
+            ("RTMAX+1", None),
+            ("RT99999999999", None),
+            ("FOO", None),
+            ("SIG", None),
+            (" TERM", None),
+            ("", None),
+        ];
+        for (text, want) in table {
+            assert_eq!(parse_signal(text).ok(), *want, "{text}");
         }
-        assert_eq!(parse_signal("KILL"), Ok(Signal::SIGKILL));
-        assert_eq!(parse_signal("9"), Ok(Signal::SIGKILL));
-        assert_eq!(parse_signal("CLD"), Ok(Signal::SIGCHLD));
+        assert_eq!(parse_signal(&format!("RTMIN+{}", max - min)), Ok(max));
+        assert!(parse_signal(&format!("RTMIN+{}", max - min + 1)).is_err());
         assert_eq!(
             parse_signal("FOO").unwrap_err().to_string(),
             "unknown signal: FOO"
         );
-        assert!(parse_signal("999").is_err());
-        assert!(parse_signal("").is_err());
         assert_eq!(signal_name(Signal::SIGHUP), "HUP");
     }
 

@@ -1,296 +1,263 @@
 //! What the user typed, read the way util-linux reads it.
 //!
+//! Each option is declared once, in [`OPTIONS`]: its getopt row (long name, short letter,
+//! argument of each form), its value name and help text for the clap command
+//! ([`crate::command`], used for man pages and completions), and its line in `--help`
+//! ([`usage`], laid out by [`HELP_LAYOUT`] as util-linux 2.41 prints it).
+//!
 //! util-linux calls `getopt_long(argc, argv, "+fhVmuinpCTUrR:w:S:G:cl:", longopts)` and acts on
 //! each option inside the loop: `-h` prints help at once, `--propagation foo` fails before a later
-//! `--bogus` is even looked at. clap parses the whole line first and knows neither `+` ordering nor
-//! attached-only optional arguments, so this module has a small getopt ([`getopt`]) whose option
-//! table is read from [`crate::command`], and [`parse`] applies the options in command-line order
-//! with util-linux's per-option validation and messages.
+//! `--bogus` is even looked at. [`parse`] does the same over [`common::getopt`]'s scan, with
+//! util-linux's per-option checks and messages, and yields [`Cli`]: the typed command line,
+//! which [`crate::plan`] turns into decisions.
 //!
 //! Namespace options take an optional file that must be attached (`--mount=FILE`); the short forms
-//! take none (`-m` has no `::` in the getopt string, so `-m/x` is `-m -/ -x`), exactly as in
-//! util-linux.
+//! take none (`-m` has no `::` in the getopt string, so `-m/x` is `-m -/ -x`).
 
-use std::ffi::{OsStr, OsString};
-use std::fmt;
-use std::os::unix::ffi::OsStrExt;
+use std::ffi::OsString;
 
-use nix::sys::signal::Signal;
+use common::getopt::{self, HasArg, Opt, Ordering};
 
-/// Whether an option takes an argument (getopt's `has_arg`).
+/// Where `--mount-binfmt` (or `--load-interp` alone) mounts binfmt_misc.
+pub(crate) const BINFMT_MISC: &str = "/proc/sys/fs/binfmt_misc";
+
+/// Where `--mount-proc` (or `--mount-binfmt` alone) mounts proc.
+const PROC: &str = "/proc";
+
+/// Every option of unshare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HasArg {
-    No,
-    Required,
-    /// Only when attached: `--opt=value`; the short letter of such an option takes none.
-    Optional,
+pub(crate) enum Id {
+    Help,
+    Version,
+    /// A namespace kind, by its `/proc/PID/ns` file name (`mnt`, `uts`, ...).
+    Ns(&'static str),
+    Fork,
+    KillChild,
+    ForwardSignals,
+    MountProc,
+    MountBinfmt,
+    MapUser,
+    MapUsers,
+    MapGroup,
+    MapGroups,
+    MapRootUser,
+    MapCurrentUser,
+    MapAuto,
+    MapSubids,
+    Owner,
+    Propagation,
+    Setgroups,
+    KeepCaps,
+    Setuid,
+    Setgid,
+    Root,
+    Wd,
+    Monotonic,
+    Boottime,
+    LoadInterp,
 }
 
-/// One row of the option table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OptSpec {
-    pub id: String,
-    pub long: Option<String>,
-    pub short: Option<char>,
-    pub has_arg: HasArg,
+/// One option, declared once.
+pub(crate) struct Decl {
+    pub(crate) opt: Opt<Id>,
+    /// The value's name in the clap command (`file`); empty for a flag.
+    pub(crate) value: &'static str,
+    /// The option as `--help` shows it (`-m, --mount[=<file>]`); `None`: not in 2.41's `--help`
+    /// (2.41 leaves out its own `--map-subids`; `--owner` and `--forward-signals` are 2.42's).
+    pub(crate) synopsis: Option<&'static str>,
+    /// What it does, as `--help` words it (continuation lines after `\n`).
+    pub(crate) help: &'static str,
 }
 
-/// util-linux's `longopts` (2.41, plus 2.42's `forward-signals` and `owner`): long name, short
-/// letter, argument. The same table as [`crate::command`] declares (a unit test holds them
-/// equal); kept as data so that an ordinary run never builds the clap command, which costs
-/// startup time and resident memory.
-pub const OPTIONS: &[(&str, Option<char>, HasArg)] = &[
-    ("help", Some('h'), HasArg::No),
-    ("version", Some('V'), HasArg::No),
-    ("mount", Some('m'), HasArg::Optional),
-    ("uts", Some('u'), HasArg::Optional),
-    ("ipc", Some('i'), HasArg::Optional),
-    ("net", Some('n'), HasArg::Optional),
-    ("pid", Some('p'), HasArg::Optional),
-    ("user", Some('U'), HasArg::Optional),
-    ("cgroup", Some('C'), HasArg::Optional),
-    ("time", Some('T'), HasArg::Optional),
-    ("fork", Some('f'), HasArg::No),
-    ("kill-child", None, HasArg::Optional),
-    ("forward-signals", None, HasArg::No),
-    ("mount-proc", None, HasArg::Optional),
-    ("mount-binfmt", None, HasArg::Optional),
-    ("map-user", None, HasArg::Required),
-    ("map-users", None, HasArg::Required),
-    ("map-group", None, HasArg::Required),
-    ("map-groups", None, HasArg::Required),
-    ("map-root-user", Some('r'), HasArg::No),
-    ("map-current-user", Some('c'), HasArg::No),
-    ("map-auto", None, HasArg::No),
-    ("map-subids", None, HasArg::No),
-    ("owner", None, HasArg::Required),
-    ("propagation", None, HasArg::Required),
-    ("setgroups", None, HasArg::Required),
-    ("keep-caps", None, HasArg::No),
-    ("setuid", Some('S'), HasArg::Required),
-    ("setgid", Some('G'), HasArg::Required),
-    ("root", Some('R'), HasArg::Required),
-    ("wd", Some('w'), HasArg::Required),
-    ("monotonic", None, HasArg::Required),
-    ("boottime", None, HasArg::Required),
-    ("load-interp", Some('l'), HasArg::Required),
+const fn decl(
+    opt: Opt<Id>,
+    value: &'static str,
+    synopsis: Option<&'static str>,
+    help: &'static str,
+) -> Decl {
+    Decl {
+        opt,
+        value,
+        synopsis,
+        help,
+    }
+}
+
+use HasArg::{No, Optional, Required};
+
+const fn ns(file: &'static str, long: &'static str, short: char) -> Opt<Id> {
+    Opt::long(Id::Ns(file), long, Optional).short(short, No)
+}
+
+/// util-linux 2.41's `longopts` (plus 2.42's `--forward-signals` and `--owner`), in its order,
+/// which is the order getopt lists the possibilities of an ambiguous prefix in.
+#[rustfmt::skip]
+pub(crate) const OPTIONS: &[Decl] = &[
+    decl(Opt::long(Id::Help, "help", No).short('h', No), "", Some("-h, --help"), "display this help"),
+    decl(Opt::long(Id::Version, "version", No).short('V', No), "", Some("-V, --version"), "display version"),
+    decl(ns("mnt", "mount", 'm'), "file", Some("-m, --mount[=<file>]"), "unshare mounts namespace"),
+    decl(ns("uts", "uts", 'u'), "file", Some("-u, --uts[=<file>]"), "unshare UTS namespace (hostname etc)"),
+    decl(ns("ipc", "ipc", 'i'), "file", Some("-i, --ipc[=<file>]"), "unshare System V IPC namespace"),
+    decl(ns("net", "net", 'n'), "file", Some("-n, --net[=<file>]"), "unshare network namespace"),
+    decl(ns("pid", "pid", 'p'), "file", Some("-p, --pid[=<file>]"), "unshare pid namespace"),
+    decl(ns("user", "user", 'U'), "file", Some("-U, --user[=<file>]"), "unshare user namespace"),
+    decl(ns("cgroup", "cgroup", 'C'), "file", Some("-C, --cgroup[=<file>]"), "unshare cgroup namespace"),
+    decl(ns("time", "time", 'T'), "file", Some("-T, --time[=<file>]"), "unshare time namespace"),
+    decl(Opt::long(Id::Fork, "fork", No).short('f', No), "", Some("-f, --fork"), "fork before launching <program>"),
+    decl(Opt::long(Id::KillChild, "kill-child", Optional), "signame", Some("--kill-child[=<signame>]"), "when dying, kill the forked child (implies --fork)\n  defaults to SIGKILL"),
+    decl(Opt::long(Id::ForwardSignals, "forward-signals", No), "", None, "forward SIGINT and SIGTERM to the forked child (implies --fork)"),
+    decl(Opt::long(Id::MountProc, "mount-proc", Optional), "dir", Some("--mount-proc[=<dir>]"), "mount proc filesystem first (implies --mount)"),
+    decl(Opt::long(Id::MountBinfmt, "mount-binfmt", Optional), "dir", Some("--mount-binfmt[=<dir>]"), "mount binfmt filesystem first (implies --user and --mount)"),
+    decl(Opt::long(Id::MapUser, "map-user", Required), "uid|name", Some("--map-user <uid>|<name>"), "map current user to uid (implies --user)"),
+    decl(Opt::long(Id::MapUsers, "map-users", Required), "inneruid:outeruid:count", Some("--map-users <inneruid>:<outeruid>:<count>"), "map count users from outeruid to inneruid (implies --user)"),
+    decl(Opt::long(Id::MapGroup, "map-group", Required), "gid|name", Some("--map-group <gid>|<name>"), "map current group to gid (implies --user)"),
+    decl(Opt::long(Id::MapGroups, "map-groups", Required), "innergid:outergid:count", Some("--map-groups <innergid>:<outergid>:<count>"), "map count groups from outergid to innergid (implies --user)"),
+    decl(Opt::long(Id::MapRootUser, "map-root-user", No).short('r', No), "", Some("-r, --map-root-user"), "map current user to root (implies --user)"),
+    decl(Opt::long(Id::MapCurrentUser, "map-current-user", No).short('c', No), "", Some("-c, --map-current-user"), "map current user to itself (implies --user)"),
+    decl(Opt::long(Id::MapAuto, "map-auto", No), "", Some("--map-auto"), "map users and groups automatically (implies --user)"),
+    decl(Opt::long(Id::MapSubids, "map-subids", No), "", None, "map users and groups based on current user's subids (implies --user)"),
+    decl(Opt::long(Id::Owner, "owner", Required), "uid:gid", None, "set the owner of the user namespace (implies --user)"),
+    decl(Opt::long(Id::Propagation, "propagation", Required), "slave|shared|private|unchanged", Some("--propagation slave|shared|private|unchanged"), "modify mount propagation in mount namespace"),
+    decl(Opt::long(Id::Setgroups, "setgroups", Required), "allow|deny", Some("--setgroups allow|deny"), "control the setgroups syscall in user namespaces"),
+    decl(Opt::long(Id::KeepCaps, "keep-caps", No), "", Some("--keep-caps"), "retain capabilities granted in user namespaces"),
+    decl(Opt::long(Id::Setuid, "setuid", Required).short('S', Required), "uid", Some("-S, --setuid <uid>"), "set uid in entered namespace"),
+    decl(Opt::long(Id::Setgid, "setgid", Required).short('G', Required), "gid", Some("-G, --setgid <gid>"), "set gid in entered namespace"),
+    decl(Opt::long(Id::Root, "root", Required).short('R', Required), "dir", Some("-R, --root <dir>"), "run the command with root directory set to <dir>"),
+    decl(Opt::long(Id::Wd, "wd", Required).short('w', Required), "dir", Some("-w, --wd <dir>"), "change working directory to <dir>"),
+    decl(Opt::long(Id::Monotonic, "monotonic", Required), "offset", Some("--monotonic <offset>"), "set clock monotonic offset (seconds) in time namespaces"),
+    decl(Opt::long(Id::Boottime, "boottime", Required), "offset", Some("--boottime <offset>"), "set clock boottime offset (seconds) in time namespaces"),
+    decl(Opt::long(Id::LoadInterp, "load-interp", Required).short('l', Required), "file", Some("-l, --load-interp <file>"), "load binfmt definition in the namespace (implies --mount-binfmt)"),
 ];
 
-/// [`OPTIONS`] as getopt's table.
-pub fn table() -> Vec<OptSpec> {
+/// The groups of `--help`, in util-linux 2.41's order (a blank line between groups).
+const HELP_LAYOUT: &[&[Id]] = &[
+    &[
+        Id::Ns("mnt"),
+        Id::Ns("uts"),
+        Id::Ns("ipc"),
+        Id::Ns("net"),
+        Id::Ns("pid"),
+        Id::Ns("user"),
+        Id::Ns("cgroup"),
+        Id::Ns("time"),
+    ],
+    &[
+        Id::MountProc,
+        Id::MountBinfmt,
+        Id::LoadInterp,
+        Id::Propagation,
+        Id::Root,
+        Id::Wd,
+    ],
+    &[
+        Id::Setuid,
+        Id::Setgid,
+        Id::MapUser,
+        Id::MapGroup,
+        Id::MapRootUser,
+        Id::MapCurrentUser,
+        Id::MapAuto,
+        Id::MapUsers,
+        Id::MapGroups,
+    ],
+    &[Id::Fork, Id::KillChild],
+    &[Id::Setgroups, Id::KeepCaps],
+    &[Id::Monotonic, Id::Boottime],
+    &[Id::Help, Id::Version],
+];
+
+/// Column where util-linux's help texts start (its `USAGE_HELP_OPTIONS(27)` layout).
+const HELP_COLUMN: usize = 27;
+
+fn declared(id: Id) -> &'static Decl {
     OPTIONS
         .iter()
-        .map(|(long, short, has_arg)| OptSpec {
-            id: long.to_string(),
-            long: Some(long.to_string()),
-            short: *short,
-            has_arg: *has_arg,
-        })
-        .collect()
+        .find(|d| d.opt.id == id)
+        .unwrap_or_else(|| unreachable!("{id:?} is not declared"))
 }
 
-/// The option table of a clap command, in declaration order (util-linux's `longopts` order).
-pub fn specs(cmd: &clap::Command) -> Vec<OptSpec> {
-    cmd.get_arguments()
-        .filter(|a| !a.is_positional())
-        .map(|a| OptSpec {
-            id: a.get_id().as_str().to_string(),
-            long: a.get_long().map(str::to_string),
-            short: a.get_short(),
-            has_arg: if !a.get_action().takes_values() {
-                HasArg::No
-            } else if a.is_require_equals_set() {
-                HasArg::Optional
+/// `unshare --help`, as util-linux 2.41 prints it.
+pub(crate) fn usage() -> String {
+    let mut text = String::from(
+        "\nUsage:\n unshare [options] [<program> [<argument>...]]\n\n\
+         Run a program with some namespaces unshared from the parent.\n\nOptions:\n",
+    );
+    for (i, group) in HELP_LAYOUT.iter().enumerate() {
+        if i > 0 {
+            text.push('\n');
+        }
+        for &id in group.iter() {
+            let decl = declared(id);
+            let synopsis = decl.synopsis.unwrap_or_default();
+            // A synopsis that leaves fewer than two spaces goes on a line of its own.
+            if synopsis.len() + 3 > HELP_COLUMN {
+                text.push_str(&format!(" {synopsis}\n{:HELP_COLUMN$}", ""));
             } else {
-                HasArg::Required
-            },
-        })
-        .collect()
-}
-
-/// A getopt(3) error, displayed in glibc's words (the caller prefixes `argv[0]: `).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GetoptError {
-    /// `--bogus` (shown as typed, `=value` included).
-    Unrecognized(String),
-    /// `-z`.
-    Invalid(char),
-    /// `--ma`: the typed text and every long option it could mean.
-    Ambiguous {
-        typed: String,
-        candidates: Vec<String>,
-    },
-    /// `--fork=1`: the full long name.
-    NoArgAllowed(String),
-    /// `--root` at the end: the full long name.
-    LongRequiresArg(String),
-    /// `-R` at the end.
-    ShortRequiresArg(char),
-}
-
-impl fmt::Display for GetoptError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            GetoptError::Unrecognized(t) => write!(f, "unrecognized option '{t}'"),
-            GetoptError::Invalid(c) => write!(f, "invalid option -- '{c}'"),
-            GetoptError::Ambiguous { typed, candidates } => {
-                write!(f, "option '{typed}' is ambiguous; possibilities:")?;
-                for c in candidates {
-                    write!(f, " '--{c}'")?;
-                }
-                Ok(())
+                text.push_str(&format!(" {synopsis:<w$}", w = HELP_COLUMN - 1));
             }
-            GetoptError::NoArgAllowed(l) => write!(f, "option '--{l}' doesn't allow an argument"),
-            GetoptError::LongRequiresArg(l) => write!(f, "option '--{l}' requires an argument"),
-            GetoptError::ShortRequiresArg(c) => write!(f, "option requires an argument -- '{c}'"),
+            let mut lines = decl.help.lines();
+            text.push_str(lines.next().unwrap_or_default());
+            text.push('\n');
+            for more in lines {
+                text.push_str(&format!("{:HELP_COLUMN$}{more}\n", ""));
+            }
         }
     }
+    text.push_str("\nFor more details see unshare(1).\n");
+    text
 }
 
-/// One option found on the command line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Opt {
-    pub id: String,
-    pub value: Option<OsString>,
-}
-
-/// The result of scanning argv: options in order (possibly ending in an error, after which getopt
-/// would not have been called again), and the operands (program and its arguments).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Scan {
-    pub opts: Vec<Result<Opt, GetoptError>>,
-    pub operands: Vec<OsString>,
-}
-
-fn lossy(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// getopt_long with `+` ordering over `args` (argv without argv[0]).
-pub fn getopt(args: &[OsString], table: &[OptSpec]) -> Scan {
-    let mut scan = Scan::default();
-    let mut i = 0;
-    while i < args.len() {
-        let arg = args[i].as_bytes();
-        if arg == b"--" {
-            i += 1;
-            break;
+/// The clap command of [`OPTIONS`], for man pages and completions.
+pub(crate) fn command() -> clap::Command {
+    use clap::{Arg, ArgAction};
+    let mut cmd = clap::Command::new("unshare")
+        .about("Run a program with some namespaces unshared from the parent.")
+        .version(common::VERSION)
+        .override_usage("unshare [options] [<program> [<argument>...]]")
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .dont_delimit_trailing_values(true);
+    for decl in OPTIONS {
+        let long = decl
+            .opt
+            .long
+            .unwrap_or_else(|| unreachable!("every option is long"));
+        let help = decl.help.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut arg = Arg::new(long).long(long).help(help);
+        if let Some(letter) = decl.opt.short {
+            arg = arg.short(letter);
         }
-        if arg.len() < 2 || arg[0] != b'-' {
-            break; // the first non-option ends option processing (`+`)
+        arg = match decl.opt.long_arg {
+            No => arg.action(ArgAction::SetTrue),
+            Required => arg
+                .value_name(decl.value)
+                .num_args(1)
+                .action(ArgAction::Append),
+            Optional => arg
+                .value_name(decl.value)
+                .num_args(0..=1)
+                .require_equals(true)
+                .action(ArgAction::Append),
+        };
+        if decl.opt.long_arg != No {
+            arg = arg.value_parser(clap::value_parser!(OsString));
         }
-        i += 1;
-        if let Some(body) = arg.strip_prefix(b"--") {
-            let (name, attached) = match body.iter().position(|&b| b == b'=') {
-                Some(eq) => (&body[..eq], Some(&body[eq + 1..])),
-                None => (body, None),
-            };
-            let found = match long_match(name, table) {
-                Ok(spec) => spec,
-                Err(candidates) if candidates.is_empty() => {
-                    scan.opts.push(Err(GetoptError::Unrecognized(lossy(arg))));
-                    return scan;
-                }
-                Err(candidates) => {
-                    scan.opts.push(Err(GetoptError::Ambiguous {
-                        typed: lossy(arg),
-                        candidates,
-                    }));
-                    return scan;
-                }
-            };
-            let long = found.long.clone().unwrap_or_default();
-            let value = match (found.has_arg, attached) {
-                (HasArg::No, Some(_)) => {
-                    scan.opts.push(Err(GetoptError::NoArgAllowed(long)));
-                    return scan;
-                }
-                (HasArg::No, None) | (HasArg::Optional, None) => None,
-                (_, Some(v)) => Some(OsStr::from_bytes(v).to_os_string()),
-                (HasArg::Required, None) => match args.get(i) {
-                    Some(next) => {
-                        i += 1;
-                        Some(next.clone())
-                    }
-                    None => {
-                        scan.opts.push(Err(GetoptError::LongRequiresArg(long)));
-                        return scan;
-                    }
-                },
-            };
-            scan.opts.push(Ok(Opt {
-                id: found.id.clone(),
-                value,
-            }));
-            continue;
-        }
-        // A cluster of short options: `-fp`, `-R/dir`, `-R /dir`.
-        let cluster = &arg[1..];
-        let mut k = 0;
-        while k < cluster.len() {
-            let letter = cluster[k] as char;
-            k += 1;
-            let Some(found) = table.iter().find(|s| s.short == Some(letter)) else {
-                scan.opts.push(Err(GetoptError::Invalid(letter)));
-                return scan;
-            };
-            let rest = &cluster[k..];
-            // util-linux's short string ("+fhVmuinpCTUrR:w:S:G:cl:") gives no letter an optional
-            // argument: `-m` never takes a file, only `--mount=FILE` does.
-            let value = match found.has_arg {
-                HasArg::No | HasArg::Optional => None,
-                HasArg::Required => {
-                    k = cluster.len();
-                    if !rest.is_empty() {
-                        Some(OsStr::from_bytes(rest).to_os_string())
-                    } else if let Some(next) = args.get(i) {
-                        i += 1;
-                        Some(next.clone())
-                    } else {
-                        scan.opts.push(Err(GetoptError::ShortRequiresArg(letter)));
-                        return scan;
-                    }
-                }
-            };
-            scan.opts.push(Ok(Opt {
-                id: found.id.clone(),
-                value,
-            }));
-        }
+        cmd = cmd.arg(arg);
     }
-    scan.operands = args[i..].to_vec();
-    scan
-}
-
-/// An exact long name, else the only option it is a prefix of; `Err(candidates)` otherwise
-/// (empty: unknown; several: ambiguous, in table order).
-fn long_match<'t>(name: &[u8], table: &'t [OptSpec]) -> Result<&'t OptSpec, Vec<String>> {
-    let longs = table.iter().filter(|s| s.long.is_some());
-    if let Some(exact) = longs
-        .clone()
-        .find(|s| s.long.as_deref().map(str::as_bytes) == Some(name))
-    {
-        return Ok(exact);
-    }
-    let prefixed: Vec<&OptSpec> = longs
-        .filter(|s| {
-            s.long
-                .as_deref()
-                .is_some_and(|l| l.as_bytes().starts_with(name))
-        })
-        .collect();
-    match prefixed.as_slice() {
-        [one] => Ok(one),
-        many => Err(many
-            .iter()
-            .filter_map(|s| s.long.clone())
-            .collect::<Vec<_>>()),
-    }
+    cmd.arg(
+        Arg::new("program")
+            .value_name("program")
+            .num_args(1..)
+            .trailing_var_arg(true)
+            .allow_hyphen_values(true)
+            .value_parser(clap::value_parser!(OsString))
+            .help("the program to run (default: $SHELL as a login shell) and its arguments"),
+    )
 }
 
 /// Mount propagation to apply recursively on `/` in a new mount namespace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Propagation {
+pub(crate) enum Propagation {
     Slave,
     Shared,
     Private,
@@ -299,14 +266,14 @@ pub enum Propagation {
 
 /// `--setgroups allow|deny`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SetGroups {
+pub(crate) enum SetGroups {
     Allow,
     Deny,
 }
 
 /// A `--map-users`/`--map-groups` argument.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MapSpec {
+pub(crate) enum MapSpec {
     /// `inner:outer:count` (or legacy `outer,inner,count`).
     Range { inner: u32, outer: u32, count: u32 },
     /// First subordinate block of the user, mapped from 0.
@@ -317,35 +284,36 @@ pub enum MapSpec {
     All,
 }
 
-/// The command line, validated option by option.
+/// The command line, checked option by option: what the user asked for, before any decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// CLONE_NEW* flags to unshare.
-    pub flags: libc::c_int,
+    pub(crate) flags: libc::c_int,
     /// Persistence targets by `/proc/PID/ns` file name (`mnt`, `net`, ...), last one per kind wins.
-    pub persist: Vec<(&'static str, OsString)>,
-    pub fork: bool,
-    pub kill_child: Option<Signal>,
-    pub forward_signals: bool,
-    pub mount_proc: Option<OsString>,
-    pub mount_binfmt: Option<OsString>,
-    pub load_interp: Option<OsString>,
-    pub propagation: Propagation,
-    pub root: Option<OsString>,
-    pub wd: Option<OsString>,
-    pub setuid: Option<u32>,
-    pub setgid: Option<u32>,
-    pub map_user: Option<u32>,
-    pub map_group: Option<u32>,
-    pub map_users: Vec<MapSpec>,
-    pub map_groups: Vec<MapSpec>,
-    pub owner: Option<(u32, u32)>,
-    pub setgroups: Option<SetGroups>,
-    pub keep_caps: bool,
-    pub monotonic: Option<i64>,
-    pub boottime: Option<i64>,
+    pub(crate) persist: Vec<(&'static str, OsString)>,
+    pub(crate) fork: bool,
+    /// The parent-death signal of `--kill-child`.
+    pub(crate) kill_child: Option<libc::c_int>,
+    pub(crate) forward_signals: bool,
+    pub(crate) mount_proc: Option<OsString>,
+    pub(crate) mount_binfmt: Option<OsString>,
+    pub(crate) load_interp: Option<OsString>,
+    pub(crate) propagation: Propagation,
+    pub(crate) root: Option<OsString>,
+    pub(crate) wd: Option<OsString>,
+    pub(crate) setuid: Option<u32>,
+    pub(crate) setgid: Option<u32>,
+    pub(crate) map_user: Option<u32>,
+    pub(crate) map_group: Option<u32>,
+    pub(crate) map_users: Vec<MapSpec>,
+    pub(crate) map_groups: Vec<MapSpec>,
+    pub(crate) owner: Option<(u32, u32)>,
+    pub(crate) setgroups: Option<SetGroups>,
+    pub(crate) keep_caps: bool,
+    pub(crate) monotonic: Option<i64>,
+    pub(crate) boottime: Option<i64>,
     /// The program and its arguments; empty: the login shell.
-    pub program: Vec<OsString>,
+    pub(crate) program: Vec<OsString>,
 }
 
 impl Default for Cli {
@@ -380,7 +348,7 @@ impl Default for Cli {
 
 /// What the command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Parsed {
+pub(crate) enum Parsed {
     Help,
     Version,
     Run(Box<Cli>),
@@ -388,22 +356,22 @@ pub enum Parsed {
 
 /// Why the command line was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CliError {
+pub(crate) enum CliError {
     /// A getopt error: `argv[0]: message` and the `Try` line, exit 1.
-    Getopt(GetoptError),
+    Getopt(getopt::Error),
     /// A bad value: `unshare: message`, exit 1.
     Invalid(String),
 }
 
 /// The identity util-linux captures before parsing (`-c`, `--map-*` use it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ids {
-    pub euid: u32,
-    pub egid: u32,
+pub(crate) struct Ids {
+    pub(crate) euid: u32,
+    pub(crate) egid: u32,
 }
 
-/// Parse `argv` (with argv[0]) against [`crate::command`] and the real user and group names.
-pub fn parse(argv: &[OsString]) -> Result<Parsed, CliError> {
+/// Parse `argv` (with argv[0]) with the real identity and user and group names.
+pub(crate) fn parse(argv: &[OsString]) -> Result<Parsed, CliError> {
     let ids = Ids {
         euid: nix::unistd::geteuid().as_raw(),
         egid: nix::unistd::getegid().as_raw(),
@@ -430,140 +398,135 @@ fn lookup_group(name: &str) -> Option<u32> {
 type Lookup<'a> = &'a dyn Fn(&str) -> Option<u32>;
 
 /// [`parse`] with the identity and name lookups injected (for tests).
-pub fn parse_with(
+pub(crate) fn parse_with(
     argv: &[OsString],
     ids: Ids,
     user: Lookup<'_>,
     group: Lookup<'_>,
 ) -> Result<Parsed, CliError> {
-    let table = table();
-    let scan = getopt(argv.get(1..).unwrap_or(&[]), &table);
+    let table: Vec<Opt<Id>> = OPTIONS.iter().map(|d| d.opt).collect();
+    let scan = getopt::parse(argv.get(1..).unwrap_or(&[]), &table, Ordering::RequireOrder);
     let mut cli = Cli::default();
     let mut force_time_offsets = false;
-    for opt in scan.opts {
-        let opt = opt.map_err(CliError::Getopt)?;
-        let value = opt.value.as_deref();
-        let text = value.map(|v| v.to_string_lossy().into_owned());
-        let required = || text.clone().unwrap_or_default();
-        if let Some(ns) = common::ns::by_name(&opt.id) {
-            cli.flags |= ns.clone_flag;
-            if let Some(file) = value {
-                cli.persist.retain(|(kind, _)| *kind != ns.file);
-                cli.persist.push((ns.file, file.to_os_string()));
+    for found in scan.found {
+        let value = found.value;
+        let text = || {
+            value
+                .as_deref()
+                .map(|v| v.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        match found.id {
+            Id::Help => return Ok(Parsed::Help),
+            Id::Version => return Ok(Parsed::Version),
+            Id::Ns(file) => {
+                let ns = common::ns::by_name(file)
+                    .unwrap_or_else(|| unreachable!("{file} is a namespace file name"));
+                cli.flags |= ns.clone_flag;
+                if let Some(target) = value {
+                    cli.persist.retain(|(kind, _)| *kind != ns.file);
+                    cli.persist.push((ns.file, target));
+                }
             }
-            continue;
-        }
-        match opt.id.as_str() {
-            "help" => return Ok(Parsed::Help),
-            "version" => return Ok(Parsed::Version),
-            "fork" => cli.fork = true,
-            "kill-child" => {
-                cli.kill_child = Some(match &text {
-                    None => Signal::SIGKILL,
-                    Some(name) => common::parse::parse_signal(name)
+            Id::Fork => cli.fork = true,
+            Id::KillChild => {
+                cli.kill_child = Some(match value {
+                    None => libc::SIGKILL,
+                    Some(_) => common::parse::parse_signal(&text())
                         .map_err(|e| CliError::Invalid(e.to_string()))?,
                 });
                 cli.fork = true;
             }
-            "forward-signals" => {
+            Id::ForwardSignals => {
                 cli.forward_signals = true;
                 cli.fork = true;
             }
-            "mount-proc" => {
+            Id::MountProc => {
                 cli.flags |= libc::CLONE_NEWNS;
-                cli.mount_proc = Some(value.unwrap_or(OsStr::new("/proc")).to_os_string());
+                cli.mount_proc = Some(value.unwrap_or_else(|| PROC.into()));
             }
-            "mount-binfmt" => {
+            Id::MountBinfmt => {
                 cli.flags |= libc::CLONE_NEWNS | libc::CLONE_NEWUSER;
                 cli.mount_binfmt = Some(match value {
-                    Some(dir) => dir.to_os_string(),
+                    Some(dir) => dir,
                     None => {
-                        if cli.mount_proc.is_none() {
-                            cli.mount_proc = Some("/proc".into());
-                        }
-                        crate::plan::BINFMT_MISC.into()
+                        cli.mount_proc.get_or_insert_with(|| PROC.into());
+                        BINFMT_MISC.into()
                     }
                 });
             }
-            "load-interp" => {
+            Id::LoadInterp => {
                 cli.flags |= libc::CLONE_NEWNS | libc::CLONE_NEWUSER;
-                cli.load_interp = value.map(OsStr::to_os_string);
+                cli.load_interp = value;
                 if cli.mount_binfmt.is_none() {
-                    cli.mount_proc.get_or_insert_with(|| "/proc".into());
-                    cli.mount_binfmt = Some(crate::plan::BINFMT_MISC.into());
+                    cli.mount_proc.get_or_insert_with(|| PROC.into());
+                    cli.mount_binfmt = Some(BINFMT_MISC.into());
                 }
             }
-            "map-user" => {
+            Id::MapUser => {
                 cli.flags |= libc::CLONE_NEWUSER;
-                cli.map_user = Some(by_name_or_number(&required(), user, "failed to parse uid")?);
+                cli.map_user =
+                    unset_if_minus_one(by_name_or_number(&text(), user, "failed to parse uid")?);
             }
-            "map-group" => {
+            Id::MapGroup => {
                 cli.flags |= libc::CLONE_NEWUSER;
-                cli.map_group = Some(by_name_or_number(
-                    &required(),
-                    group,
-                    "failed to parse gid",
-                )?);
+                cli.map_group =
+                    unset_if_minus_one(by_name_or_number(&text(), group, "failed to parse gid")?);
             }
-            "map-root-user" => {
+            Id::MapRootUser => {
                 cli.flags |= libc::CLONE_NEWUSER;
                 cli.map_user = Some(0);
                 cli.map_group = Some(0);
             }
-            "map-current-user" => {
+            Id::MapCurrentUser => {
                 cli.flags |= libc::CLONE_NEWUSER;
                 cli.map_user = Some(ids.euid);
                 cli.map_group = Some(ids.egid);
             }
-            "map-users" => {
+            Id::MapUsers => {
                 cli.flags |= libc::CLONE_NEWUSER;
-                cli.map_users.push(map_spec(&required())?);
+                cli.map_users.push(map_spec(&text())?);
             }
-            "map-groups" => {
+            Id::MapGroups => {
                 cli.flags |= libc::CLONE_NEWUSER;
-                cli.map_groups.push(map_spec(&required())?);
+                cli.map_groups.push(map_spec(&text())?);
             }
-            "map-auto" => {
+            Id::MapAuto => {
                 cli.flags |= libc::CLONE_NEWUSER;
                 cli.map_users.push(MapSpec::Auto);
                 cli.map_groups.push(MapSpec::Auto);
             }
-            "map-subids" => {
+            Id::MapSubids => {
                 cli.flags |= libc::CLONE_NEWUSER;
                 cli.map_users.push(MapSpec::SubIds);
                 cli.map_groups.push(MapSpec::SubIds);
             }
-            "owner" => {
+            Id::Owner => {
                 cli.flags |= libc::CLONE_NEWUSER;
-                cli.owner = Some(owner(&required(), user, group)?);
+                cli.owner = Some(owner(&text(), user, group)?);
             }
-            "propagation" => cli.propagation = propagation(&required())?,
-            "setgroups" => cli.setgroups = Some(setgroups(&required())?),
-            "keep-caps" => cli.keep_caps = true,
-            "setuid" => {
-                cli.setuid = Some(strtoul_or_err(&required(), "failed to parse uid")? as u32)
-            }
-            "setgid" => {
-                cli.setgid = Some(strtoul_or_err(&required(), "failed to parse gid")? as u32)
-            }
-            "root" => cli.root = value.map(OsStr::to_os_string),
-            "wd" => cli.wd = value.map(OsStr::to_os_string),
-            "monotonic" => {
+            Id::Propagation => cli.propagation = propagation(&text())?,
+            Id::Setgroups => cli.setgroups = Some(setgroups(&text())?),
+            Id::KeepCaps => cli.keep_caps = true,
+            Id::Setuid => cli.setuid = Some(strtoul_or_err(&text(), "failed to parse uid")? as u32),
+            Id::Setgid => cli.setgid = Some(strtoul_or_err(&text(), "failed to parse gid")? as u32),
+            Id::Root => cli.root = value,
+            Id::Wd => cli.wd = value,
+            Id::Monotonic => {
                 cli.monotonic = Some(strtos64_or_err(
-                    &required(),
+                    &text(),
                     "failed to parse monotonic offset",
                 )?);
                 force_time_offsets = true;
             }
-            "boottime" => {
-                cli.boottime = Some(strtos64_or_err(
-                    &required(),
-                    "failed to parse boottime offset",
-                )?);
+            Id::Boottime => {
+                cli.boottime = Some(strtos64_or_err(&text(), "failed to parse boottime offset")?);
                 force_time_offsets = true;
             }
-            other => unreachable!("option {other} is in the table but not handled"),
         }
+    }
+    if let Some(error) = scan.error {
+        return Err(CliError::Getopt(error));
     }
     if force_time_offsets && cli.flags & common::ns::CLONE_NEWTIME == 0 {
         return Err(CliError::Invalid(
@@ -604,6 +567,11 @@ fn by_name_or_number(text: &str, lookup: Lookup<'_>, what: &str) -> Result<u32, 
     }
 }
 
+/// util-linux keeps "no mapping" as the id `-1`: `--map-user=4294967295` maps nothing.
+fn unset_if_minus_one(id: u32) -> Option<u32> {
+    (id != u32::MAX).then_some(id)
+}
+
 /// `--owner uid:gid` (names or numbers).
 fn owner(text: &str, user: Lookup<'_>, group: Lookup<'_>) -> Result<(u32, u32), CliError> {
     let Some((u, g)) = text.split_once(':') else {
@@ -617,7 +585,7 @@ fn owner(text: &str, user: Lookup<'_>, group: Lookup<'_>) -> Result<(u32, u32), 
 
 /// util-linux 2.39+ `get_map_range`: `inner:outer:count`, else legacy `outer,inner,count`;
 /// also the keywords `auto`, `subids`, `all`.
-pub fn map_spec(text: &str) -> Result<MapSpec, CliError> {
+pub(crate) fn map_spec(text: &str) -> Result<MapSpec, CliError> {
     match text {
         "auto" => return Ok(MapSpec::Auto),
         "subids" => return Ok(MapSpec::SubIds),
@@ -668,19 +636,22 @@ fn number_error(text: &str, what: &str, range: bool) -> CliError {
     }
 }
 
-/// strtoul(3) in base 10 that must consume the whole text: leading white space and a sign are
-/// accepted, a minus wraps around as in C (`-1` is the largest value).
-pub fn strtoul_or_err(text: &str, what: &str) -> Result<u64, CliError> {
+/// util-linux 2.41's `strtoul_or_err`: base 10, the whole text, leading white space and a `+`
+/// allowed; a negative number is out of range (`-0` is 0).
+pub(crate) fn strtoul_or_err(text: &str, what: &str) -> Result<u64, CliError> {
     let (negative, magnitude) =
         common::parse::c_decimal(text).ok_or_else(|| number_error(text, what, false))?;
     let n: u64 = magnitude
         .parse()
         .map_err(|_| number_error(text, what, true))?;
-    Ok(if negative { n.wrapping_neg() } else { n })
+    if negative && n != 0 {
+        return Err(number_error(text, what, true));
+    }
+    Ok(n)
 }
 
 /// strtoll(3) in base 10 that must consume the whole text, with ERANGE reported.
-pub fn strtos64_or_err(text: &str, what: &str) -> Result<i64, CliError> {
+pub(crate) fn strtos64_or_err(text: &str, what: &str) -> Result<i64, CliError> {
     let (negative, magnitude) =
         common::parse::c_decimal(text).ok_or_else(|| number_error(text, what, false))?;
     let n: i128 = magnitude
@@ -694,58 +665,69 @@ pub fn strtos64_or_err(text: &str, what: &str) -> Result<i64, CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use getopt::Error as GetoptError;
 
     fn os(args: &[&str]) -> Vec<OsString> {
         args.iter().map(OsString::from).collect()
     }
 
-    fn scan(args: &[&str]) -> Scan {
-        getopt(&os(args), &specs(&crate::command()))
+    /// getopt over unshare's table: each option as `(long name, value)`, then the error.
+    type Item = Result<(&'static str, Option<String>), GetoptError>;
+
+    fn long_of(id: Id) -> &'static str {
+        declared(id).opt.long.unwrap_or_default()
     }
 
-    fn opt(id: &str, value: Option<&str>) -> Result<Opt, GetoptError> {
-        Ok(Opt {
-            id: id.into(),
-            value: value.map(OsString::from),
-        })
+    fn scan(args: &[&str]) -> (Vec<Item>, Vec<OsString>) {
+        let table: Vec<Opt<Id>> = OPTIONS.iter().map(|d| d.opt).collect();
+        let scan = getopt::parse(&os(args), &table, Ordering::RequireOrder);
+        let mut items: Vec<Item> = scan
+            .found
+            .into_iter()
+            .map(|f| {
+                Ok((
+                    long_of(f.id),
+                    f.value.map(|v| v.to_string_lossy().into_owned()),
+                ))
+            })
+            .collect();
+        items.extend(scan.error.map(Err));
+        (items, scan.operands)
+    }
+
+    fn opt(id: &'static str, value: Option<&str>) -> Item {
+        Ok((id, value.map(String::from)))
     }
 
     #[test]
-    fn static_table_is_the_clap_command() {
-        assert_eq!(table(), specs(&crate::command()));
-    }
-
-    #[test]
-    fn table_comes_from_the_clap_command() {
-        let table = specs(&crate::command());
-        let find = |id: &str| table.iter().find(|s| s.id == id).unwrap().clone();
-        assert_eq!(find("mount").has_arg, HasArg::Optional);
-        assert_eq!(find("mount").short, Some('m'));
-        assert_eq!(find("root").has_arg, HasArg::Required);
-        assert_eq!(find("fork").has_arg, HasArg::No);
-        assert_eq!(find("kill-child").has_arg, HasArg::Optional);
-        assert_eq!(find("load-interp").short, Some('l'));
+    fn table_is_util_linux_getopt_string() {
         // Every short letter of util-linux's "+fhVmuinpCTUrR:w:S:G:cl:" and nothing else.
-        let mut shorts: Vec<char> = table.iter().filter_map(|s| s.short).collect();
-        shorts.sort_unstable();
-        let mut want: Vec<char> = "fhVmuinpCTUrRwSGcl".chars().collect();
+        let table: Vec<Opt<Id>> = OPTIONS.iter().map(|d| d.opt).collect();
+        let mut got: Vec<char> = getopt::optstring(Ordering::RequireOrder, &table)
+            .chars()
+            .collect();
+        got.sort_unstable();
+        let mut want: Vec<char> = "+fhVmuinpCTUrR:w:S:G:cl:".chars().collect();
         want.sort_unstable();
-        assert_eq!(shorts, want);
-        for s in &table {
-            let required = matches!(s.short, Some('R' | 'w' | 'S' | 'G' | 'l'));
-            if s.short.is_some() {
-                assert_eq!(s.has_arg == HasArg::Required, required, "{s:?}");
-            }
-        }
+        assert_eq!(got, want);
+        let find = |long: &str| {
+            OPTIONS
+                .iter()
+                .find(|d| d.opt.long == Some(long))
+                .unwrap()
+                .opt
+        };
+        assert_eq!(find("mount").long_arg, HasArg::Optional);
+        assert_eq!(find("mount").short, Some('m'));
+        assert_eq!(find("root").long_arg, HasArg::Required);
+        assert_eq!(find("fork").long_arg, HasArg::No);
+        assert_eq!(find("kill-child").long_arg, HasArg::Optional);
+        assert_eq!(find("load-interp").short, Some('l'));
     }
 
     #[test]
     fn getopt_table() {
-        type Case = (
-            &'static [&'static str],
-            Vec<Result<Opt, GetoptError>>,
-            &'static [&'static str],
-        );
+        type Case = (&'static [&'static str], Vec<Item>, &'static [&'static str]);
         let cases: Vec<Case> = vec![
             (
                 &["--fork", "--pid", "--mount-proc", "true"],
@@ -820,7 +802,7 @@ mod tests {
                 &["--fo"],
                 vec![Err(GetoptError::Ambiguous {
                     typed: "--fo".into(),
-                    candidates: vec!["fork".into(), "forward-signals".into()],
+                    candidates: vec!["fork", "forward-signals"],
                 })],
                 &[],
             ),
@@ -851,40 +833,40 @@ mod tests {
             ),
             (
                 &["--fork=3"],
-                vec![Err(GetoptError::NoArgAllowed("fork".into()))],
+                vec![Err(GetoptError::NoArgAllowed("fork"))],
                 &[],
             ),
             (
                 &["--wd"],
-                vec![Err(GetoptError::LongRequiresArg("wd".into()))],
+                vec![Err(GetoptError::LongRequiresArg("wd"))],
                 &[],
             ),
             (&["-S"], vec![Err(GetoptError::ShortRequiresArg('S'))], &[]),
             (
                 &["--mon"],
-                vec![Err(GetoptError::LongRequiresArg("monotonic".into()))],
+                vec![Err(GetoptError::LongRequiresArg("monotonic"))],
                 &[],
             ),
         ];
-        for (args, opts, operands) in cases {
-            let got = scan(args);
-            assert_eq!(got.opts, opts, "{args:?}");
-            assert_eq!(got.operands, os(operands), "{args:?}");
+        for (args, items, operands) in cases {
+            let (got, got_operands) = scan(args);
+            assert_eq!(got, items, "{args:?}");
+            assert_eq!(got_operands, os(operands), "{args:?}");
         }
     }
 
     #[test]
     fn ambiguous_prefix_lists_candidates_in_longopts_order() {
-        let got = scan(&["--ma=x"]);
-        let err = got.opts[0].clone().unwrap_err();
+        let (items, _) = scan(&["--ma=x"]);
+        let err = items[0].clone().unwrap_err();
         assert_eq!(
             err.to_string(),
             "option '--ma=x' is ambiguous; possibilities: '--map-user' '--map-users' \
              '--map-group' '--map-groups' '--map-root-user' '--map-current-user' '--map-auto' \
              '--map-subids'"
         );
-        let err = scan(&["--m"]).opts[0].clone().unwrap_err();
-        assert!(matches!(err, GetoptError::Ambiguous { .. }));
+        let (items, _) = scan(&["--m"]);
+        assert!(matches!(items[0], Err(GetoptError::Ambiguous { .. })));
     }
 
     #[test]
@@ -898,17 +880,120 @@ mod tests {
             "invalid option -- 'z'"
         );
         assert_eq!(
-            GetoptError::NoArgAllowed("fork".into()).to_string(),
+            GetoptError::NoArgAllowed("fork").to_string(),
             "option '--fork' doesn't allow an argument"
         );
         assert_eq!(
-            GetoptError::LongRequiresArg("root".into()).to_string(),
+            GetoptError::LongRequiresArg("root").to_string(),
             "option '--root' requires an argument"
         );
         assert_eq!(
             GetoptError::ShortRequiresArg('R').to_string(),
             "option requires an argument -- 'R'"
         );
+    }
+
+    /// util-linux 2.41.5's `unshare --help`, byte for byte.
+    const HELP_2_41: &str = "
+Usage:
+ unshare [options] [<program> [<argument>...]]
+
+Run a program with some namespaces unshared from the parent.
+
+Options:
+ -m, --mount[=<file>]      unshare mounts namespace
+ -u, --uts[=<file>]        unshare UTS namespace (hostname etc)
+ -i, --ipc[=<file>]        unshare System V IPC namespace
+ -n, --net[=<file>]        unshare network namespace
+ -p, --pid[=<file>]        unshare pid namespace
+ -U, --user[=<file>]       unshare user namespace
+ -C, --cgroup[=<file>]     unshare cgroup namespace
+ -T, --time[=<file>]       unshare time namespace
+
+ --mount-proc[=<dir>]      mount proc filesystem first (implies --mount)
+ --mount-binfmt[=<dir>]    mount binfmt filesystem first (implies --user and --mount)
+ -l, --load-interp <file>  load binfmt definition in the namespace (implies --mount-binfmt)
+ --propagation slave|shared|private|unchanged
+                           modify mount propagation in mount namespace
+ -R, --root <dir>          run the command with root directory set to <dir>
+ -w, --wd <dir>            change working directory to <dir>
+
+ -S, --setuid <uid>        set uid in entered namespace
+ -G, --setgid <gid>        set gid in entered namespace
+ --map-user <uid>|<name>   map current user to uid (implies --user)
+ --map-group <gid>|<name>  map current group to gid (implies --user)
+ -r, --map-root-user       map current user to root (implies --user)
+ -c, --map-current-user    map current user to itself (implies --user)
+ --map-auto                map users and groups automatically (implies --user)
+ --map-users <inneruid>:<outeruid>:<count>
+                           map count users from outeruid to inneruid (implies --user)
+ --map-groups <innergid>:<outergid>:<count>
+                           map count groups from outergid to innergid (implies --user)
+
+ -f, --fork                fork before launching <program>
+ --kill-child[=<signame>]  when dying, kill the forked child (implies --fork)
+                             defaults to SIGKILL
+
+ --setgroups allow|deny    control the setgroups syscall in user namespaces
+ --keep-caps               retain capabilities granted in user namespaces
+
+ --monotonic <offset>      set clock monotonic offset (seconds) in time namespaces
+ --boottime <offset>       set clock boottime offset (seconds) in time namespaces
+
+ -h, --help                display this help
+ -V, --version             display version
+
+For more details see unshare(1).
+";
+
+    #[test]
+    fn usage_is_2_41s_help() {
+        assert_eq!(usage(), HELP_2_41);
+    }
+
+    #[test]
+    fn help_lists_each_option_once_except_those_2_41_leaves_out() {
+        let listed: Vec<Id> = HELP_LAYOUT.iter().flat_map(|g| g.iter().copied()).collect();
+        for decl in OPTIONS {
+            let times = listed.iter().filter(|&&id| id == decl.opt.id).count();
+            assert_eq!(
+                times,
+                usize::from(decl.synopsis.is_some()),
+                "{:?}",
+                decl.opt.long
+            );
+            if let Some(synopsis) = decl.synopsis {
+                // The synopsis names the option's own letter and long name.
+                let long = format!("--{}", decl.opt.long.unwrap_or_default());
+                assert!(synopsis.contains(&long), "{synopsis}");
+                match decl.opt.short {
+                    Some(s) => assert!(synopsis.starts_with(&format!("-{s}, {long}"))),
+                    None => assert!(synopsis.starts_with(&long)),
+                }
+            }
+        }
+        let unlisted: Vec<&str> = OPTIONS
+            .iter()
+            .filter(|d| d.synopsis.is_none())
+            .filter_map(|d| d.opt.long)
+            .collect();
+        assert_eq!(unlisted, ["forward-signals", "map-subids", "owner"]);
+    }
+
+    #[test]
+    fn command_is_the_declaration() {
+        let cmd = command();
+        cmd.clone().debug_assert();
+        let args: Vec<&clap::Arg> = cmd.get_arguments().filter(|a| !a.is_positional()).collect();
+        assert_eq!(args.len(), OPTIONS.len());
+        for (arg, decl) in args.iter().zip(OPTIONS) {
+            assert_eq!(arg.get_long(), decl.opt.long);
+            assert_eq!(arg.get_short(), decl.opt.short);
+            assert_eq!(
+                arg.is_require_equals_set(),
+                decl.opt.long_arg == HasArg::Optional
+            );
+        }
     }
 
     fn parsed(args: &[&str]) -> Result<Parsed, CliError> {
@@ -956,20 +1041,34 @@ mod tests {
         assert_eq!((c.map_user, c.map_group), (Some(1234), Some(567)));
         let c = cli(&["--map-user=alice", "--map-group", "staff"]);
         assert_eq!((c.map_user, c.map_group), (Some(1000), Some(50)));
+        let c = cli(&["-r", "--map-user=4294967295"]);
+        assert_eq!(
+            (c.flags, c.map_user, c.map_group),
+            (libc::CLONE_NEWUSER, None, Some(0))
+        );
         let c = cli(&["--kill-child", "sleep"]);
         assert!(c.fork);
-        assert_eq!(c.kill_child, Some(Signal::SIGKILL));
+        assert_eq!(c.kill_child, Some(libc::SIGKILL));
+        assert_eq!(cli(&["--kill-child=TERM"]).kill_child, Some(libc::SIGTERM));
         assert_eq!(
-            cli(&["--kill-child=TERM"]).kill_child,
-            Some(Signal::SIGTERM)
+            cli(&["--kill-child=RTMIN+1"]).kill_child,
+            Some(libc::SIGRTMIN() + 1)
         );
         assert!(cli(&["--forward-signals"]).fork);
         let c = cli(&["--mount-binfmt"]);
         assert_eq!(c.flags, libc::CLONE_NEWNS | libc::CLONE_NEWUSER);
         assert_eq!(c.mount_proc, Some("/proc".into()));
-        assert_eq!(c.mount_binfmt, Some(crate::plan::BINFMT_MISC.into()));
+        assert_eq!(c.mount_binfmt, Some(BINFMT_MISC.into()));
         let c = cli(&["--mount-binfmt=/b"]);
         assert_eq!((c.mount_proc, c.mount_binfmt), (None, Some("/b".into())));
+        // -l alone mounts both; a later --mount-binfmt=DIR keeps the proc mount.
+        let c = cli(&["-l", "x", "--mount-binfmt=/b"]);
+        assert_eq!(
+            (c.mount_proc, c.mount_binfmt),
+            (Some("/proc".into()), Some("/b".into()))
+        );
+        let c = cli(&["--mount-binfmt=/b", "-l", "x"]);
+        assert_eq!((c.mount_proc, c.load_interp), (None, Some("x".into())));
         let c = cli(&["-m", "-u", "-i", "-n", "-p", "-U", "-C", "-T"]);
         assert_eq!(
             c.flags,
@@ -987,8 +1086,8 @@ mod tests {
         assert_eq!(c.persist, vec![("pid", "/b".into()), ("net", "/c".into())]);
         let c = cli(&["-T", "--monotonic", "86400", "--boottime=-5"]);
         assert_eq!((c.monotonic, c.boottime), (Some(86400), Some(-5)));
-        let c = cli(&["-S", " +5", "-G", "-1"]);
-        assert_eq!((c.setuid, c.setgid), (Some(5), Some(u32::MAX)));
+        let c = cli(&["-S", " +5", "-G", "-0"]);
+        assert_eq!((c.setuid, c.setgid), (Some(5), Some(0)));
         assert_eq!(
             cli(&["--propagation", "slave"]).propagation,
             Propagation::Slave
@@ -1026,6 +1125,7 @@ mod tests {
         let table: &[(&[&str], &str)] = &[
             (&["--propagation", "foo"], "unsupported propagation mode: foo"),
             (&["--kill-child=FOO"], "unknown signal: FOO"),
+            (&["--kill-child=15"], "unknown signal: 15"),
             (&["--setgroups", "maybe"], "unsupported --setgroups argument 'maybe'"),
             (&["-S", "x"], "failed to parse uid: 'x'"),
             (&["-S", ""], "failed to parse uid: ''"),
@@ -1034,6 +1134,10 @@ mod tests {
             (
                 &["-S", "99999999999999999999"],
                 "failed to parse uid: '99999999999999999999': Numerical result out of range",
+            ),
+            (
+                &["-G", "-1"],
+                "failed to parse gid: '-1': Numerical result out of range",
             ),
             (&["--map-user", "bob"], "failed to parse uid: 'bob'"),
             (&["--map-group="], "failed to parse gid: ''"),
@@ -1083,10 +1187,11 @@ mod tests {
     }
 
     #[test]
-    fn numbers_like_strtoul() {
+    fn numbers_like_util_linux() {
         assert_eq!(strtoul_or_err("42", "x"), Ok(42));
         assert_eq!(strtoul_or_err("\t+7", "x"), Ok(7));
-        assert_eq!(strtoul_or_err("-1", "x"), Ok(u64::MAX));
+        assert_eq!(strtoul_or_err("-0", "x"), Ok(0));
+        assert!(strtoul_or_err("-1", "x").is_err());
         assert!(strtoul_or_err("1 ", "x").is_err());
         assert_eq!(strtos64_or_err("-86400", "x"), Ok(-86400));
         assert_eq!(strtos64_or_err("-9223372036854775808", "x"), Ok(i64::MIN));

@@ -1,29 +1,28 @@
-//! Pure decisions: from the validated command line to what [`crate::run`] does.
+//! Pure decisions: from the typed command line ([`Cli`], consumed) to everything
+//! [`crate::run`] does, in the order it does it.
 //!
-//! Nothing here makes a system call; the host facts it needs (ids, files such as `/etc/subuid`,
-//! the working directory) come in through [`Host`], so every rule is table-tested without root.
+//! Nothing here makes a system call; the host facts it needs (ids, files such as `/etc/subuid`)
+//! come in through [`Host`], so every rule is table-tested without root.
 
 use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use common::ToolError;
+use nix::mount::MsFlags;
 
-use crate::cli::{Cli, MapSpec, SetGroups};
-
-/// Where binfmt_misc is mounted by default (`--mount-binfmt` without a directory).
-pub const BINFMT_MISC: &str = "/proc/sys/fs/binfmt_misc";
+use crate::cli::{Cli, CliError, MapSpec, Propagation, SetGroups};
 
 /// One line of `uid_map`/`gid_map`: `inner outer count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MapLine {
-    pub inner: u32,
-    pub outer: u32,
-    pub count: u32,
+pub(crate) struct MapLine {
+    pub(crate) inner: u32,
+    pub(crate) outer: u32,
+    pub(crate) count: u32,
 }
 
 impl MapLine {
-    pub fn new(inner: u32, outer: u32, count: u32) -> Self {
+    pub(crate) fn new(inner: u32, outer: u32, count: u32) -> Self {
         MapLine {
             inner,
             outer,
@@ -34,33 +33,32 @@ impl MapLine {
 
 /// A namespace to persist: bind `/proc/PID/ns/<source>` on `target`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Persist {
+pub(crate) struct Persist {
     /// `mnt`, `net`, ..., `pid_for_children`, `time_for_children`.
-    pub source: &'static str,
-    /// Absolute, so that it means the same to a helper in another mount namespace.
-    pub target: PathBuf,
+    pub(crate) source: &'static str,
+    /// As given: the helper that binds it stays in unshare's mount namespace and working
+    /// directory, and messages print it as typed, as util-linux does.
+    pub(crate) target: PathBuf,
 }
 
 /// Reads a whole file (injected so tests need no real `/etc/subuid`).
-pub type ReadFile = Box<dyn Fn(&Path) -> io::Result<String>>;
+pub(crate) type ReadFile = Box<dyn Fn(&Path) -> io::Result<String>>;
 
 /// What the host looks like; [`Host::current`] for the real one, literals in tests.
-pub struct Host {
-    pub euid: u32,
-    pub egid: u32,
-    pub cwd: PathBuf,
+pub(crate) struct Host {
+    pub(crate) euid: u32,
+    pub(crate) egid: u32,
     /// The login name of a uid (for `/etc/subuid` lines that name the user).
-    pub user_name: Box<dyn Fn(u32) -> Option<String>>,
+    pub(crate) user_name: Box<dyn Fn(u32) -> Option<String>>,
     /// Read a whole file (`/etc/subuid`, `/proc/self/uid_map`).
-    pub read: ReadFile,
+    pub(crate) read: ReadFile,
 }
 
 impl Host {
-    pub fn current() -> Host {
+    pub(crate) fn current() -> Host {
         Host {
             euid: nix::unistd::geteuid().as_raw(),
             egid: nix::unistd::getegid().as_raw(),
-            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")),
             user_name: Box::new(|uid| {
                 nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
                     .ok()
@@ -72,21 +70,67 @@ impl Host {
     }
 }
 
-/// Everything [`crate::run::execute`] needs, decided up front.
+/// `--fork`: the parent waits and ends as its child did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fork {
+    /// The child's parent-death signal (`--kill-child`).
+    pub(crate) kill_child: Option<libc::c_int>,
+    /// Forward SIGINT and SIGTERM to the child instead of blocking them (`--forward-signals`).
+    pub(crate) forward_signals: bool,
+}
+
+/// `--mount-proc`: mount proc on `dir`, first making `dir` a private mount point when the root
+/// was not made recursively private (no `--root`, propagation other than private).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
-    pub cli: Cli,
-    pub persist: Vec<Persist>,
-    /// Written into the parent's uid_map/gid_map by a helper (several lines, newuidmap when not
-    /// root), before the program starts.
-    pub uid_ranges: Vec<MapLine>,
-    pub gid_ranges: Vec<MapLine>,
+pub(crate) struct MountProc {
+    pub(crate) dir: OsString,
+    pub(crate) make_private: bool,
+}
+
+/// `--mount-binfmt` and `--load-interp`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Binfmt {
+    pub(crate) dir: OsString,
+    /// Written to `<dir>/register`.
+    pub(crate) interpreter: Option<OsString>,
+}
+
+/// Everything [`crate::run::execute`] does, decided up front, in its order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Plan {
+    /// Namespaces to bind on files, by a helper that stays outside.
+    pub(crate) persist: Vec<Persist>,
+    /// Written into the new user namespace's uid_map/gid_map by a helper (several lines,
+    /// newuidmap when not root), before the program starts.
+    pub(crate) uid_ranges: Vec<MapLine>,
+    pub(crate) gid_ranges: Vec<MapLine>,
+    /// `--owner`: become this uid and gid before unshare(2), so they own the namespaces.
+    pub(crate) owner: Option<(u32, u32)>,
+    /// CLONE_NEW* flags for unshare(2).
+    pub(crate) flags: libc::c_int,
+    /// `(clock, seconds)` for `/proc/self/timens_offsets`, boottime first.
+    pub(crate) time_offsets: Vec<(libc::clockid_t, i64)>,
+    pub(crate) fork: Option<Fork>,
     /// Written by unshare itself (the forked child with `--fork`): one line each; writing the gid
     /// line first writes `deny` to `/proc/self/setgroups` (required since Linux 3.19).
-    pub uid_single: Option<MapLine>,
-    pub gid_single: Option<MapLine>,
+    pub(crate) uid_single: Option<MapLine>,
+    pub(crate) gid_single: Option<MapLine>,
     /// `--setgroups` after the maps.
-    pub setgroups: Option<SetGroups>,
+    pub(crate) setgroups: Option<SetGroups>,
+    /// Recursive propagation to set on `/` (a new mount namespace unless `unchanged`).
+    pub(crate) root_propagation: Option<MsFlags>,
+    pub(crate) chroot: Option<OsString>,
+    /// `--wd`, or `/` after a chroot.
+    pub(crate) chdir: Option<OsString>,
+    pub(crate) mount_proc: Option<MountProc>,
+    pub(crate) binfmt: Option<Binfmt>,
+    /// `-G`: drop supplementary groups, then setgid.
+    pub(crate) setgid: Option<u32>,
+    pub(crate) setuid: Option<u32>,
+    /// `--keep-caps` in a new user namespace: permitted capabilities made ambient.
+    pub(crate) ambient_caps: bool,
+    /// The program's argv; `None`: the login shell.
+    pub(crate) program: Option<Vec<OsString>>,
 }
 
 fn failed(message: String) -> anyhow::Error {
@@ -94,20 +138,16 @@ fn failed(message: String) -> anyhow::Error {
 }
 
 impl Plan {
-    pub fn from_cli(cli: Cli, host: &Host) -> anyhow::Result<Plan> {
+    pub(crate) fn new(cli: Cli, host: &Host) -> anyhow::Result<Plan> {
         let persist = cli
             .persist
-            .iter()
+            .into_iter()
             .map(|(file, target)| {
-                let ns = common::ns::by_name(file).expect("persist names come from the table");
-                let target = PathBuf::from(target);
+                let ns = common::ns::by_name(file)
+                    .unwrap_or_else(|| unreachable!("{file} is a namespace file name"));
                 Persist {
                     source: ns.for_children.unwrap_or(ns.file),
-                    target: if target.is_absolute() {
-                        target
-                    } else {
-                        host.cwd.join(target)
-                    },
+                    target: PathBuf::from(target),
                 }
             })
             .collect();
@@ -144,20 +184,57 @@ impl Plan {
             ));
         }
 
+        let new_mount_ns = cli.flags & libc::CLONE_NEWNS != 0;
+        let root_propagation = match cli.propagation {
+            _ if !new_mount_ns => None,
+            Propagation::Slave => Some(MsFlags::MS_REC | MsFlags::MS_SLAVE),
+            Propagation::Shared => Some(MsFlags::MS_REC | MsFlags::MS_SHARED),
+            Propagation::Private => Some(MsFlags::MS_REC | MsFlags::MS_PRIVATE),
+            Propagation::Unchanged => None,
+        };
+        // The recursive private remount of / already covers an existing /proc.
+        let proc_private_already = cli.root.is_some() || cli.propagation == Propagation::Private;
+        let chdir = cli
+            .wd
+            .or_else(|| cli.root.as_ref().map(|_| OsString::from("/")));
+        let time_offsets = [
+            (libc::CLOCK_BOOTTIME, cli.boottime),
+            (libc::CLOCK_MONOTONIC, cli.monotonic),
+        ]
+        .into_iter()
+        .filter_map(|(clock, secs)| Some((clock, secs?)))
+        .collect();
+
         Ok(Plan {
-            setgroups: cli.setgroups,
-            cli,
             persist,
             uid_ranges,
             gid_ranges,
+            owner: cli.owner,
+            flags: cli.flags,
+            time_offsets,
+            fork: cli.fork.then_some(Fork {
+                kill_child: cli.kill_child,
+                forward_signals: cli.forward_signals,
+            }),
             uid_single,
             gid_single,
+            setgroups: cli.setgroups,
+            root_propagation,
+            chroot: cli.root,
+            chdir,
+            mount_proc: cli.mount_proc.map(|dir| MountProc {
+                dir,
+                make_private: !proc_private_already,
+            }),
+            binfmt: cli.mount_binfmt.map(|dir| Binfmt {
+                dir,
+                interpreter: cli.load_interp,
+            }),
+            setgid: cli.setgid,
+            setuid: cli.setuid,
+            ambient_caps: cli.keep_caps && cli.flags & libc::CLONE_NEWUSER != 0,
+            program: (!cli.program.is_empty()).then_some(cli.program),
         })
-    }
-
-    /// The program's argv, or `None` for the login shell.
-    pub fn program(&self) -> Option<&[OsString]> {
-        (!self.cli.program.is_empty()).then_some(self.cli.program.as_slice())
     }
 }
 
@@ -197,7 +274,7 @@ fn resolve(
 }
 
 /// Lines of a kernel `uid_map` (`inner outer count`, space padded).
-pub fn parse_kernel_map(text: &str) -> Vec<MapLine> {
+pub(crate) fn parse_kernel_map(text: &str) -> Vec<MapLine> {
     text.lines()
         .filter_map(|line| {
             let mut it = line.split_whitespace().map(|f| f.parse::<u32>().ok());
@@ -227,8 +304,8 @@ fn first_subid_block(host: &Host, file: &str) -> anyhow::Result<(u32, u32)> {
         // strtoul_or_err, stored in an unsigned int.
         let parse = |s: &str| match crate::cli::strtoul_or_err(s, "failed to parse subid map") {
             Ok(n) => Ok(n as u32),
-            Err(crate::cli::CliError::Invalid(message)) => Err(failed(message)),
-            Err(e) => Err(failed(format!("{e:?}"))),
+            Err(CliError::Invalid(message)) => Err(failed(message)),
+            Err(CliError::Getopt(e)) => Err(failed(e.to_string())),
         };
         return Ok((parse(start)?, parse(count)?));
     }
@@ -244,15 +321,15 @@ fn first_subid_block(host: &Host, file: &str) -> anyhow::Result<(u32, u32)> {
 /// the highest id of the range may end up unmapped); the outer ids stay contiguous, so with
 /// `-r --map-users=auto` inner 1 maps to the first subordinate uid, not the second. The pieces
 /// come lowest first, empty ones are left out (newuidmap refuses them). Without a single mapping
-/// the ranges are passed on as they are. The arithmetic wraps like C's `unsigned int`.
-pub fn merge(single: Option<MapLine>, ranges: &[MapLine]) -> Vec<MapLine> {
-    let Some(single) = single else {
-        return ranges.to_vec();
-    };
-    let mut out = vec![single];
+/// util-linux 2.41 splits around the invalid id `-1` (4294967295) instead, so a range that would
+/// pass it continues at 0 and an empty range is no line. The arithmetic wraps like C's
+/// `unsigned int`.
+pub(crate) fn merge(single: Option<MapLine>, ranges: &[MapLine]) -> Vec<MapLine> {
+    let mut out: Vec<MapLine> = single.into_iter().collect();
+    let around = single.unwrap_or(MapLine::new(u32::MAX, u32::MAX, 1));
     for &range in ranges {
         out.extend(
-            split_around(single, range)
+            split_around(around, range)
                 .into_iter()
                 .filter(|l| l.count > 0),
         );
@@ -288,7 +365,7 @@ fn split_around(s: MapLine, range: MapLine) -> [MapLine; 3] {
 }
 
 /// The text written to a map file: one `inner outer count` line per entry.
-pub fn map_text(lines: &[MapLine]) -> String {
+pub(crate) fn map_text(lines: &[MapLine]) -> String {
     lines
         .iter()
         .map(|l| format!("{} {} {}\n", l.inner, l.outer, l.count))
@@ -304,7 +381,6 @@ mod tests {
         Host {
             euid: 1000,
             egid: 1000,
-            cwd: PathBuf::from("/home/alice"),
             user_name: Box::new(|uid| (uid == 1000).then(|| "alice".to_string())),
             read: Box::new(move |p| {
                 files
@@ -350,7 +426,7 @@ mod tests {
             Ok(Parsed::Run(c)) => *c,
             other => panic!("{other:?}"),
         };
-        Plan::from_cli(cli, &host(files))
+        Plan::new(cli, &host(files))
     }
 
     fn message(r: anyhow::Result<Plan>) -> String {
@@ -360,27 +436,27 @@ mod tests {
     #[test]
     fn map_root_user_plans_one_line_each() {
         let p = plan(&["-r", "--fork", "sh"]).unwrap();
-        assert_eq!(p.cli.flags, libc::CLONE_NEWUSER);
-        assert!(p.cli.fork);
+        assert_eq!(p.flags, libc::CLONE_NEWUSER);
+        assert!(p.fork.is_some());
         assert_eq!(p.uid_single, Some(MapLine::new(0, 1000, 1)));
         assert_eq!(p.gid_single, Some(MapLine::new(0, 1000, 1)));
         assert!(p.uid_ranges.is_empty() && p.gid_ranges.is_empty());
-        assert_eq!(p.program(), Some(&[OsString::from("sh")][..]));
-        assert_eq!(plan(&["-U"]).unwrap().program(), None);
+        assert_eq!(p.program, Some(vec![OsString::from("sh")]));
+        assert_eq!(plan(&["-U"]).unwrap().program, None);
         let p = plan(&["--owner", "5:6", "-r"]).unwrap();
         assert_eq!(p.uid_single, Some(MapLine::new(0, 5, 1)));
         assert_eq!(p.gid_single, Some(MapLine::new(0, 6, 1)));
     }
 
     #[test]
-    fn persistence_uses_for_children_files_and_absolute_targets() {
+    fn persistence_uses_for_children_files_and_targets_as_given() {
         let p = plan(&["--pid=pidns", "--time=/t", "--mount=/m", "-f"]).unwrap();
         assert_eq!(
             p.persist,
             vec![
                 Persist {
                     source: "pid_for_children",
-                    target: "/home/alice/pidns".into()
+                    target: "pidns".into()
                 },
                 Persist {
                     source: "time_for_children",
@@ -391,6 +467,71 @@ mod tests {
                     target: "/m".into()
                 },
             ]
+        );
+    }
+
+    #[test]
+    fn mount_and_directory_decisions() {
+        let private = Some(MsFlags::MS_REC | MsFlags::MS_PRIVATE);
+        // Propagation applies to a new mount namespace only; private is the default.
+        assert_eq!(plan(&["-m"]).unwrap().root_propagation, private);
+        assert_eq!(
+            plan(&["--propagation", "slave"]).unwrap().root_propagation,
+            None
+        );
+        assert_eq!(
+            plan(&["-m", "--propagation", "shared"])
+                .unwrap()
+                .root_propagation,
+            Some(MsFlags::MS_REC | MsFlags::MS_SHARED)
+        );
+        assert_eq!(
+            plan(&["-m", "--propagation", "unchanged"])
+                .unwrap()
+                .root_propagation,
+            None
+        );
+        // proc's own mount point is made private only when / was not.
+        let proc = |args: &[&str]| plan(args).unwrap().mount_proc.unwrap();
+        assert_eq!(
+            proc(&["--mount-proc"]),
+            MountProc {
+                dir: "/proc".into(),
+                make_private: false
+            }
+        );
+        assert!(proc(&["--mount-proc=/p", "--propagation=slave"]).make_private);
+        assert!(!proc(&["--mount-proc", "--propagation=slave", "-R", "/r"]).make_private);
+        // chroot, then the working directory: --wd, else /.
+        let p = plan(&["-R", "/r"]).unwrap();
+        assert_eq!((p.chroot, p.chdir), (Some("/r".into()), Some("/".into())));
+        let p = plan(&["-R", "/r", "-w", "d"]).unwrap();
+        assert_eq!((p.chroot, p.chdir), (Some("/r".into()), Some("d".into())));
+        assert_eq!(plan(&["-f"]).unwrap().chdir, None);
+        // binfmt with its interpreter; caps only in a new user namespace.
+        let p = plan(&["-l", ":x:E::x::/bin/true:"]).unwrap();
+        assert_eq!(
+            p.binfmt,
+            Some(Binfmt {
+                dir: crate::cli::BINFMT_MISC.into(),
+                interpreter: Some(":x:E::x::/bin/true:".into())
+            })
+        );
+        assert!(plan(&["-U", "--keep-caps"]).unwrap().ambient_caps);
+        assert!(!plan(&["--keep-caps"]).unwrap().ambient_caps);
+        // Time offsets, boottime first; the fork and its signals.
+        let p = plan(&["-T", "--monotonic", "5", "--boottime", "-7"]).unwrap();
+        assert_eq!(
+            p.time_offsets,
+            vec![(libc::CLOCK_BOOTTIME, -7), (libc::CLOCK_MONOTONIC, 5)]
+        );
+        assert_eq!(plan(&["-T"]).unwrap().fork, None);
+        assert_eq!(
+            plan(&["--kill-child=TERM"]).unwrap().fork,
+            Some(Fork {
+                kill_child: Some(libc::SIGTERM),
+                forward_signals: false
+            })
         );
     }
 
@@ -498,8 +639,8 @@ mod tests {
         for (single, range, want) in table {
             assert_eq!(merged(*single, *range), *want, "{single:?} {range:?}");
         }
-        // Several ranges: each is split; no single mapping: ranges as given (even empty ones,
-        // which newuidmap then refuses, as with util-linux).
+        // Several ranges: each is split; no single mapping: ranges split around -1, empty ones
+        // left out (util-linux 2.41 as root writes exactly these lines).
         assert_eq!(
             merge(
                 Some(MapLine::new(0, 1000, 1)),
@@ -513,7 +654,27 @@ mod tests {
         );
         assert_eq!(
             merge(None, &[MapLine::new(0, 1, 2), MapLine::new(9, 9, 0)]),
-            vec![MapLine::new(0, 1, 2), MapLine::new(9, 9, 0)]
+            vec![MapLine::new(0, 1, 2)]
+        );
+        let wrapped = |range: MapLine| merge(None, &[range]);
+        assert_eq!(
+            wrapped(MapLine::new(u32::MAX - 1, 5, 3)),
+            vec![MapLine::new(u32::MAX - 1, 5, 1), MapLine::new(0, 6, 2)]
+        );
+        assert_eq!(
+            wrapped(MapLine::new(u32::MAX, 5, 1)),
+            vec![MapLine::new(0, 5, 1)]
+        );
+        assert_eq!(
+            wrapped(MapLine::new(10, 0, u32::MAX - 5)),
+            vec![
+                MapLine::new(10, 0, u32::MAX - 10),
+                MapLine::new(0, u32::MAX - 10, 5)
+            ]
+        );
+        assert_eq!(
+            wrapped(MapLine::new(0, 0, u32::MAX)),
+            vec![MapLine::new(0, 0, u32::MAX)]
         );
     }
 
@@ -534,7 +695,7 @@ mod tests {
         let Ok(Parsed::Run(cli)) = parse_with(&argv, Ids { euid: 7, egid: 7 }, &none, &none) else {
             panic!()
         };
-        let err = Plan::from_cli(*cli, &h).unwrap_err();
+        let err = Plan::new(*cli, &h).unwrap_err();
         assert_eq!(
             common::error::describe(&err),
             "no line matching user \"7\" in /etc/subuid"
@@ -567,7 +728,7 @@ mod tests {
         let Ok(Parsed::Run(cli)) = parse_with(&argv, Ids { euid: 7, egid: 7 }, &none, &none) else {
             panic!()
         };
-        let err = Plan::from_cli(*cli, &h).unwrap_err();
+        let err = Plan::new(*cli, &h).unwrap_err();
         assert_eq!(
             common::error::describe(&err),
             "could not open '/etc/subuid': No such file or directory"

@@ -20,8 +20,8 @@ use common::wait::{ending, mirror, wait_for};
 use common::{eprint, eprintln};
 use common::{strerror, ToolError};
 
-use crate::cli::{Propagation, SetGroups};
-use crate::plan::{map_text, MapLine, Persist, Plan};
+use crate::cli::SetGroups;
+use crate::plan::{map_text, Fork, MapLine, Persist, Plan};
 use crate::sys;
 
 /// `err(3)` style: `message: strerror(errno)`.
@@ -42,12 +42,8 @@ fn io_failure(message: impl std::fmt::Display, e: &std::io::Error) -> anyhow::Er
 
 /// Execute the plan. Returns only with an error or (with `--fork`) never: the parent ends the way
 /// its child ended.
-pub fn execute(plan: &Plan) -> anyhow::Result<u8> {
-    let cli = &plan.cli;
-    // SAFETY: the default disposition installs no handler.
-    unsafe {
-        let _ = nix::sys::signal::signal(Signal::SIGCHLD, nix::sys::signal::SigHandler::SigDfl);
-    }
+pub(crate) fn execute(plan: &Plan) -> anyhow::Result<u8> {
+    sys::default_sigchld();
 
     let persist = if plan.persist.is_empty() {
         None
@@ -60,7 +56,7 @@ pub fn execute(plan: &Plan) -> anyhow::Result<u8> {
         Some(MapHelper::start(&plan.uid_ranges, &plan.gid_ranges)?)
     };
 
-    if let Some((uid, gid)) = cli.owner {
+    if let Some((uid, gid)) = plan.owner {
         sys::drop_supplementary_groups().map_err(|e| os_failure("setgroups failed", e))?;
         sys::setgid(gid).map_err(|e| os_failure("setgid failed", e))?;
         sys::setuid(uid).map_err(|e| os_failure("setuid failed", e))?;
@@ -69,20 +65,17 @@ pub fn execute(plan: &Plan) -> anyhow::Result<u8> {
         sys::set_dumpable().map_err(|e| io_failure("prctl failed", &e))?;
     }
 
-    sys::unshare(cli.flags).map_err(|e| os_failure("unshare failed", e))?;
+    sys::unshare(plan.flags).map_err(|e| os_failure("unshare failed", e))?;
 
     if let Some(mapper) = mapper {
         mapper.finish()?;
     }
-    if let Some(secs) = cli.boottime {
-        set_time_offset(libc::CLOCK_BOOTTIME, secs)?;
-    }
-    if let Some(secs) = cli.monotonic {
-        set_time_offset(libc::CLOCK_MONOTONIC, secs)?;
+    for &(clock, secs) in &plan.time_offsets {
+        set_time_offset(clock, secs)?;
     }
 
-    if cli.fork {
-        return fork_and_wait(plan, persist);
+    if let Some(fork) = plan.fork {
+        return fork_and_wait(plan, fork, persist);
     }
     if let Some(helper) = &persist {
         helper.bind()?;
@@ -106,19 +99,18 @@ fn set_time_offset(clock: libc::clockid_t, secs: i64) -> anyhow::Result<()> {
     })
 }
 
-fn fork_and_wait(plan: &Plan, persist: Option<PersistHelper>) -> anyhow::Result<u8> {
-    let cli = &plan.cli;
+fn fork_and_wait(plan: &Plan, fork: Fork, persist: Option<PersistHelper>) -> anyhow::Result<u8> {
     let signals = [Signal::SIGINT, Signal::SIGTERM];
     // The parent must outlive its child: block (or forward) what a Ctrl-C or kill sends. With
     // forwarding the signals stay blocked until the parent knows the child's pid, so one that
     // arrives while fork() is returning is delivered (and forwarded) then, not dropped.
-    let saved_actions = if cli.forward_signals {
+    let saved_actions = if fork.forward_signals {
         Some(sys::install_forwarding(&signals).map_err(|e| os_failure("sigaction failed", e))?)
     } else {
         None
     };
     let old_mask = sys::block(&signals).map_err(|e| os_failure("sigprocmask block failed", e))?;
-    let parent_fd = match cli.kill_child {
+    let parent_fd = match fork.kill_child {
         Some(_) => {
             Some(sys::pidfd_open(getpid()).map_err(|e| io_failure("pidfd_open failed", &e))?)
         }
@@ -151,7 +143,7 @@ fn fork_and_wait(plan: &Plan, persist: Option<PersistHelper>) -> anyhow::Result<
                 }
                 None => None,
             };
-            let err = setup_and_exec(plan, parent_fd);
+            let err = setup_and_exec(plan, fork.kill_child.zip(parent_fd));
             if let Some(fd) = failed_w {
                 let _ = sys::send(fd.as_fd(), 1);
             }
@@ -195,27 +187,25 @@ fn wait_child(child: Pid) -> anyhow::Result<u8> {
 }
 
 /// Everything after the fork, ending in exec. Returns the error that stopped it.
-fn setup_and_exec(plan: &Plan, parent_fd: Option<OwnedFd>) -> anyhow::Error {
-    match setup(plan, parent_fd) {
+/// `parent_death`: the `--kill-child` signal and a pidfd of the parent.
+fn setup_and_exec(plan: &Plan, parent_death: Option<(libc::c_int, OwnedFd)>) -> anyhow::Error {
+    match setup(plan, parent_death) {
         Err(e) => e,
-        Ok(()) => match plan.program() {
+        Ok(()) => match &plan.program {
             Some(argv) => common::exec::execvp(argv).into(),
             None => common::exec::exec_login_shell().into(),
         },
     }
 }
 
-fn setup(plan: &Plan, parent_fd: Option<OwnedFd>) -> anyhow::Result<()> {
-    let cli = &plan.cli;
-    if let Some(sig) = cli.kill_child {
+fn setup(plan: &Plan, parent_death: Option<(libc::c_int, OwnedFd)>) -> anyhow::Result<()> {
+    if let Some((sig, parent)) = parent_death {
         sys::set_parent_death_signal(sig).map_err(|e| io_failure("prctl failed", &e))?;
-        if let Some(fd) = parent_fd {
-            // The parent may have died before prctl: then nobody would kill us.
-            if sys::pidfd_exited(fd.as_fd())
-                .map_err(|e| io_failure("poll parent pidfd failed", &e))?
-            {
-                return Err(ToolError::Exit(1).into());
-            }
+        // The parent may have died before prctl: then nobody would kill us.
+        if sys::pidfd_exited(parent.as_fd())
+            .map_err(|e| io_failure("poll parent pidfd failed", &e))?
+        {
+            return Err(ToolError::Exit(1).into());
         }
     }
 
@@ -230,21 +220,12 @@ fn setup(plan: &Plan, parent_fd: Option<OwnedFd>) -> anyhow::Result<()> {
         setgroups_control(sg)?;
     }
 
-    let propagation = match cli.propagation {
-        Propagation::Slave => Some(MsFlags::MS_REC | MsFlags::MS_SLAVE),
-        Propagation::Shared => Some(MsFlags::MS_REC | MsFlags::MS_SHARED),
-        Propagation::Private => Some(MsFlags::MS_REC | MsFlags::MS_PRIVATE),
-        Propagation::Unchanged => None,
-    };
-    if cli.flags & libc::CLONE_NEWNS != 0 {
-        if let Some(flags) = propagation {
-            sys::mount(Some(OsStr::new("none")), OsStr::new("/"), None, flags)
-                .map_err(|e| os_failure("cannot change root filesystem propagation", e))?;
-        }
+    if let Some(flags) = plan.root_propagation {
+        sys::mount(Some(OsStr::new("none")), OsStr::new("/"), None, flags)
+            .map_err(|e| os_failure("cannot change root filesystem propagation", e))?;
     }
 
-    let mut wd = cli.wd.clone();
-    if let Some(root) = &cli.root {
+    if let Some(root) = &plan.chroot {
         sys::chroot(root).map_err(|e| {
             os_failure(
                 format!(
@@ -254,20 +235,18 @@ fn setup(plan: &Plan, parent_fd: Option<OwnedFd>) -> anyhow::Result<()> {
                 e,
             )
         })?;
-        wd.get_or_insert_with(|| "/".into());
     }
-    if let Some(dir) = &wd {
+    if let Some(dir) = &plan.chdir {
         sys::chdir(dir)
             .map_err(|e| os_failure(format!("cannot chdir to '{}'", dir.to_string_lossy()), e))?;
     }
 
-    if let Some(proc_dir) = &cli.mount_proc {
-        // The recursive private remount of / already covers an existing /proc; otherwise make
-        // this mount point private so our proc does not propagate out.
-        if cli.root.is_none() && cli.propagation != Propagation::Private {
+    if let Some(proc) = &plan.mount_proc {
+        let dir = &proc.dir;
+        if proc.make_private {
             match sys::mount(
                 Some(OsStr::new("none")),
-                proc_dir,
+                dir,
                 None,
                 MsFlags::MS_PRIVATE | MsFlags::MS_REC,
             ) {
@@ -276,7 +255,7 @@ fn setup(plan: &Plan, parent_fd: Option<OwnedFd>) -> anyhow::Result<()> {
                     return Err(os_failure(
                         format!(
                             "cannot change {} filesystem propagation",
-                            proc_dir.to_string_lossy()
+                            dir.to_string_lossy()
                         ),
                         e,
                     ))
@@ -285,14 +264,15 @@ fn setup(plan: &Plan, parent_fd: Option<OwnedFd>) -> anyhow::Result<()> {
         }
         sys::mount(
             Some(OsStr::new("proc")),
-            proc_dir,
+            dir,
             Some("proc"),
             MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC | MsFlags::MS_NODEV,
         )
-        .map_err(|e| os_failure(format!("mount {} failed", proc_dir.to_string_lossy()), e))?;
+        .map_err(|e| os_failure(format!("mount {} failed", dir.to_string_lossy()), e))?;
     }
 
-    if let Some(dir) = &cli.mount_binfmt {
+    if let Some(binfmt) = &plan.binfmt {
+        let dir = &binfmt.dir;
         sys::mount(
             Some(OsStr::new("binfmt_misc")),
             dir,
@@ -300,26 +280,27 @@ fn setup(plan: &Plan, parent_fd: Option<OwnedFd>) -> anyhow::Result<()> {
             MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC | MsFlags::MS_NODEV,
         )
         .map_err(|e| os_failure(format!("mount {} failed", dir.to_string_lossy()), e))?;
-        if let Some(interp) = &cli.load_interp {
+        if let Some(interp) = &binfmt.interpreter {
             let register = PathBuf::from(dir).join("register");
             sys::write_file(&register, interp.as_encoded_bytes()).map_err(|(op, e)| {
-                if op == "open" {
-                    os_failure(format!("cannot open {}", register.display()), e)
+                let what = if op == "open" {
+                    "cannot open"
                 } else {
-                    os_failure("cannot write interpreter", e)
-                }
+                    "write failed"
+                };
+                os_failure(format!("{what} {}", register.display()), e)
             })?;
         }
     }
 
-    if let Some(gid) = cli.setgid {
+    if let Some(gid) = plan.setgid {
         sys::drop_supplementary_groups().map_err(|e| os_failure("setgroups failed", e))?;
-        sys::setgid(gid).map_err(|e| os_failure("setgid failed", e))?;
+        sys::setgid(gid).map_err(|e| os_failure("setgid() failed", e))?;
     }
-    if let Some(uid) = cli.setuid {
-        sys::setuid(uid).map_err(|e| os_failure("setuid failed", e))?;
+    if let Some(uid) = plan.setuid {
+        sys::setuid(uid).map_err(|e| os_failure("setuid() failed", e))?;
     }
-    if cli.keep_caps && cli.flags & libc::CLONE_NEWUSER != 0 {
+    if plan.ambient_caps {
         common::caps::permitted_to_ambient(common::caps::last_cap())
             .map_err(|(what, e)| io_failure(what, &e))?;
     }
@@ -512,11 +493,12 @@ fn write_ranges(target: Pid, lines: &[MapLine], file: &str, tool: &str) -> anyho
     }
     if nix::unistd::geteuid().is_root() {
         let path = format!("/proc/{target}/{file}");
+        // util-linux words this write unlike its own single-line `write failed /proc/self/...`.
         return sys::write_file(Path::new(&path), map_text(lines).as_bytes()).map_err(|(op, e)| {
             if op == "open" {
                 os_failure(format!("cannot open {path}"), e)
             } else {
-                os_failure(format!("write failed {path}"), e)
+                os_failure(format!("failed to write {path}"), e)
             }
         });
     }

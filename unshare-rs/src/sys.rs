@@ -21,26 +21,35 @@ fn cstring(path: &OsStr) -> nix::Result<CString> {
     CString::new(path.as_bytes()).map_err(|_| Errno::EINVAL)
 }
 
+/// SIGCHLD back to its default disposition (a caller may have ignored it, which would make
+/// waitpid fail).
+pub(crate) fn default_sigchld() {
+    // SAFETY: the default disposition installs no handler.
+    unsafe {
+        let _ = nix::sys::signal::signal(Signal::SIGCHLD, nix::sys::signal::SigHandler::SigDfl);
+    }
+}
+
 /// unshare(2).
-pub fn unshare(flags: libc::c_int) -> nix::Result<()> {
+pub(crate) fn unshare(flags: libc::c_int) -> nix::Result<()> {
     log::debug!("unshare({flags:#x})");
     nix::sched::unshare(CloneFlags::from_bits_retain(flags))
 }
 
 /// fork(2).
-pub fn fork() -> nix::Result<ForkResult> {
+pub(crate) fn fork() -> nix::Result<ForkResult> {
     // SAFETY: unshare is single-threaded (it never spawns a thread), so the child may run any
     // code, allocation included, before it execs or exits.
     unsafe { nix::unistd::fork() }
 }
 
 /// A close-on-exec pipe: (read end, write end).
-pub fn pipe() -> nix::Result<(OwnedFd, OwnedFd)> {
+pub(crate) fn pipe() -> nix::Result<(OwnedFd, OwnedFd)> {
     nix::unistd::pipe2(OFlag::O_CLOEXEC)
 }
 
 /// Write one byte, retrying on EINTR.
-pub fn send(fd: BorrowedFd<'_>, byte: u8) -> nix::Result<()> {
+pub(crate) fn send(fd: BorrowedFd<'_>, byte: u8) -> nix::Result<()> {
     loop {
         match nix::unistd::write(fd, &[byte]) {
             Err(Errno::EINTR) => continue,
@@ -51,7 +60,7 @@ pub fn send(fd: BorrowedFd<'_>, byte: u8) -> nix::Result<()> {
 }
 
 /// Read one byte; `None` at end of file (every writer closed its end, or exec'd).
-pub fn receive(fd: BorrowedFd<'_>) -> nix::Result<Option<u8>> {
+pub(crate) fn receive(fd: BorrowedFd<'_>) -> nix::Result<Option<u8>> {
     let mut buf = [0u8; 1];
     loop {
         match nix::unistd::read(fd, &mut buf) {
@@ -72,7 +81,7 @@ fn sigset(signals: &[Signal]) -> SigSet {
 }
 
 /// Block `signals`, returning the previous mask (for the child to restore).
-pub fn block(signals: &[Signal]) -> nix::Result<SigSet> {
+pub(crate) fn block(signals: &[Signal]) -> nix::Result<SigSet> {
     let mut old = SigSet::empty();
     nix::sys::signal::sigprocmask(
         SigmaskHow::SIG_BLOCK,
@@ -83,7 +92,7 @@ pub fn block(signals: &[Signal]) -> nix::Result<SigSet> {
 }
 
 /// Restore a mask saved by [`block`].
-pub fn set_mask(mask: &SigSet) -> nix::Result<()> {
+pub(crate) fn set_mask(mask: &SigSet) -> nix::Result<()> {
     nix::sys::signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(mask), None)
 }
 
@@ -99,10 +108,10 @@ extern "C" fn forward(sig: libc::c_int) {
 }
 
 /// Saved dispositions, restored in the child.
-pub struct SavedActions(Vec<(Signal, nix::sys::signal::SigAction)>);
+pub(crate) struct SavedActions(Vec<(Signal, nix::sys::signal::SigAction)>);
 
 /// Install the forwarding handler for `signals`; the child pid is set with [`forward_to`].
-pub fn install_forwarding(signals: &[Signal]) -> nix::Result<SavedActions> {
+pub(crate) fn install_forwarding(signals: &[Signal]) -> nix::Result<SavedActions> {
     use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler};
     let action = SigAction::new(
         SigHandler::Handler(forward),
@@ -119,12 +128,12 @@ pub fn install_forwarding(signals: &[Signal]) -> nix::Result<SavedActions> {
 }
 
 /// Where forwarded signals go.
-pub fn forward_to(pid: Pid) {
+pub(crate) fn forward_to(pid: Pid) {
     FORWARD_TO.store(pid.as_raw(), Ordering::SeqCst);
 }
 
 /// Put back the dispositions [`install_forwarding`] replaced.
-pub fn restore_actions(saved: &SavedActions) -> nix::Result<()> {
+pub(crate) fn restore_actions(saved: &SavedActions) -> nix::Result<()> {
     for (s, old) in &saved.0 {
         // SAFETY: restores a disposition the process had before (default, ignore or a handler
         // installed by whoever started us, which is inherited only as default/ignore across exec).
@@ -134,7 +143,7 @@ pub fn restore_actions(saved: &SavedActions) -> nix::Result<()> {
 }
 
 /// pidfd_open(pid, 0).
-pub fn pidfd_open(pid: Pid) -> io::Result<OwnedFd> {
+pub(crate) fn pidfd_open(pid: Pid) -> io::Result<OwnedFd> {
     // SAFETY: plain system call with integer arguments.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) };
     if fd < 0 {
@@ -145,7 +154,7 @@ pub fn pidfd_open(pid: Pid) -> io::Result<OwnedFd> {
 }
 
 /// Whether a pidfd says its process has ended (poll with a zero timeout).
-pub fn pidfd_exited(fd: BorrowedFd<'_>) -> io::Result<bool> {
+pub(crate) fn pidfd_exited(fd: BorrowedFd<'_>) -> io::Result<bool> {
     let mut pfd = libc::pollfd {
         fd: fd.as_raw_fd(),
         events: libc::POLLIN,
@@ -160,7 +169,7 @@ pub fn pidfd_exited(fd: BorrowedFd<'_>) -> io::Result<bool> {
 }
 
 /// prctl(PR_SET_PDEATHSIG, sig).
-pub fn set_parent_death_signal(sig: Signal) -> io::Result<()> {
+pub(crate) fn set_parent_death_signal(sig: libc::c_int) -> io::Result<()> {
     // SAFETY: prctl with integer arguments.
     let rc = unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig as libc::c_ulong, 0, 0, 0) };
     if rc < 0 {
@@ -170,7 +179,7 @@ pub fn set_parent_death_signal(sig: Signal) -> io::Result<()> {
 }
 
 /// prctl(PR_SET_DUMPABLE, 1).
-pub fn set_dumpable() -> io::Result<()> {
+pub(crate) fn set_dumpable() -> io::Result<()> {
     // SAFETY: prctl with integer arguments.
     let rc = unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 1 as libc::c_ulong, 0, 0, 0) };
     if rc < 0 {
@@ -180,7 +189,7 @@ pub fn set_dumpable() -> io::Result<()> {
 }
 
 /// Open `path` write-only and write `text` in one write(2), as the kernel's /proc files want.
-pub fn write_file(path: &Path, text: &[u8]) -> Result<(), (&'static str, Errno)> {
+pub(crate) fn write_file(path: &Path, text: &[u8]) -> Result<(), (&'static str, Errno)> {
     let fd = nix::fcntl::open(
         path,
         OFlag::O_WRONLY | OFlag::O_CLOEXEC,
@@ -203,7 +212,7 @@ pub fn write_file(path: &Path, text: &[u8]) -> Result<(), (&'static str, Errno)>
 }
 
 /// mount(2) with every argument optional, as util-linux calls it.
-pub fn mount(
+pub(crate) fn mount(
     source: Option<&OsStr>,
     target: &OsStr,
     fstype: Option<&str>,
@@ -214,7 +223,7 @@ pub fn mount(
 }
 
 /// Bind `source` on `target`.
-pub fn bind(source: &Path, target: &Path) -> nix::Result<()> {
+pub(crate) fn bind(source: &Path, target: &Path) -> nix::Result<()> {
     mount(
         Some(source.as_os_str()),
         target.as_os_str(),
@@ -224,41 +233,41 @@ pub fn bind(source: &Path, target: &Path) -> nix::Result<()> {
 }
 
 /// Lazily unmount `target` (a persistence bind being undone).
-pub fn unmount(target: &Path) -> nix::Result<()> {
+pub(crate) fn unmount(target: &Path) -> nix::Result<()> {
     log::debug!("umount2({}, MNT_DETACH)", target.display());
     nix::mount::umount2(target, MntFlags::MNT_DETACH)
 }
 
-pub fn chroot(dir: &OsStr) -> nix::Result<()> {
+pub(crate) fn chroot(dir: &OsStr) -> nix::Result<()> {
     log::debug!("chroot({dir:?})");
     nix::unistd::chroot(cstring(dir)?.as_c_str())
 }
 
-pub fn chdir(dir: &OsStr) -> nix::Result<()> {
+pub(crate) fn chdir(dir: &OsStr) -> nix::Result<()> {
     log::debug!("chdir({dir:?})");
     nix::unistd::chdir(cstring(dir)?.as_c_str())
 }
 
 /// setgroups(0, NULL).
-pub fn drop_supplementary_groups() -> nix::Result<()> {
+pub(crate) fn drop_supplementary_groups() -> nix::Result<()> {
     nix::unistd::setgroups(&[])
 }
 
-pub fn setgid(gid: u32) -> nix::Result<()> {
+pub(crate) fn setgid(gid: u32) -> nix::Result<()> {
     nix::unistd::setgid(nix::unistd::Gid::from_raw(gid))
 }
 
-pub fn setuid(uid: u32) -> nix::Result<()> {
+pub(crate) fn setuid(uid: u32) -> nix::Result<()> {
     nix::unistd::setuid(nix::unistd::Uid::from_raw(uid))
 }
 
 /// Kill a process we forked (the `--fork` child when setting up persistence failed).
-pub fn kill(pid: Pid, sig: Signal) {
+pub(crate) fn kill(pid: Pid, sig: Signal) {
     let _ = nix::sys::signal::kill(pid, sig);
 }
 
 /// Leave a forked helper without running anything else.
-pub fn exit_now(code: i32) -> ! {
+pub(crate) fn exit_now(code: i32) -> ! {
     // SAFETY: _exit ends the process immediately; nothing is left to flush in a helper.
     unsafe { libc::_exit(code) }
 }
