@@ -737,10 +737,12 @@ fn option_tests(suite: &mut Suite) {
         "e2e::join_cgroup_on_every_hierarchy",
         &[Need::Root, Need::Unified, Need::CgroupV1("pids"), NSENTER],
         || {
+            // A busy host: a named v1 hierarchy that our mount namespace does not show.
+            let foreign = ForeignHierarchy::mount()?;
             let ct = container()?;
             let pid = ct.pid();
-            // Put the container's init (ours) into a group of our own in every hierarchy it is in,
-            // so that nsenter -c only ever writes to groups this test created.
+            // Put the container's init (ours) into a group of our own in every hierarchy mounted
+            // here, so that nsenter -c only ever writes to groups this test created.
             let mut groups = Vec::new();
             for root in cgroup_roots() {
                 let g = TestCgroup::create(&root, "nsenter-c")?;
@@ -754,9 +756,18 @@ fn option_tests(suite: &mut Suite) {
             }
             let theirs = std::fs::read_to_string(format!("/proc/{pid}/cgroup"))
                 .map_err(|e| e.to_string())?;
+            let (here, elsewhere): (Vec<&str>, Vec<&str>) =
+                theirs.lines().partition(|l| mounted_here(l));
             ensure!(
-                theirs.lines().all(|l| l.contains("/nst-nsenter-c-")),
-                "the target must be in our groups only:\n{theirs}"
+                here.iter().all(|l| l.contains("/nst-nsenter-c-")),
+                "the target must be in our groups in every hierarchy mounted here:\n{theirs}"
+            );
+            ensure!(
+                elsewhere
+                    .iter()
+                    .any(|l| l.split(':').nth(1) == Some(&foreign.controllers)),
+                "{} is listed and not mounted here:\n{theirs}",
+                foreign.controllers
             );
             for extra in [&[][..], &["-p"][..], &["-a"][..]] {
                 let mut args = vec!["-t", pid.as_str(), "-u", "-c"];
@@ -768,6 +779,8 @@ fn option_tests(suite: &mut Suite) {
                     // Inside the target's cgroup namespace (the host's here) the paths read the same.
                     ensure_eq!(ns_link(&pid, "cgroup")?, ns_link("self", "cgroup")?);
                 }
+                // A hierarchy not mounted here cannot be joined: there both stay where they
+                // were started (in the same group, ours).
                 ensure_eq!(
                     out.stdout,
                     theirs,
@@ -1012,14 +1025,104 @@ fn option_tests(suite: &mut Suite) {
     );
 }
 
-/// Mount points of every cgroup hierarchy (v1 and v2) in our mount namespace.
-fn cgroup_roots() -> Vec<PathBuf> {
+/// A named cgroup v1 hierarchy (`none,name=nst-...`) mounted only inside a private mount
+/// namespace held by a sleeping process, as another container or tool on a busy host may have:
+/// it shows in every process's `/proc/PID/cgroup`, but no mount of it is ours. It vanishes with
+/// that mount namespace (the hierarchy has no groups, so the kernel destroys it on unmount).
+struct ForeignHierarchy {
+    _holder: ChildGuard,
+    _dir: RemoveDir,
+    /// `name=nst-...`, as `/proc/PID/cgroup` lists it.
+    controllers: String,
+}
+
+impl ForeignHierarchy {
+    fn mount() -> Result<Self, String> {
+        let name = nstools_tests::guard::unique_name("foreign");
+        let dir = std::env::temp_dir().join(&name);
+        std::fs::create_dir(&dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
+        let dir = RemoveDir(dir);
+        let mut cmd = Command::new(container_unshare());
+        cmd.args(["-m", "--propagation", "private", "sh", "-c"])
+            .arg(format!(
+                "mount -t cgroup -o none,name={name} {name} '{}' && exec sleep 300",
+                dir.0.display()
+            ));
+        cmd.stdin(Stdio::null()).stdout(Stdio::null());
+        let holder = ChildGuard::spawn(&mut cmd)?;
+        let controllers = format!("name={name}");
+        let listed = || {
+            std::fs::read_to_string("/proc/self/cgroup")
+                .is_ok_and(|t| t.lines().any(|l| l.split(':').nth(1) == Some(&controllers)))
+        };
+        ensure!(
+            wait_until(Duration::from_secs(10), listed),
+            "the hierarchy {controllers} did not appear in /proc/self/cgroup"
+        );
+        Ok(ForeignHierarchy {
+            _holder: holder,
+            _dir: dir,
+            controllers,
+        })
+    }
+}
+
+/// A cgroup hierarchy mounted in our mount namespace.
+struct CgroupMount {
+    /// `major:minor`: the same for every mount of one hierarchy.
+    device: String,
+    mount_point: PathBuf,
+    v2: bool,
+    /// Super-block options: the controllers and `name=` of a v1 hierarchy.
+    options: Vec<String>,
+}
+
+fn cgroup_mounts() -> Vec<CgroupMount> {
     let text = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
     text.lines()
         .filter_map(|line| {
             let f: Vec<&str> = line.split(' ').collect();
             let dash = f.iter().position(|x| *x == "-")?;
-            matches!(*f.get(dash + 1)?, "cgroup" | "cgroup2").then(|| PathBuf::from(f[4]))
+            let v2 = match *f.get(dash + 1)? {
+                "cgroup2" => true,
+                "cgroup" => false,
+                _ => return None,
+            };
+            Some(CgroupMount {
+                device: f.get(2)?.to_string(),
+                mount_point: PathBuf::from(f.get(4)?),
+                v2,
+                options: f.get(dash + 3)?.split(',').map(str::to_string).collect(),
+            })
         })
         .collect()
+}
+
+/// One mount point of every cgroup hierarchy (v1 and v2) mounted in our mount namespace.
+fn cgroup_roots() -> Vec<PathBuf> {
+    let mut seen = Vec::new();
+    cgroup_mounts()
+        .into_iter()
+        .filter(|m| {
+            let new = !seen.contains(&m.device);
+            seen.push(m.device.clone());
+            new
+        })
+        .map(|m| m.mount_point)
+        .collect()
+}
+
+/// Whether the hierarchy of a `/proc/PID/cgroup` line (`id:controllers:path`) is mounted here.
+fn mounted_here(line: &str) -> bool {
+    let controllers = line.split(':').nth(1).unwrap_or("");
+    cgroup_mounts().iter().any(|m| {
+        if controllers.is_empty() {
+            m.v2
+        } else {
+            !m.v2
+                && controllers
+                    .split(',')
+                    .all(|c| m.options.iter().any(|o| o == c))
+        }
+    })
 }
