@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 /// One line of `/proc/PID/cgroup`: (controllers, path). v2 has empty controllers.
-pub fn parse_proc_cgroup(text: &str) -> Vec<(String, String)> {
+pub(crate) fn parse_proc_cgroup(text: &str) -> Vec<(String, String)> {
     text.lines()
         .filter_map(|line| {
             let mut parts = line.splitn(3, ':');
@@ -22,19 +22,19 @@ pub fn parse_proc_cgroup(text: &str) -> Vec<(String, String)> {
 
 /// A cgroup filesystem mount from mountinfo.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CgroupMount {
-    pub mount_point: PathBuf,
+pub(crate) struct CgroupMount {
+    pub(crate) mount_point: PathBuf,
     /// The directory of the hierarchy this mount shows (field 4), usually `/`.
-    pub root: String,
-    pub v2: bool,
+    pub(crate) root: String,
+    pub(crate) v2: bool,
     /// Super-block options: the controllers and `name=` of a v1 hierarchy.
-    pub options: Vec<String>,
+    pub(crate) options: Vec<String>,
 }
 
 use common::mountinfo::unescape;
 
 /// The cgroup and cgroup2 mounts listed in a mountinfo text.
-pub fn parse_mountinfo(text: &str) -> Vec<CgroupMount> {
+pub(crate) fn parse_mountinfo(text: &str) -> Vec<CgroupMount> {
     text.lines()
         .filter_map(|line| {
             let fields: Vec<&str> = line.split(' ').collect();
@@ -60,7 +60,7 @@ pub fn parse_mountinfo(text: &str) -> Vec<CgroupMount> {
 
 /// Why a hierarchy of the target cannot be joined from here.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Unreachable {
+pub(crate) enum Unreachable {
     /// The hierarchy is not mounted in our mount namespace.
     NotMounted(String),
     /// The target's group lies outside what our mounts (or cgroup namespace) show.
@@ -68,7 +68,10 @@ pub enum Unreachable {
 }
 
 /// For each hierarchy the target is in, the group directory to join (or why it cannot be).
-pub fn target_groups(proc_cgroup: &str, mountinfo: &str) -> Vec<Result<PathBuf, Unreachable>> {
+pub(crate) fn target_groups(
+    proc_cgroup: &str,
+    mountinfo: &str,
+) -> Vec<Result<PathBuf, Unreachable>> {
     let mounts = parse_mountinfo(mountinfo);
     parse_proc_cgroup(proc_cgroup)
         .into_iter()
