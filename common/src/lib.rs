@@ -10,11 +10,13 @@
 //! * [`mountinfo`]: unescaping `/proc/PID/mountinfo` fields.
 //! * [`start`]: the C `main` of every tool binary, without Rust's runtime start-up.
 //! * [`cli`]: getopt-compatible messages for clap errors and the `--version` line.
+//! * [`getopt`]: glibc's `getopt_long` rules and messages, for tools that read argv with it.
 
 pub mod caps;
 pub mod cli;
 pub mod error;
 pub mod exec;
+pub mod getopt;
 pub mod mountinfo;
 pub mod ns;
 pub mod parse;
