@@ -23,8 +23,9 @@ pub(crate) fn pidfd_user_ns(pidfd: BorrowedFd<'_>) -> io::Result<OwnedFd> {
 
 /// An ioctl on a namespace or socket fd that returns a new fd (NS_GET_USERNS, SIOCGSKNS).
 fn fd_ioctl(fd: BorrowedFd<'_>, request: libc::c_ulong) -> io::Result<OwnedFd> {
-    // SAFETY: these requests take no argument and return a new file descriptor or -1.
-    let ret = unsafe { libc::ioctl(fd.as_raw_fd(), request as _) };
+    // SAFETY: these requests take no argument (the pidfd ones insist on 0) and return a new file
+    // descriptor or -1.
+    let ret = unsafe { libc::ioctl(fd.as_raw_fd(), request as _, 0 as libc::c_ulong) };
     log::debug!("ioctl({}, {request:#x}) = {ret}", fd.as_raw_fd());
     if ret < 0 {
         return Err(io::Error::last_os_error());

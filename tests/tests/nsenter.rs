@@ -343,6 +343,9 @@ const USER_NS: &[&[&str]] = &[
     &["-t", "{U}", "-U", "--user-parent", "true"], &["-t", "{U}", "--user-parent", "-u", "true"],
     &["-U/proc/{U}/ns/user", "sh", "-c", "{CREDS}"], &["--user=/proc/{U}/ns/user", "--user-parent", "true"],
     &["-t", "{U}", "-U", "-S", "follow", "id", "-u"], &["-t", "{U}", "-U", "--keep-caps", "-S", "0", "true"],
+    &["-t", "{U}", "--user-parent", "--uts=/proc/{U}/ns/uts", "readlink", "/proc/self/ns/user"],
+    &["-t", "{U}", "--user-parent", "--net=/proc/{U}/ns/net", "true"], &["--user-parent", "--uts=/proc/{U}/ns/uts", "true"],
+    &["-t", "{U}", "--user-parent", "-U/proc/{U}/ns/user", "true"], &["-t", "{U}", "-U", "-u", "--keep-caps", "sh", "-c", "{CREDS}"],
 ];
 
 /// Rows against a process in a network namespace of its own holding, as its stdin, a socket
@@ -384,6 +387,24 @@ const JOIN_CGROUP: &[(&[&str], i32, &str, &str)] = &[
     (&["-t", "{GONE}", "-c", SELF_NET, "true"], 1, "", "nsenter: cannot open /proc/{GONE}/cgroup: No such file or directory\n"),
     (&["-t", "999999999", "-c", "-u", "true"], 1, "", "nsenter: cannot open /proc/999999999/ns/uts: No such file or directory\n"),
 ];
+
+/// A sleeping process whose environment is exactly `env` (execve with that envp, through
+/// python's ctypes: neither `env` nor std can pass entries without `=`).
+fn exec_with_environment(env: &[&str]) -> Result<Container, String> {
+    let entries: Vec<String> = env.iter().map(|e| format!("b{e:?}")).collect();
+    let script = format!(
+        "import ctypes\n\
+         libc = ctypes.CDLL(None)\n\
+         env = [{}]\n\
+         argv = (ctypes.c_char_p * 3)(b'/bin/sleep', b'300', None)\n\
+         envp = (ctypes.c_char_p * (len(env) + 1))(*env, None)\n\
+         libc.execve(b'/bin/sleep', argv, envp)\n",
+        entries.join(", ")
+    );
+    let mut cmd = Command::new("python3");
+    cmd.args(["-c", &script]);
+    start(&mut cmd, 0, "sleep")
+}
 
 /// What the commands in the container print: hostname, every namespace, the working directory.
 const SCRIPT: &str = "hostname; for n in ipc mnt net pid uts user cgroup time; do \
@@ -508,6 +529,38 @@ fn matrix(suite: &mut Suite) {
         ensure!(failures.is_empty(), "{}", failures.join("\n\n"));
         Ok(())
     });
+
+    suite.test(
+        "matrix::target_environment",
+        &[Need::Root, NEWEST, Need::Program("python3")],
+        || {
+            // Environments `env` cannot make: entries without `=`, an empty name, duplicates.
+            let environments: &[&[&str]] = &[
+                &["A=1", "junk", "B=2", "C=3"],
+                &["A=1", "A=2", "B=", "C=x=y"],
+                &["A=1", "=v", "B=2"],
+                &["A=1"],
+                &["junk"],
+                &[],
+            ];
+            let mut failures = Vec::new();
+            for env in environments {
+                let target = exec_with_environment(env)?;
+                for row in [
+                    &["-e", "-u", "env"][..],
+                    &["-e", "-u", "sh", "-c", "echo \"$A\""][..],
+                ] {
+                    let mut args = vec!["-t".to_string(), target.pid()];
+                    args.extend(row.iter().map(|a| a.to_string()));
+                    if let Err(e) = compare(&args, None, None) {
+                        failures.push(format!("environment {env:?}: {e}"));
+                    }
+                }
+            }
+            ensure!(failures.is_empty(), "{}", failures.join("\n\n"));
+            Ok(())
+        },
+    );
 
     suite.test("matrix::gone", &[Need::Root, NEWEST], || {
         let mut child = Command::new("true").spawn().map_err(|e| e.to_string())?;
