@@ -1,227 +1,155 @@
-//! What the user typed.
+//! What the user typed, read the way util-linux reads it.
 //!
-//! util-linux parses nsenter's options with `getopt_long("+ahVt:m::u::i::n::N:p::C::U::T::S:G:r::w::W::ecFZ")`.
-//! Three of getopt's habits are not clap's: an optional argument must be attached (`-m/path`,
-//! `--mount=/path`; `-m /path` runs `/path`), parsing stops at the first non-option (the `+`), and
-//! a long option may be shortened to any unambiguous prefix (`--mo`). [`read`] walks argv the way
-//! getopt does and returns the options in the order met, since util-linux acts on some of them
-//! (opening files, parsing numbers) while it reads argv. getopt's own errors end the walk where
-//! getopt would report them; the walk stops after `-h`/`-V`, whose handlers exit.
+//! Each option is declared once, in [`OPTIONS`]: its getopt row (long name, short letter,
+//! argument), its value name for the clap [`command`] (man pages and completions), and its line
+//! in `--help` ([`usage`], in the order of [`HELP_LAYOUT`], as util-linux 2.41 prints it).
+//!
+//! util-linux parses nsenter's options with
+//! `getopt_long(argc, argv, "+ahVt:m::u::i::n::N:p::C::U::T::S:G:r::w::W::ecFZ", longopts)`:
+//! an optional argument must be attached (`-m/path`, `--mount=/path`; `-m /path` runs `/path`),
+//! parsing stops at the first non-option (the `+`), and a long option may be shortened to any
+//! unambiguous prefix (`--mo`). [`read`] scans argv with [`common::getopt`] and returns the
+//! options in the order met, since util-linux acts on some of them (opening files, parsing
+//! numbers) while it reads argv; getopt's own error comes after them.
 
-use std::ffi::{OsStr, OsString};
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
 
 use clap::{Arg, ArgAction, Command};
+use common::getopt::{self, HasArg, Opt, Ordering};
+use common::ns::NAMESPACES;
 
-/// How an option takes its argument (`struct option`'s `has_arg`).
+/// Every option of nsenter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum HasArg {
-    No,
-    Required,
-    /// Only when attached: `-mFILE`, `--mount=FILE`.
-    Optional,
+pub(crate) enum Id {
+    All,
+    Help,
+    Version,
+    Target,
+    /// A namespace kind, by its index in [`NAMESPACES`].
+    Ns(usize),
+    NetSocket,
+    Setuid,
+    Setgid,
+    Root,
+    Wd,
+    Wdns,
+    Env,
+    NoFork,
+    JoinCgroup,
+    PreserveCredentials,
+    KeepCaps,
+    UserParent,
+    FollowContext,
 }
 
-/// One row of the long-option table.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Opt {
-    pub(crate) long: &'static str,
-    pub(crate) short: Option<char>,
-    pub(crate) has_arg: HasArg,
-    /// Placeholder shown in the help (`pid`, `file`).
-    pub(crate) value_name: &'static str,
-    pub(crate) help: &'static str,
-}
-
-const fn opt(
-    long: &'static str,
-    short: Option<char>,
-    has_arg: HasArg,
-    value_name: &'static str,
+/// One option, declared once.
+pub(crate) struct Decl {
+    pub(crate) opt: Opt<Id>,
+    /// The value's name in the clap command (`file`); empty for a flag.
+    value: &'static str,
+    /// The option as `--help` shows it (`-m, --mount[=<file>]`).
+    synopsis: &'static str,
+    /// What it does, as `--help` words it.
     help: &'static str,
-) -> Opt {
-    Opt {
-        long,
-        short,
-        has_arg,
-        value_name,
+}
+
+const fn decl(
+    opt: Opt<Id>,
+    value: &'static str,
+    synopsis: &'static str,
+    help: &'static str,
+) -> Decl {
+    Decl {
+        opt,
+        value,
+        synopsis,
         help,
     }
 }
 
 use HasArg::{No, Optional, Required};
 
-/// util-linux 2.41's `longopts[]`, in its order (getopt lists ambiguous candidates in this order).
-pub(crate) const OPTIONS: &[Opt] = &[
-    opt("all", Some('a'), No, "", "enter all namespaces"),
-    opt("help", Some('h'), No, "", "display this help"),
-    opt("version", Some('V'), No, "", "display version"),
-    opt(
-        "target",
-        Some('t'),
-        Required,
-        "pid",
-        "target process to get namespaces from",
-    ),
-    opt(
-        "mount",
-        Some('m'),
-        Optional,
-        "file",
-        "enter mount namespace",
-    ),
-    opt(
-        "uts",
-        Some('u'),
-        Optional,
-        "file",
-        "enter UTS namespace (hostname etc)",
-    ),
-    opt(
-        "ipc",
-        Some('i'),
-        Optional,
-        "file",
-        "enter System V IPC namespace",
-    ),
-    opt(
-        "net",
-        Some('n'),
-        Optional,
-        "file",
-        "enter network namespace",
-    ),
-    opt(
-        "net-socket",
-        Some('N'),
-        Required,
-        "fd",
-        "enter socket's network namespace (use with --target)",
-    ),
-    opt("pid", Some('p'), Optional, "file", "enter pid namespace"),
-    opt("user", Some('U'), Optional, "file", "enter user namespace"),
-    opt(
-        "cgroup",
-        Some('C'),
-        Optional,
-        "file",
-        "enter cgroup namespace",
-    ),
-    opt("time", Some('T'), Optional, "file", "enter time namespace"),
-    opt(
-        "setuid",
-        Some('S'),
-        Required,
-        "uid",
-        "set uid in entered namespace",
-    ),
-    opt(
-        "setgid",
-        Some('G'),
-        Required,
-        "gid",
-        "set gid in entered namespace",
-    ),
-    opt("root", Some('r'), Optional, "dir", "set the root directory"),
-    opt(
-        "wd",
-        Some('w'),
-        Optional,
-        "dir",
-        "set the working directory",
-    ),
-    opt(
-        "wdns",
-        Some('W'),
-        Optional,
-        "dir",
-        "set the working directory in namespace",
-    ),
-    opt(
-        "env",
-        Some('e'),
-        No,
-        "",
-        "inherit environment variables from target process",
-    ),
-    opt(
-        "no-fork",
-        Some('F'),
-        No,
-        "",
-        "do not fork before exec'ing <program>",
-    ),
-    opt(
-        "join-cgroup",
-        Some('c'),
-        No,
-        "",
-        "join the cgroup of the target process",
-    ),
-    opt(
-        "preserve-credentials",
-        None,
-        No,
-        "",
-        "do not touch uids or gids",
-    ),
-    opt(
-        "keep-caps",
-        None,
-        No,
-        "",
-        "retain capabilities granted in user namespaces",
-    ),
-    opt("user-parent", None, No, "", "enter parent user namespace"),
-    opt(
-        "follow-context",
-        Some('Z'),
-        No,
-        "",
-        "set SELinux context according to --target PID",
-    ),
+/// A namespace option: `-m[FILE]`, `--mount[=FILE]`.
+const fn ns(index: usize, short: char) -> Opt<Id> {
+    Opt::long(Id::Ns(index), NAMESPACES[index].option, Optional).short(short, Optional)
+}
+
+/// Both forms of an option take the same argument in nsenter.
+const fn both(id: Id, long: &'static str, short: char, arg: HasArg) -> Opt<Id> {
+    Opt::long(id, long, arg).short(short, arg)
+}
+
+/// util-linux 2.41's `longopts[]`, in its order (getopt lists the possibilities of an ambiguous
+/// prefix in this order). The `--help` texts are 2.41's, `-S[=<uid>]` and `-W <dir>` included
+/// (its getopt string says `S:` and `W::`).
+#[rustfmt::skip]
+pub(crate) const OPTIONS: &[Decl] = &[
+    decl(both(Id::All, "all", 'a', No), "", "-a, --all", "enter all namespaces"),
+    decl(both(Id::Help, "help", 'h', No), "", "-h, --help", "display this help"),
+    decl(both(Id::Version, "version", 'V', No), "", "-V, --version", "display version"),
+    decl(both(Id::Target, "target", 't', Required), "pid", "-t, --target <pid>", "target process to get namespaces from"),
+    decl(ns(6, 'm'), "file", "-m, --mount[=<file>]", "enter mount namespace"),
+    decl(ns(3, 'u'), "file", "-u, --uts[=<file>]", "enter UTS namespace (hostname etc)"),
+    decl(ns(2, 'i'), "file", "-i, --ipc[=<file>]", "enter System V IPC namespace"),
+    decl(ns(4, 'n'), "file", "-n, --net[=<file>]", "enter network namespace"),
+    decl(both(Id::NetSocket, "net-socket", 'N', Required), "fd", "-N, --net-socket <fd>", "enter socket's network namespace (use with --target)"),
+    decl(ns(5, 'p'), "file", "-p, --pid[=<file>]", "enter pid namespace"),
+    decl(ns(0, 'U'), "file", "-U, --user[=<file>]", "enter user namespace"),
+    decl(ns(1, 'C'), "file", "-C, --cgroup[=<file>]", "enter cgroup namespace"),
+    decl(ns(7, 'T'), "file", "-T, --time[=<file>]", "enter time namespace"),
+    decl(both(Id::Setuid, "setuid", 'S', Required), "uid", "-S, --setuid[=<uid>]", "set uid in entered namespace"),
+    decl(both(Id::Setgid, "setgid", 'G', Required), "gid", "-G, --setgid[=<gid>]", "set gid in entered namespace"),
+    decl(both(Id::Root, "root", 'r', Optional), "dir", "-r, --root[=<dir>]", "set the root directory"),
+    decl(both(Id::Wd, "wd", 'w', Optional), "dir", "-w, --wd[=<dir>]", "set the working directory"),
+    decl(both(Id::Wdns, "wdns", 'W', Optional), "dir", "-W, --wdns <dir>", "set the working directory in namespace"),
+    decl(both(Id::Env, "env", 'e', No), "", "-e, --env", "inherit environment variables from target process"),
+    decl(both(Id::NoFork, "no-fork", 'F', No), "", "-F, --no-fork", "do not fork before exec'ing <program>"),
+    decl(both(Id::JoinCgroup, "join-cgroup", 'c', No), "", "-c, --join-cgroup", "join the cgroup of the target process"),
+    decl(Opt::long(Id::PreserveCredentials, "preserve-credentials", No), "", "    --preserve-credentials", "do not touch uids or gids"),
+    decl(Opt::long(Id::KeepCaps, "keep-caps", No), "", "    --keep-caps", "retain capabilities granted in user namespaces"),
+    decl(Opt::long(Id::UserParent, "user-parent", No), "", "    --user-parent", "enter parent user namespace"),
+    decl(both(Id::FollowContext, "follow-context", 'Z', No), "", "-Z, --follow-context", "set SELinux context according to --target PID"),
+];
+
+/// The order of `--help`'s option lines; `None` is the blank line before `-h` and `-V`.
+#[rustfmt::skip]
+const HELP_LAYOUT: &[Option<Id>] = &[
+    Some(Id::All), Some(Id::Target), Some(Id::Ns(6)), Some(Id::Ns(3)), Some(Id::Ns(2)),
+    Some(Id::Ns(4)), Some(Id::NetSocket), Some(Id::Ns(5)), Some(Id::Ns(1)), Some(Id::Ns(0)),
+    Some(Id::UserParent), Some(Id::Ns(7)), Some(Id::Setuid), Some(Id::Setgid),
+    Some(Id::PreserveCredentials), Some(Id::KeepCaps), Some(Id::Root), Some(Id::Wd),
+    Some(Id::Wdns), Some(Id::Env), Some(Id::NoFork), Some(Id::JoinCgroup), Some(Id::FollowContext),
+    None, Some(Id::Help), Some(Id::Version),
 ];
 
 /// Pairs that may not be combined (util-linux `excl[]`): `-W` and `-w`.
-pub(crate) const EXCLUSIVE: &[(&str, &str)] = &[("wdns", "wd")];
+pub(crate) const EXCLUSIVE: &[(Id, Id)] = &[(Id::Wdns, Id::Wd)];
+
+fn declared(id: Id) -> Option<&'static Decl> {
+    OPTIONS.iter().find(|d| d.opt.id == id)
+}
+
+/// The long name of an option (for messages).
+pub(crate) fn long_name(id: Id) -> &'static str {
+    declared(id).and_then(|d| d.opt.long).unwrap_or("")
+}
 
 /// The help text (`nsenter --help`), util-linux 2.41's layout.
-pub(crate) const USAGE: &str = "
-Usage:
- nsenter [options] [<program> [<argument>...]]
-
-Run a program with namespaces of other processes.
-
-Options:
- -a, --all              enter all namespaces
- -t, --target <pid>     target process to get namespaces from
- -m, --mount[=<file>]   enter mount namespace
- -u, --uts[=<file>]     enter UTS namespace (hostname etc)
- -i, --ipc[=<file>]     enter System V IPC namespace
- -n, --net[=<file>]     enter network namespace
- -N, --net-socket <fd>  enter socket's network namespace (use with --target)
- -p, --pid[=<file>]     enter pid namespace
- -C, --cgroup[=<file>]  enter cgroup namespace
- -U, --user[=<file>]    enter user namespace
-     --user-parent      enter parent user namespace
- -T, --time[=<file>]    enter time namespace
- -S, --setuid[=<uid>]   set uid in entered namespace
- -G, --setgid[=<gid>]   set gid in entered namespace
-     --preserve-credentials do not touch uids or gids
-     --keep-caps        retain capabilities granted in user namespaces
- -r, --root[=<dir>]     set the root directory
- -w, --wd[=<dir>]       set the working directory
- -W, --wdns <dir>       set the working directory in namespace
- -e, --env              inherit environment variables from target process
- -F, --no-fork          do not fork before exec'ing <program>
- -c, --join-cgroup      join the cgroup of the target process
- -Z, --follow-context   set SELinux context according to --target PID
-
- -h, --help             display this help
- -V, --version          display version
-
-For more details see nsenter(1).
-";
+pub(crate) fn usage() -> String {
+    let mut text = String::from(
+        "\nUsage:\n nsenter [options] [<program> [<argument>...]]\n\n\
+         Run a program with namespaces of other processes.\n\nOptions:\n",
+    );
+    for line in HELP_LAYOUT {
+        match line.and_then(declared) {
+            Some(d) => text.push_str(&format!(" {:<22} {}\n", d.synopsis, d.help)),
+            None => text.push('\n'),
+        }
+    }
+    text.push_str("\nFor more details see nsenter(1).\n");
+    text
+}
 
 /// The clap command: every option with its help, for man pages and shell completions (argv itself
 /// is read by [`read`], as getopt_long reads it).
@@ -230,28 +158,28 @@ pub(crate) fn command() -> Command {
         .about("Run a program with namespaces of other processes.")
         .version(common::VERSION)
         .override_usage("nsenter [options] [<program> [<argument>...]]")
-        .override_help(USAGE)
+        .override_help(usage())
         .disable_help_flag(true)
         .disable_version_flag(true)
         .args_override_self(true)
         .dont_delimit_trailing_values(true);
-    for o in OPTIONS {
-        let mut arg = Arg::new(o.long).long(o.long).help(o.help);
-        if let Some(s) = o.short {
+    for d in OPTIONS {
+        let long = d.opt.long.unwrap_or("");
+        let mut arg = Arg::new(long).long(long).help(d.help);
+        if let Some(s) = d.opt.short {
             arg = arg.short(s);
         }
-        arg = match (o.long, o.has_arg) {
-            ("help", _) => arg.action(ArgAction::Help),
-            ("version", _) => arg.action(ArgAction::SetTrue),
+        arg = match (d.opt.id, d.opt.long_arg) {
+            (Id::Help, _) => arg.action(ArgAction::Help),
             (_, No) => arg.action(ArgAction::SetTrue),
             (_, Required) => arg
                 .action(ArgAction::Set)
-                .value_name(o.value_name)
+                .value_name(d.value)
                 .allow_hyphen_values(true)
                 .value_parser(clap::value_parser!(OsString)),
             (_, Optional) => arg
                 .action(ArgAction::Set)
-                .value_name(o.value_name)
+                .value_name(d.value)
                 .num_args(0..=1)
                 .require_equals(true)
                 .value_parser(clap::value_parser!(OsString)),
@@ -275,8 +203,37 @@ pub(crate) fn command() -> Command {
 pub(crate) struct GetoptError(pub(crate) Vec<u8>);
 
 impl GetoptError {
-    fn new(parts: &[&[u8]]) -> Self {
-        GetoptError(parts.concat())
+    /// glibc's words for `error`, with what the user typed put back byte for byte
+    /// ([`getopt::Error`] holds it as text).
+    fn of(error: &getopt::Error, argv: &[OsString]) -> Self {
+        let typed = |shown: &str| -> Vec<u8> {
+            argv.iter()
+                .find(|a| a.to_string_lossy() == shown)
+                .map(|a| a.as_bytes().to_vec())
+                .unwrap_or_else(|| shown.as_bytes().to_vec())
+        };
+        GetoptError(match error {
+            // A byte above ASCII is shown as the Latin-1 character of that byte: glibc prints
+            // the byte.
+            getopt::Error::Invalid(c) if !c.is_ascii() && u32::from(*c) <= 0xff => {
+                [&b"invalid option -- '"[..], &[*c as u8], b"'"].concat()
+            }
+            getopt::Error::Unrecognized(shown) => {
+                [&b"unrecognized option '"[..], &typed(shown), b"'"].concat()
+            }
+            getopt::Error::Ambiguous { typed: shown, .. } => {
+                let text = error.to_string();
+                let rest = text.split_once(" is ambiguous").map_or("", |(_, r)| r);
+                [
+                    &b"option '"[..],
+                    &typed(shown),
+                    b"' is ambiguous",
+                    rest.as_bytes(),
+                ]
+                .concat()
+            }
+            other => other.to_string().into_bytes(),
+        })
     }
 }
 
@@ -284,172 +241,55 @@ impl GetoptError {
 /// `None` when none was attached).
 #[derive(Debug)]
 pub(crate) struct Given {
-    pub(crate) opt: &'static Opt,
+    pub(crate) id: Id,
     pub(crate) value: Option<OsString>,
 }
 
 /// argv as getopt_long walks it: the options it returned, in order, then how the walk ended: the
-/// program and its arguments, or getopt's own error. The walk stops after `-h` and `-V`, whose
-/// handlers exit.
+/// program and its arguments, or getopt's own error (after those options).
 #[derive(Debug)]
 pub(crate) struct Argv {
     pub(crate) options: Vec<Given>,
     pub(crate) end: Result<Vec<OsString>, GetoptError>,
 }
 
-fn find_short(c: char) -> Option<&'static Opt> {
-    OPTIONS.iter().find(|o| o.short == Some(c))
-}
-
-/// getopt_long's lookup: exact name, else the only option the prefix abbreviates.
-fn find_long(name: &[u8], typed: &OsStr) -> Result<&'static Opt, GetoptError> {
-    if let Some(o) = OPTIONS.iter().find(|o| o.long.as_bytes() == name) {
-        return Ok(o);
-    }
-    let candidates: Vec<&Opt> = OPTIONS
-        .iter()
-        .filter(|o| o.long.as_bytes().starts_with(name))
-        .collect();
-    match candidates.as_slice() {
-        [] => Err(GetoptError::new(&[
-            b"unrecognized option '",
-            typed.as_bytes(),
-            b"'",
-        ])),
-        [one] => Ok(one),
-        many => {
-            let list: String = many.iter().map(|o| format!(" '--{}'", o.long)).collect();
-            Err(GetoptError::new(&[
-                b"option '",
-                typed.as_bytes(),
-                b"' is ambiguous; possibilities:",
-                list.as_bytes(),
-            ]))
-        }
-    }
-}
-
-/// Walk argv (argv[0] included) as `getopt_long` with a leading `+` does; see the module
-/// documentation.
+/// Scan argv (argv[0] included) as util-linux's `getopt_long` call does.
 pub(crate) fn read(argv: &[OsString]) -> Argv {
-    let mut options = Vec::new();
-    let end = walk(argv, &mut options);
-    Argv { options, end }
-}
-
-fn walk(argv: &[OsString], options: &mut Vec<Given>) -> Result<Vec<OsString>, GetoptError> {
-    let mut i = 1;
-    let value = |v: &[u8]| Some(OsString::from_vec(v.to_vec()));
-    // Records an option; false once getopt's caller would have exited (`-h`, `-V`).
-    let mut take = |opt: &'static Opt, value: Option<OsString>| {
-        options.push(Given { opt, value });
-        !matches!(opt.long, "help" | "version")
+    let table: Vec<Opt<Id>> = OPTIONS.iter().map(|d| d.opt).collect();
+    let scan = getopt::parse(argv.get(1..).unwrap_or(&[]), &table, Ordering::RequireOrder);
+    let options = scan
+        .found
+        .into_iter()
+        .map(|f| Given {
+            id: f.id,
+            value: f.value,
+        })
+        .collect();
+    let end = match &scan.error {
+        Some(e) => Err(GetoptError::of(e, argv)),
+        None => Ok(scan.operands),
     };
-    while i < argv.len() {
-        let arg = argv[i].as_bytes();
-        if arg == b"--" {
-            i += 1;
-            break;
-        }
-        if arg.len() < 2 || arg[0] != b'-' {
-            break; // the first non-option (or a lone `-`) ends the options
-        }
-        if let Some(body) = arg.strip_prefix(b"--") {
-            let (name, attached) = match body.iter().position(|&b| b == b'=') {
-                Some(eq) => (&body[..eq], Some(&body[eq + 1..])),
-                None => (body, None),
-            };
-            let o = find_long(name, &argv[i])?;
-            i += 1;
-            let v = match (o.has_arg, attached) {
-                (No, Some(_)) => {
-                    return Err(GetoptError::new(&[
-                        b"option '--",
-                        o.long.as_bytes(),
-                        b"' doesn't allow an argument",
-                    ]))
-                }
-                (No, None) => None,
-                (Optional, v) => v.and_then(value),
-                (Required, Some(v)) => value(v),
-                (Required, None) => match argv.get(i) {
-                    Some(next) => {
-                        i += 1;
-                        Some(next.clone())
-                    }
-                    None => {
-                        return Err(GetoptError::new(&[
-                            b"option '--",
-                            o.long.as_bytes(),
-                            b"' requires an argument",
-                        ]))
-                    }
-                },
-            };
-            if !take(o, v) {
-                return Ok(Vec::new());
-            }
-            continue;
-        }
-        // A cluster of short options: `-mu`, `-t5`, `-m/path`.
-        let cluster = &arg[1..];
-        i += 1;
-        let mut j = 0;
-        while j < cluster.len() {
-            // Letters are ASCII; anything else is reported byte-wise as getopt does.
-            let byte = cluster[j];
-            j += 1;
-            let Some(o) = find_short(byte as char).filter(|_| byte.is_ascii()) else {
-                return Err(GetoptError::new(&[b"invalid option -- '", &[byte], b"'"]));
-            };
-            let rest = &cluster[j..];
-            let v = match o.has_arg {
-                No => None,
-                Optional if rest.is_empty() => None,
-                Optional | Required if !rest.is_empty() => {
-                    j = cluster.len();
-                    value(rest)
-                }
-                _ => match argv.get(i) {
-                    Some(next) => {
-                        i += 1;
-                        Some(next.clone())
-                    }
-                    None => {
-                        return Err(GetoptError::new(&[
-                            b"option requires an argument -- '",
-                            &[byte],
-                            b"'",
-                        ]))
-                    }
-                },
-            };
-            if !take(o, v) {
-                return Ok(Vec::new());
-            }
-        }
-    }
-    Ok(argv[i.min(argv.len())..].to_vec())
+    Argv { options, end }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The walk rendered canonically: `--long` / `--long=VALUE` in order, `--`, the program; or
+    /// The scan rendered canonically: `--long` / `--long=VALUE` in order, `--`, the program; or
     /// getopt's message.
     fn walk_of(v: &[&str]) -> Result<Vec<String>, String> {
         let mut argv: Vec<OsString> = vec!["nsenter".into()];
         argv.extend(v.iter().map(OsString::from));
         let Argv { options, end } = read(&argv);
-        let program = end.map_err(|e| String::from_utf8_lossy(&e.0).into_owned())?;
         let mut out: Vec<String> = options
             .iter()
             .map(|g| match &g.value {
-                Some(v) => format!("--{}={}", g.opt.long, v.to_string_lossy()),
-                None => format!("--{}", g.opt.long),
+                Some(v) => format!("--{}={}", long_name(g.id), v.to_string_lossy()),
+                None => format!("--{}", long_name(g.id)),
             })
             .collect();
+        let program = end.map_err(|e| String::from_utf8_lossy(&e.0).into_owned())?;
         out.push("--".into());
         out.extend(program.iter().map(|p| p.to_string_lossy().into_owned()));
         Ok(out)
@@ -479,6 +319,7 @@ mod tests {
             (&["-", "x"], Ok(&["--", "-", "x"])),
             (&["-x"], Err("invalid option -- 'x'")),
             (&["-ax"], Err("invalid option -- 'x'")),
+            (&["-\u{e9}"], Err("invalid option -- '\u{fffd}'")),
             (&["--bogus=1"], Err("unrecognized option '--bogus=1'")),
             (&["--all=x"], Err("option '--all' doesn't allow an argument")),
             (&["--a=x"], Err("option '--all' doesn't allow an argument")),
@@ -486,10 +327,7 @@ mod tests {
             (&["--setuid"], Err("option '--setuid' requires an argument")),
             (&["--setu"], Err("option '--setuid' requires an argument")),
             (&["-W", "/", "true"], Ok(&["--wdns", "--", "/", "true"])),
-            (&["-Fh", "-x"], Ok(&["--no-fork", "--help", "--"])),
             (&["-x", "-h"], Err("invalid option -- 'x'")),
-            (&["-\u{e9}"], Err("invalid option -- '\u{fffd}'")),
-            (&["--vers", "--bogus"], Ok(&["--version", "--"])),
             (&["-S", "follow", "-Gfollow"], Ok(&["--setuid=follow", "--setgid=follow", "--"])),
         ];
         for (args, want) in table {
@@ -501,19 +339,57 @@ mod tests {
     }
 
     #[test]
+    fn messages_keep_the_typed_bytes() {
+        use std::os::unix::ffi::OsStringExt;
+        let typed = OsString::from_vec(b"--\xff".to_vec());
+        let Argv { end, .. } = read(&["nsenter".into(), typed]);
+        assert_eq!(end.unwrap_err().0, b"unrecognized option '--\xff'");
+        let typed = OsString::from_vec(b"-\xc3".to_vec());
+        let Argv { end, .. } = read(&["nsenter".into(), typed]);
+        assert_eq!(end.unwrap_err().0, b"invalid option -- '\xc3'");
+    }
+
+    #[test]
+    fn the_table_is_util_linux_getopt_string() {
+        let table: Vec<Opt<Id>> = OPTIONS.iter().map(|d| d.opt).collect();
+        let mut got: Vec<String> = Vec::new();
+        let optstring = getopt::optstring(Ordering::RequireOrder, &table);
+        // One entry per letter, with its colons, in util-linux's order.
+        let want = "+ahVt:m::u::i::n::N:p::C::U::T::S:G:r::w::W::ecFZ";
+        let split = |s: &str| {
+            let mut v: Vec<String> = Vec::new();
+            for c in s.trim_start_matches('+').chars() {
+                match (c, v.last_mut()) {
+                    (':', Some(last)) => last.push(':'),
+                    _ => v.push(c.to_string()),
+                }
+            }
+            v.sort();
+            v
+        };
+        got.extend(split(&optstring));
+        assert_eq!(got, split(want));
+        assert!(optstring.starts_with('+'));
+    }
+
+    #[test]
     fn every_option_is_in_the_command_and_the_help() {
         let cmd = command();
-        for o in OPTIONS {
+        let help = usage();
+        for d in OPTIONS {
+            let long = d.opt.long.unwrap_or("");
             let arg = cmd
                 .get_arguments()
-                .find(|a| a.get_id() == o.long)
-                .unwrap_or_else(|| panic!("--{} missing from command()", o.long));
-            assert_eq!(arg.get_short(), o.short, "--{}", o.long);
-            assert!(arg.get_help().is_some(), "--{} has no help", o.long);
+                .find(|a| a.get_id() == long)
+                .unwrap_or_else(|| panic!("--{long} missing from command()"));
+            assert_eq!(arg.get_short(), d.opt.short, "--{long}");
             assert!(
-                USAGE.contains(&format!("--{}", o.long)),
-                "--{} not in USAGE",
-                o.long
+                help.contains(&format!("--{long}")),
+                "--{long} not in the help"
+            );
+            assert!(
+                HELP_LAYOUT.contains(&Some(d.opt.id)),
+                "--{long} not laid out"
             );
         }
         cmd.debug_assert();

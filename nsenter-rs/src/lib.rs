@@ -40,7 +40,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
         opened.open_argv_files(&plan.argv_opens)?;
         match plan.then {
             plan::Then::Help => {
-                print!("{}", cli::USAGE);
+                print!("{}", cli::usage());
                 Ok(0)
             }
             plan::Then::Version => {

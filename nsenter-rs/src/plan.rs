@@ -9,15 +9,14 @@
 use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
 
-use common::ns::NAMESPACES;
 use common::ToolError;
 
-use crate::cli::{Argv, GetoptError, Given, EXCLUSIVE};
+use crate::cli::{long_name, Argv, GetoptError, Given, Id, EXCLUSIVE};
 
 /// What a file opened while reading argv is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Slot {
-    /// A namespace, indexed like [`NAMESPACES`].
+    /// A namespace, indexed like [`common::ns::NAMESPACES`].
     Ns(usize),
     Root,
     Wd,
@@ -25,7 +24,7 @@ pub(crate) enum Slot {
 
 /// A uid or gid to switch to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Id {
+pub(crate) enum Cred {
     Value(u32),
     /// `follow`: the owner of the target's `/proc/PID` (once given, later numbers do not undo it).
     Follow,
@@ -37,7 +36,7 @@ pub(crate) struct Settings {
     /// 0: none (util-linux's `namespace_target_pid`, a `pid_t` printed with `%u`).
     pub(crate) target: u32,
     pub(crate) all: bool,
-    /// The namespaces asked for, indexed like [`NAMESPACES`]. Where a file was given it is among
+    /// The namespaces asked for, indexed like [`common::ns::NAMESPACES`]. Where a file was given it is among
     /// [`Plan::argv_opens`]; the others come from the target.
     pub(crate) enabled: [bool; 8],
     /// `-N FD` (a negative number is accepted and means none, as in util-linux).
@@ -49,8 +48,8 @@ pub(crate) struct Settings {
     /// `-W DIR`: opened after entering; the last `-W` wins, and one without a directory is none.
     pub(crate) wdns: Option<PathBuf>,
     pub(crate) env: bool,
-    pub(crate) setuid: Option<Id>,
-    pub(crate) setgid: Option<Id>,
+    pub(crate) setuid: Option<Cred>,
+    pub(crate) setgid: Option<Cred>,
     pub(crate) no_fork: bool,
     pub(crate) join_cgroup: bool,
     pub(crate) follow_context: bool,
@@ -140,14 +139,14 @@ fn parse_fd(text: &OsStr) -> Result<i64, ToolError> {
     }
 }
 
-fn parse_id(text: &OsStr, what: &str, was: Option<Id>) -> Result<Id, ToolError> {
+fn parse_id(text: &OsStr, what: &str, was: Option<Cred>) -> Result<Cred, ToolError> {
     if text == "follow" {
-        return Ok(Id::Follow);
+        return Ok(Cred::Follow);
     }
     let value = parse_ulong(text, what)?;
     Ok(match was {
-        Some(Id::Follow) => Id::Follow,
-        _ => Id::Value(value),
+        Some(Cred::Follow) => Cred::Follow,
+        _ => Cred::Value(value),
     })
 }
 
@@ -171,54 +170,56 @@ pub(crate) fn plan(argv: Argv) -> Plan {
 
 fn fold(argv: Argv, opens: &mut Vec<(Slot, PathBuf)>) -> Result<Then, ToolError> {
     let mut s = Settings::default();
-    let mut exclusive_seen: Option<&str> = None;
-    for Given { opt, value } in argv.options {
-        let long = opt.long;
+    let mut exclusive_seen: Option<Id> = None;
+    for Given { id, value } in argv.options {
         for (a, b) in EXCLUSIVE {
-            if long != *a && long != *b {
+            if id != *a && id != *b {
                 continue;
             }
             match exclusive_seen {
-                Some(seen) if seen != long => {
+                Some(seen) if seen != id => {
                     return Err(ToolError::failed(
                         1,
-                        format!("mutually exclusive arguments: --{a} --{b}"),
+                        format!(
+                            "mutually exclusive arguments: --{} --{}",
+                            long_name(*a),
+                            long_name(*b)
+                        ),
                     ))
                 }
-                _ => exclusive_seen = Some(long),
+                _ => exclusive_seen = Some(id),
             }
         }
         let value = value.as_deref();
-        if let Some(i) = NAMESPACES.iter().position(|ns| ns.option == long) {
-            if let Some(file) = value {
-                opens.push((Slot::Ns(i), strip_eq(file)));
+        match (id, value) {
+            (Id::Help, _) => return Ok(Then::Help),
+            (Id::Version, _) => return Ok(Then::Version),
+            (Id::Ns(i), file) => {
+                if let Some(file) = file {
+                    opens.push((Slot::Ns(i), strip_eq(file)));
+                }
+                s.enabled[i] = true;
             }
-            s.enabled[i] = true;
-            continue;
-        }
-        match (long, value) {
-            ("help", _) => return Ok(Then::Help),
-            ("version", _) => return Ok(Then::Version),
-            ("all", _) => s.all = true,
-            ("target", Some(v)) => s.target = parse_ulong(v, "failed to parse pid")?,
-            ("net-socket", Some(v)) => {
+            (Id::All, _) => s.all = true,
+            (Id::Target, Some(v)) => s.target = parse_ulong(v, "failed to parse pid")?,
+            (Id::NetSocket, Some(v)) => {
                 s.net_socket = i32::try_from(parse_fd(v)?).ok().filter(|&fd| fd >= 0)
             }
-            ("setuid", Some(v)) => s.setuid = Some(parse_id(v, "failed to parse uid", s.setuid)?),
-            ("setgid", Some(v)) => s.setgid = Some(parse_id(v, "failed to parse gid", s.setgid)?),
-            ("root", Some(v)) => opens.push((Slot::Root, PathBuf::from(v))),
-            ("root", None) => s.root_of_target = true,
-            ("wd", Some(v)) => opens.push((Slot::Wd, strip_eq(v))),
-            ("wd", None) => s.wd_of_target = true,
-            ("wdns", v) => s.wdns = v.map(strip_eq),
-            ("env", _) => s.env = true,
-            ("no-fork", _) => s.no_fork = true,
-            ("join-cgroup", _) => s.join_cgroup = true,
-            ("follow-context", _) => s.follow_context = true,
-            ("preserve-credentials", _) => s.preserve_credentials = true,
-            ("keep-caps", _) => s.keep_caps = true,
-            ("user-parent", _) => s.user_parent = true,
-            (other, v) => unreachable_option(other, v)?,
+            (Id::Setuid, Some(v)) => s.setuid = Some(parse_id(v, "failed to parse uid", s.setuid)?),
+            (Id::Setgid, Some(v)) => s.setgid = Some(parse_id(v, "failed to parse gid", s.setgid)?),
+            (Id::Root, Some(v)) => opens.push((Slot::Root, PathBuf::from(v))),
+            (Id::Root, None) => s.root_of_target = true,
+            (Id::Wd, Some(v)) => opens.push((Slot::Wd, strip_eq(v))),
+            (Id::Wd, None) => s.wd_of_target = true,
+            (Id::Wdns, v) => s.wdns = v.map(strip_eq),
+            (Id::Env, _) => s.env = true,
+            (Id::NoFork, _) => s.no_fork = true,
+            (Id::JoinCgroup, _) => s.join_cgroup = true,
+            (Id::FollowContext, _) => s.follow_context = true,
+            (Id::PreserveCredentials, _) => s.preserve_credentials = true,
+            (Id::KeepCaps, _) => s.keep_caps = true,
+            (Id::UserParent, _) => s.user_parent = true,
+            (other, None) => unreachable_option(other)?,
         }
     }
     Ok(match argv.end {
@@ -230,15 +231,17 @@ fn fold(argv: Argv, opens: &mut Vec<(Slot, PathBuf)>) -> Result<Then, ToolError>
     })
 }
 
-/// An option of the table with an argument shape the table does not give it: cannot happen, but
-/// a wrong table must not abort.
-fn unreachable_option(long: &str, value: Option<&OsStr>) -> Result<(), ToolError> {
+/// An option with a required argument that came without one: getopt never returns that, but a
+/// wrong table must not abort.
+fn unreachable_option(id: Id) -> Result<(), ToolError> {
     Err(ToolError::failed(
         1,
-        format!("internal error: option --{long} with argument {value:?}"),
+        format!(
+            "internal error: option --{} without its argument",
+            long_name(id)
+        ),
     ))
 }
-
 /// The `/proc` path util-linux opens for the target (`/proc/PID/what`).
 pub(crate) fn proc_path(pid: u32, what: &str) -> PathBuf {
     PathBuf::from(format!("/proc/{pid}/{what}"))
@@ -332,7 +335,10 @@ mod tests {
             s.wdns, None,
             "a -W without a directory undoes an earlier one"
         );
-        assert_eq!((s.setuid, s.setgid), (Some(Id::Follow), Some(Id::Value(7))));
+        assert_eq!(
+            (s.setuid, s.setgid),
+            (Some(Cred::Follow), Some(Cred::Value(7)))
+        );
         let s = settings(&[
             "-aFecZ",
             "--keep-caps",

@@ -22,7 +22,7 @@ use common::ToolError;
 use nix::unistd::{Gid, Uid};
 
 use crate::cgroup::{target_groups, Unreachable};
-use crate::plan::{proc_path, Id, Settings, Slot};
+use crate::plan::{proc_path, Cred, Settings, Slot};
 use crate::sys;
 
 /// Index of the user and network namespaces in [`NAMESPACES`].
@@ -389,7 +389,7 @@ pub(crate) fn execute(s: Settings, mut opened: Opened) -> anyhow::Result<u8> {
         true => Some(File::from(open_target(pid, "environ")?)),
         false => None,
     };
-    let follow = [s.setuid, s.setgid].contains(&Some(Id::Follow));
+    let follow = [s.setuid, s.setgid].contains(&Some(Cred::Follow));
     let owner = match follow {
         true => Some(File::from(open_target(pid, "")?)),
         false => None,
@@ -415,8 +415,8 @@ pub(crate) fn execute(s: Settings, mut opened: Opened) -> anyhow::Result<u8> {
     // setgroups() is tried before and after entering a user namespace; only both failing counts.
     let mut setgroups_failed = false;
     if user && !s.preserve_credentials {
-        setuid.get_or_insert(Id::Value(0));
-        setgid.get_or_insert(Id::Value(0));
+        setuid.get_or_insert(Cred::Value(0));
+        setgid.get_or_insert(Cred::Value(0));
         setgroups_failed = sys::drop_groups().is_err();
     }
 
@@ -471,11 +471,11 @@ pub(crate) fn execute(s: Settings, mut opened: Opened) -> anyhow::Result<u8> {
         Some(file) => Some(file.metadata().context("can not get process stat")?),
         None => None,
     };
-    let resolve = |id: Option<Id>, of_owner: fn(&std::fs::Metadata) -> u32| {
+    let resolve = |id: Option<Cred>, of_owner: fn(&std::fs::Metadata) -> u32| {
         id.map(|id| match (id, &owner) {
-            (Id::Value(v), _) => v,
-            (Id::Follow, Some(m)) => of_owner(m),
-            (Id::Follow, None) => 0,
+            (Cred::Value(v), _) => v,
+            (Cred::Follow, Some(m)) => of_owner(m),
+            (Cred::Follow, None) => 0,
         })
     };
     let uid = resolve(setuid, |m| m.uid());
