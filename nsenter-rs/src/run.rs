@@ -345,14 +345,26 @@ fn apply_environment(mut file: File) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Do everything the settings say, the argv files being open; returns only on failure (a forking
-/// parent ends as its child).
-pub(crate) fn execute(s: Settings, mut opened: Opened) -> anyhow::Result<u8> {
+/// What util-linux has open before it enters anything.
+struct Prepared {
+    /// The namespaces to enter (after `--all`, `--user-parent` and `-N`).
+    enabled: [bool; 8],
+    pidfd: Option<OwnedFd>,
+    environ: Option<File>,
+    /// `/proc/PID` of the target, for `-S follow` / `-G follow`.
+    owner: Option<File>,
+    cgroups: Vec<(PathBuf, File)>,
+}
+
+/// Everything util-linux does after reading argv and before entering, in its order: the SELinux
+/// context, `--all`, the pidfd (or the target's namespace files), the target's root, working
+/// directory, environment, `/proc/PID` and cgroups, `--user-parent`, `-N`; then the check that
+/// something is to be entered.
+fn prepare(s: &Settings, opened: &mut Opened) -> anyhow::Result<Prepared> {
     let pid = s.target;
     if s.follow_context && selinux_enabled() {
         follow_context(pid)?;
     }
-
     let mut enabled = s.enabled;
     if s.all {
         for (i, ns) in NAMESPACES.iter().enumerate() {
@@ -361,7 +373,6 @@ pub(crate) fn execute(s: Settings, mut opened: Opened) -> anyhow::Result<u8> {
             }
         }
     }
-
     // The target's namespaces (those without a file) through a pidfd; where pidfd_open fails,
     // their /proc/PID/ns files.
     let without_file = (0..8).any(|i| enabled[i] && opened.ns[i].is_none());
@@ -389,8 +400,7 @@ pub(crate) fn execute(s: Settings, mut opened: Opened) -> anyhow::Result<u8> {
         true => Some(File::from(open_target(pid, "environ")?)),
         false => None,
     };
-    let follow = [s.setuid, s.setgid].contains(&Some(Cred::Follow));
-    let owner = match follow {
+    let owner = match [s.setuid, s.setgid].contains(&Some(Cred::Follow)) {
         true => Some(File::from(open_target(pid, "")?)),
         false => None,
     };
@@ -399,22 +409,86 @@ pub(crate) fn execute(s: Settings, mut opened: Opened) -> anyhow::Result<u8> {
         false => Vec::new(),
     };
     if s.user_parent {
-        open_parent_user_ns(pid, pidfd.as_ref(), &mut opened, &mut enabled)?;
+        open_parent_user_ns(pid, pidfd.as_ref(), opened, &mut enabled)?;
     }
     if let Some(fd) = s.net_socket {
-        open_socket_net_ns(pid, pidfd.as_ref(), fd, &mut opened)?;
+        open_socket_net_ns(pid, pidfd.as_ref(), fd, opened)?;
         enabled[NET] = true;
     }
     if !enabled.contains(&true) {
         return Err(failed("no namespace specified".into()));
     }
+    Ok(Prepared {
+        enabled,
+        pidfd,
+        environ,
+        owner,
+        cgroups,
+    })
+}
 
-    let user = enabled[USER];
+/// Root and working directory, after entering (util-linux's wording for each step): without
+/// `-w`/`-W` a new root keeps the current working directory; `-W` is opened inside.
+fn change_directories(opened: &mut Opened, wdns: Option<&Path>) -> anyhow::Result<()> {
+    if opened.root.is_some() && opened.wd.is_none() && wdns.is_none() {
+        opened.wd = Some(open(Path::new(".")).context("cannot open current working directory")?);
+    }
+    if let Some(root) = opened.root.take() {
+        sys::fchdir(&root).context("change directory by root file descriptor failed")?;
+        log::debug!("chroot(\".\")");
+        nix::unistd::chroot(".").context("chroot failed")?;
+        std::env::set_current_dir("/").context("cannot change directory to /")?;
+    }
+    if let Some(dir) = wdns {
+        opened.wd = Some(
+            File::open(dir)
+                .map(OwnedFd::from)
+                .context("cannot open current working directory")?,
+        );
+    }
+    if let Some(wd) = opened.wd.take() {
+        sys::fchdir(&wd).context("change directory by working directory file descriptor failed")?;
+    }
+    Ok(())
+}
+
+/// setgroups, setgid and setuid as util-linux does them after the fork; `setgroups_failed`: the
+/// attempt before entering failed too (only both failing is an error).
+fn set_credentials(
+    uid: Option<u32>,
+    gid: Option<u32>,
+    setgroups_failed: bool,
+) -> anyhow::Result<()> {
+    if let Some(gid) = gid {
+        if sys::drop_groups().is_err() && setgroups_failed {
+            sys::drop_groups().context("setgroups failed")?;
+        }
+        log::debug!("setgid({gid})");
+        nix::unistd::setgid(Gid::from_raw(gid)).context("setgid() failed")?;
+    }
+    if let Some(uid) = uid {
+        log::debug!("setuid({uid})");
+        nix::unistd::setuid(Uid::from_raw(uid)).context("setuid() failed")?;
+    }
+    Ok(())
+}
+
+/// Do everything the settings say, the argv files being open; returns only on failure (a forking
+/// parent ends as its child).
+pub(crate) fn execute(s: Settings, mut opened: Opened) -> anyhow::Result<u8> {
+    let Prepared {
+        mut enabled,
+        pidfd,
+        environ,
+        owner,
+        cgroups,
+    } = prepare(&s, &mut opened)?;
+
     let fork = enabled[PID] && !s.no_fork;
     let (mut setuid, mut setgid) = (s.setuid, s.setgid);
     // setgroups() is tried before and after entering a user namespace; only both failing counts.
     let mut setgroups_failed = false;
-    if user && !s.preserve_credentials {
+    if enabled[USER] && !s.preserve_credentials {
         setuid.get_or_insert(Cred::Value(0));
         setgid.get_or_insert(Cred::Value(0));
         setgroups_failed = sys::drop_groups().is_err();
@@ -442,39 +516,19 @@ pub(crate) fn execute(s: Settings, mut opened: Opened) -> anyhow::Result<u8> {
     }
     drop(pidfd);
 
-    // Root and working directory (util-linux's wording for each step).
-    if opened.root.is_some() && opened.wd.is_none() && s.wdns.is_none() {
-        opened.wd = Some(open(Path::new(".")).context("cannot open current working directory")?);
-    }
-    if let Some(root) = opened.root.take() {
-        sys::fchdir(&root).context("change directory by root file descriptor failed")?;
-        log::debug!("chroot(\".\")");
-        nix::unistd::chroot(".").context("chroot failed")?;
-        std::env::set_current_dir("/").context("cannot change directory to /")?;
-    }
-    if let Some(dir) = &s.wdns {
-        opened.wd = Some(
-            File::open(dir)
-                .map(OwnedFd::from)
-                .context("cannot open current working directory")?,
-        );
-    }
-    if let Some(wd) = opened.wd.take() {
-        sys::fchdir(&wd).context("change directory by working directory file descriptor failed")?;
-    }
-
+    change_directories(&mut opened, s.wdns.as_deref())?;
     if let Some(file) = environ {
         apply_environment(file)?;
     }
-
     let owner = match owner {
         Some(file) => Some(file.metadata().context("can not get process stat")?),
         None => None,
     };
     let resolve = |id: Option<Cred>, of_owner: fn(&std::fs::Metadata) -> u32| {
         id.map(|id| match (id, &owner) {
-            (Cred::Value(v), _) => v,
             (Cred::Follow, Some(m)) => of_owner(m),
+            (Cred::Value(v), _) => v,
+            // `follow` always opened the owner; 0 is util-linux's default.
             (Cred::Follow, None) => 0,
         })
     };
@@ -492,18 +546,7 @@ pub(crate) fn execute(s: Settings, mut opened: Opened) -> anyhow::Result<u8> {
             }
         }
     }
-
-    if let Some(gid) = gid {
-        if sys::drop_groups().is_err() && setgroups_failed {
-            sys::drop_groups().context("setgroups failed")?;
-        }
-        log::debug!("setgid({gid})");
-        nix::unistd::setgid(Gid::from_raw(gid)).context("setgid() failed")?;
-    }
-    if let Some(uid) = uid {
-        log::debug!("setuid({uid})");
-        nix::unistd::setuid(Uid::from_raw(uid)).context("setuid() failed")?;
-    }
+    set_credentials(uid, gid, setgroups_failed)?;
     if s.keep_caps && left & NAMESPACES[USER].clone_flag != 0 {
         common::caps::permitted_to_ambient(common::caps::last_cap())
             .map_err(|(what, e)| anyhow::Error::new(e).context(what))?;
