@@ -21,6 +21,7 @@ mod sys;
 
 use std::ffi::OsString;
 use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
 
 use common::Tool;
 
@@ -49,9 +50,12 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
             }
             plan::Then::Fail(e) => Err(e.into()),
             plan::Then::Usage(getopt) => {
-                // glibc prints getopt's message byte for byte (a non-UTF-8 option as typed).
+                // glibc prints getopt's message after argv[0] as given, byte for byte (a
+                // non-UTF-8 option as typed); util-linux's hint names the program.
+                let arg0 = argv.first().map_or(&b"nsenter"[..], |a| a.as_bytes());
                 let text = [
-                    b"nsenter: ",
+                    arg0,
+                    b": ",
                     getopt.0.as_slice(),
                     b"\nTry 'nsenter --help' for more information.\n",
                 ]

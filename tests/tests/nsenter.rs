@@ -359,6 +359,22 @@ const SOCKET: &[&[&str]] = &[
     &["-t", "{S}", "-a", "-N", "0", "readlink", "/proc/self/ns/net"], &["-t", "{S}", "-r", "-w", "-N", "5", "true"],
 ];
 
+/// Rows run as uid 4242 against that user's container (a user namespace mapping root to 4242,
+/// with mount, UTS and network namespaces): `{R}`.
+#[rustfmt::skip]
+const ROOTLESS: &[&[&str]] = &[
+    &["-t", "{R}", "-U", "-m", "-u", "-n", "--preserve-credentials", "sh", "-c", "id -u; hostname; sed 1,2d /proc/net/dev | cut -d: -f1"],
+    &["-t", "{R}", "-U", "-u", "true"], &["-t", "{R}", "-a", "true"], &["-t", "{R}", "-U", "true"],
+    &["-t", "{R}", "-u", "true"], &["-t", "{R}", "-U", "--preserve-credentials", "sh", "-c", "{CREDS}"],
+    &["-t", "{R}", "-U", "-u", "--preserve-credentials", "hostname"],
+    &["-t", "{R}", "-U", "-S", "0", "-G", "0", "--preserve-credentials", "id"],
+    &["-t", "{R}", "-U", "-m", "--preserve-credentials", "-r", "-w", "pwd"],
+    &["-t", "{R}", "-U", "-u", "--keep-caps", "--preserve-credentials", "sh", "-c", "{CREDS}"],
+    &["-t", "{R}", "--user-parent", "-u", "true"], &["-t", "{R}", "-N", "0", "true"],
+    &["-t", "{R}", "-U", "-p", "--preserve-credentials", "true"], &["-t", "{R}", "-e", "-U", "--preserve-credentials", "true"],
+    &["-t", "{R}", "-S", "follow", "-U", "--preserve-credentials", "id", "-u"], &["-t", "1", "-u", "true"],
+];
+
 /// Rows against PIDs with no process: one that ended (`{GONE}`), one above the kernel's maximum.
 #[rustfmt::skip]
 const GONE: &[&[&str]] = &[
@@ -561,6 +577,60 @@ fn matrix(suite: &mut Suite) {
             Ok(())
         },
     );
+
+    suite.test(
+        "matrix::rootless_container_entered_by_its_owner",
+        &[Need::Root, Need::UserNamespaces, NEWEST],
+        || {
+            let as_user = [
+                "/usr/bin/setpriv",
+                "--reuid=4242",
+                "--regid=4242",
+                "--clear-groups",
+            ];
+            let mut cmd = Command::new(as_user[0]);
+            cmd.args(&as_user[1..])
+                .arg(container_unshare())
+                .args(["--user", "--map-root-user", "--fork", "-m", "-u", "-n"])
+                .args(["sh", "-c", "hostname rootless; exec sleep 300"]);
+            let ct = start(&mut cmd, 1, "sleep")?;
+            let with = [("{R}", ct.pid()), ("{CREDS}", CREDS.to_string())];
+            let mut failures = Vec::new();
+            for row in ROOTLESS {
+                let args = fill(row, &with);
+                let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+                let check = Differential::newest("nsenter", &argv).wrapped(&as_user);
+                if let Err(e) = check.check() {
+                    failures.push(e);
+                }
+            }
+            ensure!(failures.is_empty(), "{}", failures.join("\n\n"));
+            Ok(())
+        },
+    );
+
+    suite.test("matrix::getopt_names_argv0_as_given", &[NEWEST], || {
+        for args in [&["--bogus"][..], &["-x"], &["--n", "true"], &["-t"]] {
+            let side = |bin: PathBuf| {
+                run(Command::new(bin)
+                    .arg0("/usr/local/bin/nsenter")
+                    .args(args)
+                    .env("LC_ALL", "C"))
+            };
+            let (mine, theirs) = (side(ours("nsenter"))?, side(newest("nsenter"))?);
+            ensure_eq!(
+                mine,
+                theirs,
+                "nsenter {args:?} started as /usr/local/bin/nsenter"
+            );
+            ensure!(
+                theirs.stderr.starts_with("/usr/local/bin/nsenter: "),
+                "{}",
+                theirs.show()
+            );
+        }
+        Ok(())
+    });
 
     suite.test("matrix::gone", &[Need::Root, NEWEST], || {
         let mut child = Command::new("true").spawn().map_err(|e| e.to_string())?;
