@@ -21,7 +21,7 @@ use common::ns::{Namespace, NAMESPACES};
 use common::ToolError;
 use nix::unistd::{Gid, Uid};
 
-use crate::cgroup::{target_groups, Unreachable};
+use crate::cgroup::{target_groups, Skipped};
 use crate::plan::{proc_path, Cred, Settings, Slot};
 use crate::sys;
 
@@ -201,7 +201,8 @@ fn open_socket_net_ns(
     Ok(())
 }
 
-/// The `cgroup.procs` files of every hierarchy the target is in, opened for writing.
+/// The `cgroup.procs` files of every hierarchy the target is in, opened for writing; none where
+/// we are in the target's group already.
 ///
 /// util-linux 2.41 joins only the cgroup v2 group (and refuses on other layouts); here every
 /// hierarchy mounted in our mount namespace is joined, see [`crate::cgroup`].
@@ -210,10 +211,13 @@ fn open_target_cgroups(pid: u32) -> anyhow::Result<Vec<(PathBuf, File)>> {
     let mut text = String::new();
     file.read_to_string(&mut text)
         .context("failed to get cgroup path")?;
+    let ours =
+        common::read_pseudo_file("/proc/self/cgroup").context("failed to get cgroup path")?;
     let mountinfo = common::read_pseudo_file("/proc/self/mountinfo")
         .context("cannot read /proc/self/mountinfo")?;
     let mut opened = Vec::new();
-    for group in target_groups(&text, &mountinfo) {
+    let mut shared = false;
+    for group in target_groups(&text, &ours, &mountinfo) {
         match group {
             Ok(dir) => {
                 let procs = dir.join("cgroup.procs");
@@ -224,15 +228,19 @@ fn open_target_cgroups(pid: u32) -> anyhow::Result<Vec<(PathBuf, File)>> {
                     .context("failed to open cgroup.procs")?;
                 opened.push((dir, file));
             }
-            Err(Unreachable::NotMounted(h)) => {
+            Err(Skipped::AlreadyThere(g)) => {
+                shared = true;
+                log::debug!("--join-cgroup: in {g} already")
+            }
+            Err(Skipped::NotMounted(h)) => {
                 log::debug!("--join-cgroup: hierarchy {h} is not mounted here, skipped")
             }
-            Err(Unreachable::Outside(g)) => {
+            Err(Skipped::Outside(g)) => {
                 log::debug!("--join-cgroup: {g} is outside our mounts, skipped")
             }
         }
     }
-    if opened.is_empty() {
+    if opened.is_empty() && !shared {
         return Err(failed(format!(
             "--join-cgroup: no cgroup of process {pid} is reachable from here"
         )));

@@ -1040,14 +1040,14 @@ fn option_tests(suite: &mut Suite) {
 
     suite.test(
         "e2e::join_cgroup_on_every_hierarchy",
-        &[Need::Root, Need::Unified, Need::CgroupV1("pids")],
+        &[Need::Root, Need::MountNamespaces],
         || {
             // A busy host: a named v1 hierarchy that our mount namespace does not show.
             let foreign = ForeignHierarchy::mount()?;
             let ct = container()?;
             let pid = ct.pid();
             // Put the container's init (ours) into a group of our own in every hierarchy mounted
-            // here, so that nsenter -c only ever writes to groups this test created.
+            // here (writable), so that nsenter -c only ever writes to groups this test created.
             let mut groups = Vec::new();
             for root in cgroup_roots() {
                 let g = TestCgroup::create(&root, "nsenter-c")?;
@@ -1417,6 +1417,9 @@ struct CgroupMount {
     v2: bool,
     /// Super-block options: the controllers and `name=` of a v1 hierarchy.
     options: Vec<String>,
+    /// Mounted read-only here: no group can be made in it (nsenter -c has nothing to write
+    /// there either, the target being in our group).
+    read_only: bool,
 }
 
 fn cgroup_mounts() -> Vec<CgroupMount> {
@@ -1435,16 +1438,18 @@ fn cgroup_mounts() -> Vec<CgroupMount> {
                 mount_point: PathBuf::from(f.get(4)?),
                 v2,
                 options: f.get(dash + 3)?.split(',').map(str::to_string).collect(),
+                read_only: f.get(5)?.split(',').any(|o| o == "ro"),
             })
         })
         .collect()
 }
 
-/// One mount point of every cgroup hierarchy (v1 and v2) mounted in our mount namespace.
+/// One writable mount point of every cgroup hierarchy (v1 and v2) mounted in our mount namespace.
 fn cgroup_roots() -> Vec<PathBuf> {
     let mut seen = Vec::new();
     cgroup_mounts()
         .into_iter()
+        .filter(|m| !m.read_only)
         .filter(|m| {
             let new = !seen.contains(&m.device);
             seen.push(m.device.clone());
@@ -1454,10 +1459,11 @@ fn cgroup_roots() -> Vec<PathBuf> {
         .collect()
 }
 
-/// Whether the hierarchy of a `/proc/PID/cgroup` line (`id:controllers:path`) is mounted here.
+/// Whether the hierarchy of a `/proc/PID/cgroup` line (`id:controllers:path`) is mounted here,
+/// writable.
 fn mounted_here(line: &str) -> bool {
     let controllers = line.split(':').nth(1).unwrap_or("");
-    cgroup_mounts().iter().any(|m| {
+    cgroup_mounts().iter().filter(|m| !m.read_only).any(|m| {
         if controllers.is_empty() {
             m.v2
         } else {
