@@ -304,6 +304,13 @@ const CONTAINER: &[&[&str]] = &[
     &["-u/proc/{T}/ns/uts", "hostname"], &["--uts=/proc/{T}/ns/uts", "--net=/proc/{T}/ns/net", "sh", "-c", "{SCRIPT}"],
     &["-t", "{T}", "-t", "{T}", "-u", "hostname"], &["-t", "999999999", "-t", "{T}", "-u", "hostname"],
     &["-t", "{T}", "-t", "999999999", "-u", "hostname"],
+    // Long forms and their prefixes.
+    &["--target", "{T}", "--uts", "--env", "sh", "-c", "hostname; env"], &["--target={T}", "--mount", "--root", "--wd", "pwd"],
+    &["--target={T}", "--mount", "--wdns=/usr", "pwd"], &["-t", "{T}", "--no-fork", "--pid", "true"],
+    &["-t", "{T}", "--follow-context", "--uts", "hostname"], &["-t", "{T}", "--setuid=1", "--setgid", "2", "--uts", "id"],
+    &["-t", "{T}", "--ipc", "--cgroup", "--time", "--net", "sh", "-c", "{SCRIPT}"], &["--targ", "{T}", "--mou", "--ut", "hostname"],
+    &["-t", "{T}", "--wdn=/etc", "--m", "pwd"], &["-t", "{T}", "--wd", "--u", "pwd"], &["-t", "{T}", "--pre", "--kee", "-u", "id"],
+    &["-t", "{T}", "--user-", "-u", "true"], &["-t", "{T}", "--al", "--no", "true"], &["-t", "{T}", "--e", "-u", "true"],
     // Root and working directories.
     &["-t", "{T}", "-r", "true"], &["-t", "{T}", "-w", "true"], &["-t", "{T}", "-W", "true"],
     &["-t", "{T}", "-m", "-r", "pwd"], &["-t", "{T}", "-m", "-w", "pwd"], &["-t", "{T}", "-m", "-r", "-w", "pwd"],
