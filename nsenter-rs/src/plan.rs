@@ -7,6 +7,7 @@
 //! open while reading argv, then what reading argv ended with.
 
 use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use common::ToolError;
@@ -36,8 +37,8 @@ pub(crate) struct Settings {
     /// 0: none (util-linux's `namespace_target_pid`, a `pid_t` printed with `%u`).
     pub(crate) target: u32,
     pub(crate) all: bool,
-    /// The namespaces asked for, indexed like [`common::ns::NAMESPACES`]. Where a file was given it is among
-    /// [`Plan::argv_opens`]; the others come from the target.
+    /// The namespaces asked for, indexed like [`common::ns::NAMESPACES`]. Where a file was given
+    /// it is among [`Plan::argv_opens`]; the others come from the target.
     pub(crate) enabled: [bool; 8],
     /// `-N FD` (a negative number is accepted and means none, as in util-linux).
     pub(crate) net_socket: Option<i32>,
@@ -153,9 +154,8 @@ fn parse_id(text: &OsStr, what: &str, was: Option<Cred>) -> Result<Cred, ToolErr
 /// An optional argument as util-linux takes it for `-m`..`-T`, `-w` and `-W`: one leading `=`
 /// dropped (`-m=/x` is `/x`).
 fn strip_eq(value: &OsStr) -> PathBuf {
-    let bytes = std::os::unix::ffi::OsStrExt::as_bytes(value);
-    let bytes = bytes.strip_prefix(b"=").unwrap_or(bytes);
-    PathBuf::from(<OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(bytes))
+    let bytes = value.as_bytes();
+    PathBuf::from(OsStr::from_bytes(bytes.strip_prefix(b"=").unwrap_or(bytes)))
 }
 
 /// Read the options in argv order, as util-linux's getopt loop does.
@@ -241,10 +241,6 @@ fn unreachable_option(id: Id) -> Result<(), ToolError> {
             long_name(id)
         ),
     ))
-}
-/// The `/proc` path util-linux opens for the target (`/proc/PID/what`).
-pub(crate) fn proc_path(pid: u32, what: &str) -> PathBuf {
-    PathBuf::from(format!("/proc/{pid}/{what}"))
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use common::ToolError;
 use nix::unistd::{Gid, Uid};
 
 use crate::cgroup::{target_groups, Skipped};
-use crate::plan::{proc_path, Cred, Settings, Slot};
+use crate::plan::{Cred, Settings, Slot};
 use crate::sys;
 
 /// Index of the user and network namespaces in [`NAMESPACES`].
@@ -44,6 +44,11 @@ fn open(path: &Path) -> anyhow::Result<OwnedFd> {
     File::open(path)
         .map(OwnedFd::from)
         .with_context(|| format!("cannot open {}", path.display()))
+}
+
+/// The `/proc` path util-linux opens for the target (`/proc/PID/what`).
+fn proc_path(pid: u32, what: &str) -> PathBuf {
+    PathBuf::from(format!("/proc/{pid}/{what}"))
 }
 
 /// util-linux's `open_target_fd` without a file: `/proc/PID/what` of the target.
