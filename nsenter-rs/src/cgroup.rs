@@ -3,12 +3,14 @@
 //! util-linux 2.40+ joins only the cgroup v2 group and refuses elsewhere. Here every line of
 //! `/proc/PID/cgroup` (v1 controllers, named v1 hierarchies, the v2 `0::` line) is matched to a
 //! mount of that hierarchy in our `/proc/self/mountinfo`, so on v1, hybrid and v2 hosts alike
-//! `nsenter -a -c` lands in the container's groups. Pure text in, paths out; table-tested.
+//! `nsenter -a -c` lands in the container's groups. A group we are in already is left alone
+//! (nothing to write, so a read-only mount of it is no obstacle); a hierarchy not mounted here
+//! cannot be joined and is skipped. Pure text in, paths out; table-tested.
 
 use std::path::PathBuf;
 
 /// One line of `/proc/PID/cgroup`: (controllers, path). v2 has empty controllers.
-pub fn parse_proc_cgroup(text: &str) -> Vec<(String, String)> {
+pub(crate) fn parse_proc_cgroup(text: &str) -> Vec<(String, String)> {
     text.lines()
         .filter_map(|line| {
             let mut parts = line.splitn(3, ':');
@@ -22,19 +24,19 @@ pub fn parse_proc_cgroup(text: &str) -> Vec<(String, String)> {
 
 /// A cgroup filesystem mount from mountinfo.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CgroupMount {
-    pub mount_point: PathBuf,
+pub(crate) struct CgroupMount {
+    pub(crate) mount_point: PathBuf,
     /// The directory of the hierarchy this mount shows (field 4), usually `/`.
-    pub root: String,
-    pub v2: bool,
+    pub(crate) root: String,
+    pub(crate) v2: bool,
     /// Super-block options: the controllers and `name=` of a v1 hierarchy.
-    pub options: Vec<String>,
+    pub(crate) options: Vec<String>,
 }
 
 use common::mountinfo::unescape;
 
 /// The cgroup and cgroup2 mounts listed in a mountinfo text.
-pub fn parse_mountinfo(text: &str) -> Vec<CgroupMount> {
+pub(crate) fn parse_mountinfo(text: &str) -> Vec<CgroupMount> {
     text.lines()
         .filter_map(|line| {
             let fields: Vec<&str> = line.split(' ').collect();
@@ -58,18 +60,27 @@ pub fn parse_mountinfo(text: &str) -> Vec<CgroupMount> {
         .collect()
 }
 
-/// Why a hierarchy of the target cannot be joined from here.
+/// Why a hierarchy of the target is not joined.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Unreachable {
+pub(crate) enum Skipped {
+    /// We are in the target's group already (nothing to write, so a read-only mount is no
+    /// obstacle).
+    AlreadyThere(String),
     /// The hierarchy is not mounted in our mount namespace.
     NotMounted(String),
     /// The target's group lies outside what our mounts (or cgroup namespace) show.
     Outside(String),
 }
 
-/// For each hierarchy the target is in, the group directory to join (or why it cannot be).
-pub fn target_groups(proc_cgroup: &str, mountinfo: &str) -> Vec<Result<PathBuf, Unreachable>> {
+/// For each hierarchy the target is in (its `/proc/PID/cgroup`), the group directory to join, or
+/// why it is not joined; `ours` is our own `/proc/self/cgroup`.
+pub(crate) fn target_groups(
+    proc_cgroup: &str,
+    ours: &str,
+    mountinfo: &str,
+) -> Vec<Result<PathBuf, Skipped>> {
     let mounts = parse_mountinfo(mountinfo);
+    let ours = parse_proc_cgroup(ours);
     parse_proc_cgroup(proc_cgroup)
         .into_iter()
         .map(|(controllers, path)| {
@@ -78,6 +89,9 @@ pub fn target_groups(proc_cgroup: &str, mountinfo: &str) -> Vec<Result<PathBuf, 
             } else {
                 controllers.clone()
             };
+            if ours.iter().any(|(c, p)| *c == controllers && *p == path) {
+                return Err(Skipped::AlreadyThere(format!("{label}:{path}")));
+            }
             let wanted: Vec<&str> = controllers.split(',').filter(|c| !c.is_empty()).collect();
             let mount = mounts.iter().find(|m| {
                 if controllers.is_empty() {
@@ -87,10 +101,10 @@ pub fn target_groups(proc_cgroup: &str, mountinfo: &str) -> Vec<Result<PathBuf, 
                 }
             });
             let Some(mount) = mount else {
-                return Err(Unreachable::NotMounted(label));
+                return Err(Skipped::NotMounted(label));
             };
             if path.split('/').any(|c| c == "..") {
-                return Err(Unreachable::Outside(format!("{label}:{path}")));
+                return Err(Skipped::Outside(format!("{label}:{path}")));
             }
             let root = mount.root.trim_end_matches('/');
             let rest = if root.is_empty() {
@@ -100,7 +114,7 @@ pub fn target_groups(proc_cgroup: &str, mountinfo: &str) -> Vec<Result<PathBuf, 
             } else if let Some(r) = path.strip_prefix(root).filter(|r| r.starts_with('/')) {
                 r
             } else {
-                return Err(Unreachable::Outside(format!("{label}:{path}")));
+                return Err(Skipped::Outside(format!("{label}:{path}")));
             };
             let rest = rest.trim_start_matches('/');
             Ok(if rest.is_empty() {
@@ -134,7 +148,7 @@ mod tests {
 1:name=systemd:/system.slice/x.service
 0::/ct
 ";
-        let got = target_groups(proc, HYBRID_MOUNTINFO);
+        let got = target_groups(proc, "", HYBRID_MOUNTINFO);
         assert_eq!(
             got,
             vec![
@@ -153,11 +167,25 @@ mod tests {
     fn unreachable_groups_say_why() {
         let proc = "7:freezer:/x\n12:pids:/other\n0::/../../elsewhere\n";
         assert_eq!(
-            target_groups(proc, HYBRID_MOUNTINFO),
+            target_groups(proc, "", HYBRID_MOUNTINFO),
             vec![
-                Err(Unreachable::NotMounted("freezer".into())),
-                Err(Unreachable::Outside("pids:/other".into())),
-                Err(Unreachable::Outside("cgroup2:/../../elsewhere".into())),
+                Err(Skipped::NotMounted("freezer".into())),
+                Err(Skipped::Outside("pids:/other".into())),
+                Err(Skipped::Outside("cgroup2:/../../elsewhere".into())),
+            ]
+        );
+    }
+
+    #[test]
+    fn groups_we_are_in_already_are_not_written() {
+        let proc = "4:memory:/ct\n1:name=systemd:/\n0::/ct\n";
+        let ours = "4:memory:/\n1:name=systemd:/\n0::/ct\n";
+        assert_eq!(
+            target_groups(proc, ours, HYBRID_MOUNTINFO),
+            vec![
+                Ok(PathBuf::from("/sys/fs/cgroup/memory/ct")),
+                Err(Skipped::AlreadyThere("name=systemd:/".into())),
+                Err(Skipped::AlreadyThere("cgroup2:/ct".into())),
             ]
         );
     }
@@ -166,7 +194,7 @@ mod tests {
     fn pure_v2_host() {
         let mi = "25 20 0:22 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate\n";
         assert_eq!(
-            target_groups("0::/user.slice/a\n", mi),
+            target_groups("0::/user.slice/a\n", "", mi),
             vec![Ok(PathBuf::from("/sys/fs/cgroup/user.slice/a"))]
         );
     }

@@ -1,24 +1,27 @@
 //! `nsenter`: run a program in the namespaces of another process, a drop-in for util-linux 2.41's.
 //!
-//! * [`cli`]: getopt-compatible reading of argv (optional arguments attached, `+` stop at the
-//!   first non-option, long-option prefixes) in front of the clap [`command`].
-//! * [`plan`]: what the command line means, validated, without touching the system.
+//! * [`cli`]: getopt_long's walk over argv (optional arguments attached, `+` stop at the first
+//!   non-option, long-option prefixes); the clap [`command`] describes the same options for man
+//!   pages and completions.
+//! * [`plan`]: what the options mean, read in argv order as util-linux reads them, without
+//!   touching the system.
 //! * [`cgroup`]: which cgroup directories `--join-cgroup` writes to, on every hierarchy.
 //! * [`run`]: opens everything, enters, forks for a PID namespace, execs.
 //! * [`sys`]: the few raw system calls (the only `unsafe`).
 //!
-//! Newer than Debian's 2.38: `-N/--net-socket`, `--user-parent`, `--keep-caps`, `-e/--env`,
-//! `-c/--join-cgroup` (here on cgroup v1, hybrid and v2), `-S/-G follow`, `-W` without a
-//! directory, `no target PID specified` / `no namespace specified`; `-Z` without SELinux is an
-//! error instead of being silently ignored.
+//! Where we differ from util-linux 2.41 on purpose (README, Compatibility): `-c/--join-cgroup`
+//! joins the target's group on every hierarchy (util-linux: cgroup v2 hosts only), and
+//! `--version` names nstools.
 
-pub mod cgroup;
-pub mod cli;
-pub mod plan;
-pub mod run;
+mod cgroup;
+mod cli;
+mod plan;
+mod run;
 mod sys;
 
 use std::ffi::OsString;
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
 
 use common::Tool;
 use common::{print, println};
@@ -34,19 +37,34 @@ pub fn command() -> clap::Command {
 pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
     common::run(&TOOL, || {
         let argv: Vec<OsString> = args.into_iter().collect();
-        match cli::parse(&argv)? {
-            cli::Parsed::Help => {
-                print!("{}", cli::USAGE);
+        let plan = plan::plan(cli::read(&argv));
+        let mut opened = run::Opened::default();
+        opened.open_argv_files(&plan.argv_opens)?;
+        match plan.then {
+            plan::Then::Help => {
+                print!("{}", cli::usage());
                 Ok(0)
             }
-            cli::Parsed::Version => {
+            plan::Then::Version => {
                 println!("{}", common::version_line("nsenter"));
                 Ok(0)
             }
-            cli::Parsed::Run(c) => {
-                let plan = plan::plan(&c, run::selinux_enabled)?;
-                run::execute(plan)
+            plan::Then::Fail(e) => Err(e.into()),
+            plan::Then::Usage(getopt) => {
+                // glibc prints getopt's message after argv[0] as given, byte for byte (a
+                // non-UTF-8 option as typed); util-linux's hint names the program.
+                let arg0 = argv.first().map_or(&b"nsenter"[..], |a| a.as_bytes());
+                let text = [
+                    arg0,
+                    b": ",
+                    getopt.0.as_slice(),
+                    b"\nTry 'nsenter --help' for more information.\n",
+                ]
+                .concat();
+                let _ = common::stdio::stderr().write_all(&text);
+                Err(common::ToolError::Exit(1).into())
             }
+            plan::Then::Run(settings) => run::execute(*settings, opened),
         }
     })
 }

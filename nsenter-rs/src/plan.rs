@@ -1,451 +1,407 @@
-//! From what the user typed to what nsenter will do: numbers parsed, the target's role settled,
-//! the namespaces listed in util-linux's order of entering them. Pure: no system calls, so the
-//! rules are table-tested without root.
+//! From the options getopt returned to what nsenter will do, in util-linux 2.41's order. Pure: no
+//! system calls, so the rules are table-tested without root.
+//!
+//! util-linux acts on some options while it reads argv: a namespace, root or working-directory
+//! file is opened there and then, and a bad number ends the run at once. So a file named before a
+//! bad option is opened (and its error reported) first. [`Plan`] keeps that order: the files to
+//! open while reading argv, then what reading argv ended with.
 
 use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
-use common::ns::{Namespace, NAMESPACES};
 use common::ToolError;
 
-use crate::cli::Cli;
+use crate::cli::{long_name, Argv, GetoptError, Given, Id, EXCLUSIVE};
 
-/// Where a namespace comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// `/proc/PID/ns/<kind>` of the target.
-    Target,
-    /// A file given as `--kind=FILE` (a bind mount of an nsfs file, or `/proc/X/ns/kind`).
-    File(PathBuf),
-    /// The network namespace of the target's socket file descriptor (`-N FD`).
-    Socket(i32),
-}
-
-/// One namespace to enter.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NsRequest {
-    pub ns: &'static Namespace,
-    pub source: Source,
-    /// Added by `--all`: skipped when the target's kernel lacks the kind, or (user namespace)
-    /// when it is the caller's own.
-    pub from_all: bool,
-}
-
-/// A directory: the target's (`/proc/PID/root`, `/proc/PID/cwd`) or a path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Dir {
-    Target,
-    Path(PathBuf),
+/// What a file opened while reading argv is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Slot {
+    /// A namespace, indexed like [`common::ns::NAMESPACES`].
+    Ns(usize),
+    Root,
+    Wd,
 }
 
 /// A uid or gid to switch to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Id {
-    /// Not given: 0 when a user namespace is entered (without `--preserve-credentials`).
-    Default,
+pub(crate) enum Cred {
     Value(u32),
-    /// `follow`: the target's.
+    /// `follow`: the owner of the target's `/proc/PID` (once given, later numbers do not undo it).
     Follow,
 }
 
-/// Everything nsenter will do, in the order it does it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
-    pub target: Option<u32>,
-    /// In util-linux's array order (user, cgroup, ipc, uts, net, pid, mnt, time).
-    pub namespaces: Vec<NsRequest>,
-    /// `--user-parent`: enter the user namespace owning the first namespace opened.
-    pub user_parent: bool,
-    pub root: Option<Dir>,
-    pub wd: Option<Dir>,
-    /// `-W`: a path resolved after entering the namespaces and the root; `Dir::Target` takes the
-    /// target's working directory path.
-    pub wdns: Option<Dir>,
-    pub env: bool,
-    pub no_fork: bool,
-    pub join_cgroup: bool,
-    pub follow_context: bool,
-    pub setuid: Option<Id>,
-    pub setgid: Option<Id>,
-    pub preserve_credentials: bool,
-    pub keep_caps: bool,
+/// What the options ask for, once argv has been read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Settings {
+    /// 0: none (util-linux's `namespace_target_pid`, a `pid_t` printed with `%u`).
+    pub(crate) target: u32,
+    pub(crate) all: bool,
+    /// The namespaces asked for, indexed like [`common::ns::NAMESPACES`]. Where a file was given
+    /// it is among [`Plan::argv_opens`]; the others come from the target.
+    pub(crate) enabled: [bool; 8],
+    /// `-N FD` (a negative number is accepted and means none, as in util-linux).
+    pub(crate) net_socket: Option<i32>,
+    pub(crate) user_parent: bool,
+    /// `-r` / `-w` without a directory: the target's root / working directory.
+    pub(crate) root_of_target: bool,
+    pub(crate) wd_of_target: bool,
+    /// `-W DIR`: opened after entering; the last `-W` wins, and one without a directory is none.
+    pub(crate) wdns: Option<PathBuf>,
+    pub(crate) env: bool,
+    pub(crate) setuid: Option<Cred>,
+    pub(crate) setgid: Option<Cred>,
+    pub(crate) no_fork: bool,
+    pub(crate) join_cgroup: bool,
+    pub(crate) follow_context: bool,
+    pub(crate) preserve_credentials: bool,
+    pub(crate) keep_caps: bool,
     /// Empty: the user's shell as a login shell.
-    pub program: Vec<OsString>,
+    pub(crate) program: Vec<OsString>,
 }
 
-/// util-linux's `strtoul_or_err`: optional blanks and sign, decimal digits, nothing after; a
-/// negative number wraps as strtoul(3) makes it; the result is truncated to 32 bits as the C
+/// How reading argv ends, once the files met on the way are open.
+#[derive(Debug)]
+pub(crate) enum Then {
+    Run(Box<Settings>),
+    Help,
+    Version,
+    Fail(ToolError),
+    /// getopt's own error: its message, then the `Try` hint, exit 1.
+    Usage(GetoptError),
+}
+
+/// Everything nsenter will do, in the order it does it.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    /// Files opened while reading argv, in argv order; one replaces the earlier file of its slot.
+    pub(crate) argv_opens: Vec<(Slot, PathBuf)>,
+    pub(crate) then: Then,
+}
+
+/// The C number syntax `strtoimax`/`strtoumax` read: C blanks, a sign, decimal digits. Returns
+/// (negative, value saturated at u64::MAX + 1 as `None`, whether text follows the digits), or
+/// `None` when there are no digits.
+fn c_number(text: &str) -> Option<(bool, Option<u64>, bool)> {
+    let t = text.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    let (negative, rest) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return None;
+    }
+    let value = rest[..digits].parse::<u64>().ok();
+    Some((negative, value, digits < rest.len()))
+}
+
+fn number_error(what: &str, text: &OsStr, out_of_range: bool) -> ToolError {
+    let shown = text.to_string_lossy();
+    let suffix = if out_of_range {
+        ": Numerical result out of range"
+    } else {
+        ""
+    };
+    ToolError::failed(1, format!("{what}: '{shown}'{suffix}"))
+}
+
+/// util-linux's `strtoul_or_err`: a negative number or one beyond 64 bits is out of range; no
+/// digits or anything after them is not a number. The caller keeps the low 32 bits, as the C
 /// assignment to `pid_t`/`uid_t` does.
-pub fn parse_ulong(text: &OsStr, what: &str) -> Result<u32, ToolError> {
-    let shown = text.to_string_lossy();
-    let bad = || ToolError::failed(1, format!("failed to parse {what}: '{shown}'"));
-    let s = text.to_str().ok_or_else(bad)?;
-    let (negative, digits) = common::parse::c_decimal(s).ok_or_else(bad)?;
-    let value: u64 = digits.parse().map_err(|_| {
-        ToolError::failed(
-            1,
-            format!("failed to parse {what}: '{shown}': Numerical result out of range"),
-        )
-    })?;
-    let value = if negative {
-        value.wrapping_neg()
-    } else {
-        value
-    };
-    Ok(value as u32)
-}
-
-/// A file descriptor number, 0..=INT_MAX (`str2num_or_err`).
-fn parse_fd(text: &OsStr) -> Result<i32, ToolError> {
-    let shown = text.to_string_lossy();
-    let s = text.to_str().unwrap_or("");
-    match s.parse::<i64>() {
-        Ok(n) if (0..=i64::from(i32::MAX)).contains(&n) => Ok(n as i32),
-        Ok(_) => Err(ToolError::failed(
-            1,
-            format!("failed to parse file descriptor: '{shown}': Numerical result out of range"),
-        )),
-        Err(_) => Err(ToolError::failed(
-            1,
-            format!("failed to parse file descriptor: '{shown}'"),
-        )),
+pub(crate) fn parse_ulong(text: &OsStr, what: &str) -> Result<u32, ToolError> {
+    let parsed = text.to_str().and_then(c_number);
+    match parsed {
+        Some((true, v, _)) if v != Some(0) => Err(number_error(what, text, true)),
+        Some((_, None, _)) => Err(number_error(what, text, true)),
+        Some((_, Some(v), false)) => Ok(v as u32),
+        _ => Err(number_error(what, text, false)),
     }
 }
 
-fn parse_id(text: &OsStr, what: &str) -> Result<Id, ToolError> {
+/// util-linux's `str2num_or_err(text, 10, what, 0, INT_MAX)` for `-N`: a 64-bit signed number at
+/// most INT_MAX; a low bound of 0 means "none" there, so a negative number passes.
+fn parse_fd(text: &OsStr) -> Result<i64, ToolError> {
+    let what = "failed to parse file descriptor";
+    let parsed = text.to_str().and_then(c_number);
+    let signed = match parsed {
+        Some((false, Some(v), trailing)) if v <= i64::MAX as u64 => Some((v as i64, trailing)),
+        Some((true, Some(v), trailing)) if v <= i64::MAX as u64 + 1 => {
+            Some(((v as i64).wrapping_neg(), trailing))
+        }
+        Some(_) => return Err(number_error(what, text, true)),
+        None => None,
+    };
+    match signed {
+        Some((_, true)) | None => Err(number_error(what, text, false)),
+        Some((v, false)) if v > i64::from(i32::MAX) => Err(number_error(what, text, true)),
+        Some((v, false)) => Ok(v),
+    }
+}
+
+fn parse_id(text: &OsStr, what: &str, was: Option<Cred>) -> Result<Cred, ToolError> {
     if text == "follow" {
-        Ok(Id::Follow)
-    } else {
-        parse_ulong(text, what).map(Id::Value)
+        return Ok(Cred::Follow);
     }
-}
-
-fn dir(arg: &Option<Option<OsString>>) -> Option<Dir> {
-    arg.as_ref().map(|v| match v {
-        Some(p) => Dir::Path(PathBuf::from(p)),
-        None => Dir::Target,
+    let value = parse_ulong(text, what)?;
+    Ok(match was {
+        Some(Cred::Follow) => Cred::Follow,
+        _ => Cred::Value(value),
     })
 }
 
-fn no_target(what: &str) -> ToolError {
-    ToolError::failed(1, format!("no target PID specified{what}"))
+/// An optional argument as util-linux takes it for `-m`..`-T`, `-w` and `-W`: one leading `=`
+/// dropped (`-m=/x` is `/x`).
+fn strip_eq(value: &OsStr) -> PathBuf {
+    let bytes = value.as_bytes();
+    PathBuf::from(OsStr::from_bytes(bytes.strip_prefix(b"=").unwrap_or(bytes)))
 }
 
-/// Validate the command line into a plan. `selinux_enabled` is asked only for `-Z`.
-pub fn plan(cli: &Cli, selinux_enabled: impl FnOnce() -> bool) -> Result<Plan, ToolError> {
-    // Numbers first, in the order getopt would have met them is not tracked; util-linux parses
-    // each while reading argv, so any bad number ends the run before anything else happens.
-    let target = match &cli.target {
-        Some(t) => Some(parse_ulong(t, "pid")?).filter(|&p| p != 0),
-        None => None,
+/// Read the options in argv order, as util-linux's getopt loop does.
+pub(crate) fn plan(argv: Argv) -> Plan {
+    let mut argv_opens = Vec::new();
+    let then = match fold(argv, &mut argv_opens) {
+        Ok(then) => then,
+        Err(e) => Then::Fail(e),
     };
-    let setuid = cli
-        .setuid
-        .as_deref()
-        .map(|t| parse_id(t, "uid"))
-        .transpose()?;
-    let setgid = cli
-        .setgid
-        .as_deref()
-        .map(|t| parse_id(t, "gid"))
-        .transpose()?;
-    let net_socket = cli.net_socket.as_deref().map(parse_fd).transpose()?;
+    Plan { argv_opens, then }
+}
 
-    if cli.follow_context {
-        if !selinux_enabled() {
-            return Err(ToolError::failed(
-                1,
-                "--follow-context: SELinux is not enabled on this system",
-            ));
-        }
-        if target.is_none() {
-            return Err(no_target(" for --follow-context"));
-        }
-    }
-    if cli.all && target.is_none() {
-        return Err(no_target(" for --all"));
-    }
-
-    let mut namespaces = Vec::new();
-    for (ns, given) in NAMESPACES.iter().zip(cli.namespaces.iter()) {
-        let request = match given {
-            Some(Some(file)) => Some((Source::File(PathBuf::from(file)), false)),
-            Some(None) => Some((Source::Target, false)),
-            None if cli.all => Some((Source::Target, true)),
-            None => None,
-        };
-        if let Some((source, from_all)) = request {
-            namespaces.push(NsRequest {
-                ns,
-                source,
-                from_all,
-            });
-        }
-    }
-
-    if let Some(fd) = net_socket {
-        if target.is_none() {
-            return Err(no_target(" for --net-socket"));
-        }
-        let explicit_net = cli.namespaces[4].is_some();
-        if explicit_net {
-            return Err(ToolError::failed(
-                1,
-                "--net and --net-socket are mutually exclusive",
-            ));
-        }
-        match namespaces.iter_mut().find(|r| r.ns.file == "net") {
-            Some(r) => {
-                *r = NsRequest {
-                    ns: r.ns,
-                    source: Source::Socket(fd),
-                    from_all: false,
+fn fold(argv: Argv, opens: &mut Vec<(Slot, PathBuf)>) -> Result<Then, ToolError> {
+    let mut s = Settings::default();
+    let mut exclusive_seen: Option<Id> = None;
+    for Given { id, value } in argv.options {
+        for (a, b) in EXCLUSIVE {
+            if id != *a && id != *b {
+                continue;
+            }
+            match exclusive_seen {
+                Some(seen) if seen != id => {
+                    return Err(ToolError::failed(
+                        1,
+                        format!(
+                            "mutually exclusive arguments: --{} --{}",
+                            long_name(*a),
+                            long_name(*b)
+                        ),
+                    ))
                 }
-            }
-            None => {
-                let ns = &NAMESPACES[4];
-                let at = namespaces
-                    .iter()
-                    .position(|r| index_of(r.ns) > 4)
-                    .unwrap_or(namespaces.len());
-                namespaces.insert(
-                    at,
-                    NsRequest {
-                        ns,
-                        source: Source::Socket(fd),
-                        from_all: false,
-                    },
-                );
+                _ => exclusive_seen = Some(id),
             }
         }
+        let value = value.as_deref();
+        match (id, value) {
+            (Id::Help, _) => return Ok(Then::Help),
+            (Id::Version, _) => return Ok(Then::Version),
+            (Id::Ns(i), file) => {
+                if let Some(file) = file {
+                    opens.push((Slot::Ns(i), strip_eq(file)));
+                }
+                s.enabled[i] = true;
+            }
+            (Id::All, _) => s.all = true,
+            (Id::Target, Some(v)) => s.target = parse_ulong(v, "failed to parse pid")?,
+            (Id::NetSocket, Some(v)) => {
+                s.net_socket = i32::try_from(parse_fd(v)?).ok().filter(|&fd| fd >= 0)
+            }
+            (Id::Setuid, Some(v)) => s.setuid = Some(parse_id(v, "failed to parse uid", s.setuid)?),
+            (Id::Setgid, Some(v)) => s.setgid = Some(parse_id(v, "failed to parse gid", s.setgid)?),
+            (Id::Root, Some(v)) => opens.push((Slot::Root, PathBuf::from(v))),
+            (Id::Root, None) => s.root_of_target = true,
+            (Id::Wd, Some(v)) => opens.push((Slot::Wd, strip_eq(v))),
+            (Id::Wd, None) => s.wd_of_target = true,
+            (Id::Wdns, v) => s.wdns = v.map(strip_eq),
+            (Id::Env, _) => s.env = true,
+            (Id::NoFork, _) => s.no_fork = true,
+            (Id::JoinCgroup, _) => s.join_cgroup = true,
+            (Id::FollowContext, _) => s.follow_context = true,
+            (Id::PreserveCredentials, _) => s.preserve_credentials = true,
+            (Id::KeepCaps, _) => s.keep_caps = true,
+            (Id::UserParent, _) => s.user_parent = true,
+            (other, None) => unreachable_option(other)?,
+        }
     }
-
-    let root = dir(&cli.root);
-    let wd = dir(&cli.wd);
-    let wdns = dir(&cli.wdns);
-    let needs_target = namespaces.iter().any(|r| r.source == Source::Target)
-        || root == Some(Dir::Target)
-        || wd == Some(Dir::Target)
-        || wdns == Some(Dir::Target)
-        || cli.env
-        || cli.join_cgroup
-        || setuid == Some(Id::Follow)
-        || setgid == Some(Id::Follow);
-    if needs_target && target.is_none() {
-        return Err(no_target(""));
-    }
-    if cli.user_parent && namespaces.is_empty() {
-        return Err(ToolError::failed(
-            1,
-            "--user-parent needs a namespace to find the parent user namespace from",
-        ));
-    }
-    let does_something = !namespaces.is_empty()
-        || root.is_some()
-        || wd.is_some()
-        || wdns.is_some()
-        || cli.env
-        || cli.join_cgroup
-        || setuid.is_some()
-        || setgid.is_some();
-    if !does_something {
-        return Err(ToolError::failed(1, "no namespace specified"));
-    }
-
-    Ok(Plan {
-        target,
-        namespaces,
-        user_parent: cli.user_parent,
-        root,
-        wd,
-        wdns,
-        env: cli.env,
-        no_fork: cli.no_fork,
-        join_cgroup: cli.join_cgroup,
-        follow_context: cli.follow_context,
-        setuid,
-        setgid,
-        preserve_credentials: cli.preserve_credentials,
-        keep_caps: cli.keep_caps,
-        program: cli.program.clone(),
+    Ok(match argv.end {
+        Ok(program) => {
+            s.program = program;
+            Then::Run(Box::new(s))
+        }
+        Err(e) => Then::Usage(e),
     })
 }
 
-fn index_of(ns: &Namespace) -> usize {
-    NAMESPACES
-        .iter()
-        .position(|n| n.file == ns.file)
-        .unwrap_or(NAMESPACES.len())
-}
-
-/// The credentials to set after entering: (uid, gid), each `None` when left alone. With a user
-/// namespace entered and no `--preserve-credentials`, both are forced (0 unless given).
-pub fn credentials(plan: &Plan, user_entered: bool) -> (Option<Id>, Option<Id>) {
-    let force = user_entered && !plan.preserve_credentials;
-    let pick = |given: Option<Id>| match given {
-        Some(id) => Some(id),
-        None if force => Some(Id::Default),
-        None => None,
-    };
-    (pick(plan.setuid), pick(plan.setgid))
-}
-
-/// Whether to fork before executing: when a PID namespace is entered, unless `-F`.
-pub fn forks(plan: &Plan, entered: &[&Namespace]) -> bool {
-    !plan.no_fork && entered.iter().any(|ns| ns.file == "pid")
+/// An option with a required argument that came without one: getopt never returns that, but a
+/// wrong table must not abort.
+fn unreachable_option(id: Id) -> Result<(), ToolError> {
+    Err(ToolError::failed(
+        1,
+        format!(
+            "internal error: option --{} without its argument",
+            long_name(id)
+        ),
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::{parse, Parsed};
+    use crate::cli::read;
 
-    fn plan_of(args: &[&str]) -> Result<Plan, String> {
+    fn plan_of(args: &[&str]) -> Plan {
         let mut argv: Vec<OsString> = vec!["nsenter".into()];
         argv.extend(args.iter().map(OsString::from));
-        let cli = match parse(&argv) {
-            Ok(Parsed::Run(c)) => c,
-            other => return Err(format!("parse: {other:?}")),
-        };
-        plan(&cli, || false).map_err(|e| e.to_string())
+        plan(read(&argv))
     }
 
-    fn kinds(p: &Plan) -> Vec<String> {
-        p.namespaces
-            .iter()
-            .map(|r| match &r.source {
-                Source::Target if r.from_all => format!("{}?", r.ns.file),
-                Source::Target => r.ns.file.to_string(),
-                Source::File(f) => format!("{}={}", r.ns.file, f.display()),
-                Source::Socket(fd) => format!("{}@{fd}", r.ns.file),
-            })
-            .collect()
+    fn settings(args: &[&str]) -> Settings {
+        match plan_of(args).then {
+            Then::Run(s) => *s,
+            other => panic!("{args:?}: {other:?}"),
+        }
     }
 
-    #[test]
-    fn namespaces_come_in_util_linux_order() {
-        let p = plan_of(&[
-            "--target", "42", "--mount", "--uts", "--ipc", "--net", "--pid", "/bin/sh",
-        ])
-        .unwrap();
-        assert_eq!(p.target, Some(42));
-        assert_eq!(kinds(&p), ["ipc", "uts", "net", "pid", "mnt"]);
-        assert_eq!(p.program, [OsString::from("/bin/sh")]);
-        let p = plan_of(&["-t", "7", "-a", "--net=/x"]).unwrap();
-        assert_eq!(
-            kinds(&p),
-            ["user?", "cgroup?", "ipc?", "uts?", "net=/x", "pid?", "mnt?", "time?"]
-        );
-        let p = plan_of(&["-t", "7", "-U", "-m", "-N", "3"]).unwrap();
-        assert_eq!(kinds(&p), ["user", "net@3", "mnt"]);
-        let p = plan_of(&["-t", "7", "-a", "-N", "3"]).unwrap();
-        assert_eq!(kinds(&p)[4], "net@3");
-    }
-
-    #[test]
-    fn errors_table() {
-        let table: &[(&[&str], &str)] = &[
-            (&[], "no namespace specified"),
-            (&["true"], "no namespace specified"),
-            (&["-t", "5", "true"], "no namespace specified"),
-            (&["-m", "true"], "no target PID specified"),
-            (&["-t", "0", "-m"], "no target PID specified"),
-            (&["-t", "4294967296", "-m"], "no target PID specified"),
-            (&["-r"], "no target PID specified"),
-            (&["-e", "--net=/x"], "no target PID specified"),
-            (&["-c", "--net=/x"], "no target PID specified"),
-            (&["-S", "follow", "--net=/x"], "no target PID specified"),
-            (&["-a"], "no target PID specified for --all"),
-            (&["-N", "3"], "no target PID specified for --net-socket"),
-            (
-                &["-t", "1", "-n", "-N", "3"],
-                "--net and --net-socket are mutually exclusive",
-            ),
-            (&["-t", "abc", "-m"], "failed to parse pid: 'abc'"),
-            (&["-t", "", "-m"], "failed to parse pid: ''"),
-            (&["-t", "0x10", "-m"], "failed to parse pid: '0x10'"),
-            (
-                &["-t", "99999999999999999999", "-m"],
-                "failed to parse pid: '99999999999999999999': Numerical result out of range",
-            ),
-            (
-                &["-t", "1", "-S", "abc", "-m"],
-                "failed to parse uid: 'abc'",
-            ),
-            (&["-t", "1", "-G", "x1", "-m"], "failed to parse gid: 'x1'"),
-            (
-                &["-t", "1", "-N", "x", "-m"],
-                "failed to parse file descriptor: 'x'",
-            ),
-            (
-                &["-t", "1", "-N", "-1", "-m"],
-                "failed to parse file descriptor: '-1': Numerical result out of range",
-            ),
-            (
-                &["-t", "1", "-Z", "-m"],
-                "--follow-context: SELinux is not enabled on this system",
-            ),
-            (
-                &["-t", "1", "--user-parent"],
-                "--user-parent needs a namespace to find the parent user namespace from",
-            ),
-        ];
-        for (args, want) in table {
-            assert_eq!(plan_of(args).err().as_deref(), Some(*want), "argv {args:?}");
+    fn failure(args: &[&str]) -> String {
+        match plan_of(args).then {
+            Then::Fail(e) => e.to_string(),
+            other => panic!("{args:?}: {other:?}"),
         }
     }
 
     #[test]
-    fn numbers_parse_like_strtoul() {
+    fn files_are_opened_in_argv_order_before_a_later_error() {
+        let p = plan_of(&[
+            "--net=/a",
+            "-r/b",
+            "-w=/c",
+            "-m",
+            "--uts==/d",
+            "-t",
+            "x",
+            "-i/e",
+        ]);
+        assert_eq!(
+            p.argv_opens,
+            vec![
+                (Slot::Ns(4), PathBuf::from("/a")),
+                (Slot::Root, PathBuf::from("/b")),
+                (Slot::Wd, PathBuf::from("/c")),
+                (Slot::Ns(3), PathBuf::from("/d")),
+            ]
+        );
+        assert!(matches!(p.then, Then::Fail(ref e) if e.to_string() == "failed to parse pid: 'x'"));
+        let p = plan_of(&["-n/x", "--bogus", "-h"]);
+        assert_eq!(p.argv_opens.len(), 1);
+        assert!(matches!(p.then, Then::Usage(_)));
+        assert!(matches!(
+            plan_of(&["-n/x", "-h", "--bogus"]).then,
+            Then::Help
+        ));
+        assert!(matches!(
+            plan_of(&["-t", "1", "-V", "-t", "x"]).then,
+            Then::Version
+        ));
+    }
+
+    #[test]
+    fn what_the_options_set() {
+        let s = settings(&[
+            "-t",
+            "42",
+            "-m",
+            "--net=/x",
+            "-r",
+            "--wd=/tmp",
+            "sh",
+            "-c",
+            "x",
+        ]);
+        assert_eq!(s.target, 42);
+        assert_eq!(
+            s.enabled,
+            [false, false, false, false, true, false, true, false]
+        );
+        assert!(s.root_of_target && !s.wd_of_target);
+        assert_eq!(s.program, ["sh", "-c", "x"]);
+        let s = settings(&[
+            "-t1", "-t", "2", "-W/a", "-W", "-S", "follow", "-S", "5", "-G7",
+        ]);
+        assert_eq!(s.target, 2, "the last --target wins");
+        assert_eq!(
+            s.wdns, None,
+            "a -W without a directory undoes an earlier one"
+        );
+        assert_eq!(
+            (s.setuid, s.setgid),
+            (Some(Cred::Follow), Some(Cred::Value(7)))
+        );
+        let s = settings(&[
+            "-aFecZ",
+            "--keep-caps",
+            "--user-parent",
+            "--preserve-credentials",
+        ]);
+        assert!(s.all && s.no_fork && s.env && s.join_cgroup && s.follow_context);
+        assert!(s.keep_caps && s.user_parent && s.preserve_credentials);
+        assert_eq!(settings(&["-t", "5", "-N", "-1"]).net_socket, None);
+        assert_eq!(settings(&["-N", "+3"]).net_socket, Some(3));
+    }
+
+    #[test]
+    fn numbers_parse_like_util_linux() {
         let n = |s: &str| parse_ulong(OsStr::new(s), "pid").map_err(|e| e.to_string());
         assert_eq!(n("42"), Ok(42));
         assert_eq!(n(" +5"), Ok(5));
-        assert_eq!(n("-1"), Ok(u32::MAX));
-        assert_eq!(n("4294967297"), Ok(1));
-        assert!(n("5x").is_err() && n(" ").is_err() && n("-").is_err());
+        assert_eq!(n("-0"), Ok(0));
+        assert_eq!(n("4294967297"), Ok(1), "the low 32 bits, as C keeps them");
+        assert_eq!(n("18446744073709551615"), Ok(u32::MAX));
+        for bad in ["", " ", "-", "5x", "0x10", "5 ", "-x"] {
+            assert_eq!(n(bad), Err(format!("pid: '{bad}'")));
+        }
+        for range in ["-1", "-5x", "18446744073709551616", "99999999999999999999x"] {
+            assert_eq!(
+                n(range),
+                Err(format!("pid: '{range}': Numerical result out of range"))
+            );
+        }
+        let fd = |s: &str| parse_fd(OsStr::new(s)).map_err(|e| e.to_string());
+        assert_eq!(fd("-7"), Ok(-7));
+        assert_eq!(fd("2147483647"), Ok(i64::from(i32::MAX)));
+        let what = "failed to parse file descriptor";
+        assert_eq!(
+            fd("2147483648"),
+            Err(format!(
+                "{what}: '2147483648': Numerical result out of range"
+            ))
+        );
+        assert_eq!(
+            fd("-9223372036854775809"),
+            Err(format!(
+                "{what}: '-9223372036854775809': Numerical result out of range"
+            ))
+        );
+        assert_eq!(fd("3x"), Err(format!("{what}: '3x'")));
     }
 
     #[test]
-    fn what_needs_no_target() {
-        let p = plan_of(&["--net=/run/netns/a", "-r/srv", "ip", "a"]).unwrap();
-        assert_eq!(p.target, None);
-        assert_eq!(p.root, Some(Dir::Path("/srv".into())));
-        assert_eq!(kinds(&p), ["net=/run/netns/a"]);
-        assert_eq!(
-            plan_of(&["--net=/x", "-W", "ip"]).err().as_deref(),
-            Some("no target PID specified"),
-            "-W without a directory takes the target's"
-        );
-        let p = plan_of(&["-W/tmp", "true"]).unwrap();
-        assert_eq!(p.wdns, Some(Dir::Path("/tmp".into())));
-        assert!(plan_of(&["-S", "5", "id"]).is_ok());
-    }
-
-    #[test]
-    fn credentials_and_fork_rules() {
-        let p = plan_of(&["-t", "9", "-U", "-p"]).unwrap();
-        assert_eq!(
-            credentials(&p, true),
-            (Some(Id::Default), Some(Id::Default))
-        );
-        assert_eq!(credentials(&p, false), (None, None));
-        let p = plan_of(&["-t", "9", "-U", "-S", "5"]).unwrap();
-        assert_eq!(
-            credentials(&p, true),
-            (Some(Id::Value(5)), Some(Id::Default))
-        );
-        let p = plan_of(&["-t", "9", "-U", "--preserve-credentials"]).unwrap();
-        assert_eq!(credentials(&p, true), (None, None));
-        let p = plan_of(&["-t", "9", "-n", "-S", "follow", "-G", "7"]).unwrap();
-        assert_eq!(
-            credentials(&p, false),
-            (Some(Id::Follow), Some(Id::Value(7)))
-        );
-        let pid = &NAMESPACES[5];
-        let p = plan_of(&["-t", "9", "-p"]).unwrap();
-        assert!(forks(&p, &[pid]));
-        assert!(!forks(&p, &[]));
-        let p = plan_of(&["-t", "9", "-p", "-F"]).unwrap();
-        assert!(!forks(&p, &[pid]));
+    fn errors_while_reading_argv() {
+        let table: &[(&[&str], &str)] = &[
+            (&["-t", "abc", "-m"], "failed to parse pid: 'abc'"),
+            (
+                &["-t", "-1", "-m"],
+                "failed to parse pid: '-1': Numerical result out of range",
+            ),
+            (&["-t", "1", "-S", "abc"], "failed to parse uid: 'abc'"),
+            (&["-t", "1", "-G", "x1"], "failed to parse gid: 'x1'"),
+            (&["-N", "x"], "failed to parse file descriptor: 'x'"),
+            (&["-w", "-W/"], "mutually exclusive arguments: --wdns --wd"),
+            (
+                &["-W", "--wd=/"],
+                "mutually exclusive arguments: --wdns --wd",
+            ),
+        ];
+        for (args, want) in table {
+            assert_eq!(failure(args), *want, "argv {args:?}");
+        }
     }
 }

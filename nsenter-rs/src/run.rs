@@ -1,27 +1,42 @@
-//! Carrying out a [`Plan`]: everything is opened first (namespace files, root, cwd, the target's
-//! environment and cgroups), then the namespaces are entered in util-linux's two passes, then
-//! root and working directory, the fork for a PID namespace, credentials, and the exec.
+//! Carrying out a [`Plan`] in util-linux 2.41's order: the files named in argv are opened while
+//! reading it; then the target's namespaces are reached through a pidfd (or its `/proc/PID/ns`
+//! files where pidfd_open fails), its root, working directory, environment, `/proc/PID` and
+//! cgroups are opened, `--user-parent` and `-N` are resolved; only then is anything entered, in
+//! two passes; then root and working directory, the environment, the fork for a PID namespace,
+//! credentials, capabilities and the exec.
+//!
+//! Error messages are util-linux's, file descriptor numbers included (`pidfd_getfd(3, 7)`): the
+//! files are opened and closed in the same order, so the numbers are the same.
 
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStringExt;
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, Context};
-use common::ns::Namespace;
+use anyhow::Context;
+use common::ns::{Namespace, NAMESPACES};
 use common::ToolError;
 use nix::unistd::{Gid, Uid};
 
-use crate::cgroup::{target_groups, Unreachable};
-use crate::plan::{self, Dir, Id, Plan, Source};
+use crate::cgroup::{target_groups, Skipped};
+use crate::plan::{Cred, Settings, Slot};
 use crate::sys;
 
+/// Index of the user and network namespaces in [`NAMESPACES`].
+const USER: usize = 0;
+const NET: usize = 4;
+const PID: usize = 5;
+
 /// Whether SELinux is enabled (its filesystem is mounted), as libselinux's `is_selinux_enabled`.
-pub fn selinux_enabled() -> bool {
+fn selinux_enabled() -> bool {
     Path::new("/sys/fs/selinux/enforce").exists()
+}
+
+fn failed(message: String) -> anyhow::Error {
+    ToolError::failed(1, message).into()
 }
 
 fn open(path: &Path) -> anyhow::Result<OwnedFd> {
@@ -31,83 +46,183 @@ fn open(path: &Path) -> anyhow::Result<OwnedFd> {
         .with_context(|| format!("cannot open {}", path.display()))
 }
 
+/// The `/proc` path util-linux opens for the target (`/proc/PID/what`).
 fn proc_path(pid: u32, what: &str) -> PathBuf {
     PathBuf::from(format!("/proc/{pid}/{what}"))
 }
 
+/// util-linux's `open_target_fd` without a file: `/proc/PID/what` of the target.
+fn open_target(pid: u32, what: &str) -> anyhow::Result<OwnedFd> {
+    if pid == 0 {
+        return Err(failed(format!(
+            "neither filename nor target pid supplied for {what}"
+        )));
+    }
+    open(&proc_path(pid, what))
+}
+
+/// The descriptors util-linux keeps in `namespace_files[].fd`, `root_fd` and `wd_fd`.
+#[derive(Default)]
+pub(crate) struct Opened {
+    ns: [Option<OwnedFd>; 8],
+    root: Option<OwnedFd>,
+    wd: Option<OwnedFd>,
+}
+
+impl Opened {
+    fn slot(&mut self, slot: Slot) -> &mut Option<OwnedFd> {
+        match slot {
+            Slot::Ns(i) => &mut self.ns[i],
+            Slot::Root => &mut self.root,
+            Slot::Wd => &mut self.wd,
+        }
+    }
+
+    /// Open a file into a slot; the earlier file of the slot is closed first, as util-linux does,
+    /// so the new one takes its number.
+    fn reopen(
+        &mut self,
+        slot: Slot,
+        open: impl FnOnce() -> anyhow::Result<OwnedFd>,
+    ) -> anyhow::Result<()> {
+        *self.slot(slot) = None;
+        *self.slot(slot) = Some(open()?);
+        Ok(())
+    }
+
+    /// The files named in argv, opened in argv order (util-linux opens them while reading argv).
+    pub(crate) fn open_argv_files(&mut self, files: &[(Slot, PathBuf)]) -> anyhow::Result<()> {
+        for (slot, path) in files {
+            self.reopen(*slot, || open(path))?;
+        }
+        Ok(())
+    }
+}
+
 /// `--all`: is the target's namespace of this kind worth entering? Kinds our kernel lacks are
 /// skipped, and so is the caller's own user namespace (setns would fail with EINVAL); as in
-/// util-linux, only the user namespace of the target is looked at here.
+/// util-linux, only the user namespace of the target is looked at.
 fn usable_for_all(pid: u32, ns: &Namespace) -> anyhow::Result<bool> {
-    let own = format!("/proc/self/ns/{}", ns.file);
+    let own = format!("/proc/{}/ns/{}", std::process::id(), ns.file);
     let ours = match std::fs::metadata(&own) {
-        Ok(m) => m,
+        Ok(m) => m.ino(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(e).with_context(|| format!("stat of {own} failed")),
+        Err(_) => 0,
     };
     if ns.file == "user" {
         let path = proc_path(pid, "ns/user");
         let theirs = std::fs::metadata(&path)
             .with_context(|| format!("stat of {} failed", path.display()))?;
-        if ours.ino() == theirs.ino() && ours.dev() == theirs.dev() {
+        if ours == theirs.ino() {
             return Ok(false);
         }
     }
     Ok(true)
 }
 
-/// The network namespace behind file descriptor `fd` of process `pid` (`-N`).
-fn socket_namespace(pid: u32, fd: i32) -> anyhow::Result<OwnedFd> {
-    let pidfd = sys::pidfd_open(pid).with_context(|| format!("cannot open process {pid}"))?;
-    let sock = sys::pidfd_getfd(pidfd.as_fd(), fd)
-        .with_context(|| format!("cannot get file descriptor {fd} of process {pid}"))?;
-    let meta = File::from(sock.try_clone()?)
-        .metadata()
-        .with_context(|| format!("cannot stat file descriptor {fd} of process {pid}"))?;
-    if !meta.file_type().is_socket() {
-        return Err(ToolError::failed(
-            1,
-            format!("file descriptor {fd} of process {pid} is not a socket"),
-        )
-        .into());
+/// `--follow-context` with SELinux enabled: the target's context for our exec (setexeccon),
+/// set right away, as util-linux does, since /proc may later be the container's.
+fn follow_context(pid: u32) -> anyhow::Result<()> {
+    if pid == 0 {
+        return Err(failed(
+            "no target PID specified for --follow-context".into(),
+        ));
     }
-    sys::socket_net_ns(sock.as_fd()).with_context(|| {
-        format!("cannot get the network namespace of socket {fd} of process {pid}")
-    })
+    let mut ctx = std::fs::read(proc_path(pid, "attr/current"))
+        .map_err(|_| failed(format!("failed to get {pid} SELinux context")))?;
+    while ctx.last() == Some(&0) || ctx.last() == Some(&b'\n') {
+        ctx.pop();
+    }
+    let shown = String::from_utf8_lossy(&ctx).into_owned();
+    log::debug!("exec context {shown}");
+    std::fs::write("/proc/thread-self/attr/exec", &ctx)
+        .map_err(|_| failed(format!("failed to set exec context to '{shown}'")))
 }
 
-/// `/proc/PID/environ` as (name, value) pairs in the target's order.
-fn target_environment(pid: u32) -> anyhow::Result<Vec<(OsString, OsString)>> {
-    let path = proc_path(pid, "environ");
-    log::debug!("open {}", path.display());
-    let mut bytes = Vec::new();
-    File::open(&path)
-        .with_context(|| format!("cannot open {}", path.display()))?
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(bytes
-        .split(|&b| b == 0)
-        .filter_map(|entry| {
-            let eq = entry.iter().position(|&b| b == b'=')?;
-            (eq > 0).then(|| {
-                (
-                    OsString::from_vec(entry[..eq].to_vec()),
-                    OsString::from_vec(entry[eq + 1..].to_vec()),
-                )
-            })
-        })
-        .collect())
+/// `--user-parent`: the user namespace owning the target's (util-linux's
+/// `open_parent_user_ns_fd`): found from a `--user=FILE`, else through the pidfd, else from the
+/// first namespace asked for when it was given as a file, else from `/proc/PID/ns/user`.
+fn open_parent_user_ns(
+    pid: u32,
+    pidfd: Option<&OwnedFd>,
+    opened: &mut Opened,
+    enabled: &mut [bool; 8],
+) -> anyhow::Result<()> {
+    let mut local: Option<OwnedFd> = None;
+    let mut source: Option<BorrowedFd<'_>> = None;
+    if enabled[USER] {
+        source = opened.ns[USER].as_ref().map(|fd| fd.as_fd());
+    }
+    if source.is_none() {
+        if let Some(pidfd) = pidfd {
+            local = sys::pidfd_user_ns(pidfd.as_fd()).ok();
+        }
+        if local.is_none() {
+            if let Some(first) = enabled.iter().position(|&e| e) {
+                source = opened.ns[first].as_ref().map(|fd| fd.as_fd());
+            }
+        }
+        if source.is_none() && local.is_none() {
+            local = Some(open_target(pid, "ns/user")?);
+        }
+    }
+    let from = match (&local, source) {
+        (Some(fd), _) => fd.as_fd(),
+        (None, Some(fd)) => fd,
+        (None, None) => return Err(failed("failed to open parent namespace".into())),
+    };
+    let parent = sys::owning_user_ns(from).context("failed to open parent namespace")?;
+    drop(local);
+    opened.ns[USER] = Some(parent);
+    enabled[USER] = true;
+    Ok(())
 }
 
-/// The `cgroup.procs` files of every hierarchy the target is in, opened for writing.
+/// `-N FD`: the network namespace of the target's socket FD (util-linux's
+/// `open_target_sk_netns`, with its messages).
+fn open_socket_net_ns(
+    pid: u32,
+    pidfd: Option<&OwnedFd>,
+    fd: i32,
+    opened: &mut Opened,
+) -> anyhow::Result<()> {
+    let local = match pidfd {
+        Some(_) => None,
+        None => Some(
+            sys::pidfd_open(pid)
+                .with_context(|| format!("failed to pidfd_open() for {}", pid as i32))?,
+        ),
+    };
+    let pidfd = pidfd.or(local.as_ref()).map(|fd| fd.as_fd());
+    let pidfd = pidfd.ok_or_else(|| failed("no pidfd".into()))?;
+    let sock = sys::pidfd_getfd(pidfd, fd)
+        .with_context(|| format!("pidfd_getfd({}, {fd})", pidfd.as_raw_fd()))?;
+    let sk = sock.as_raw_fd();
+    nix::sys::stat::fstat(sock.as_fd()).with_context(|| format!("fstat({sk})"))?;
+    let ns = sys::socket_net_ns(sock.as_fd()).with_context(|| format!("ioctl({sk}, SIOCGSKNS)"))?;
+    opened.ns[NET] = Some(ns);
+    drop(sock);
+    drop(local);
+    Ok(())
+}
+
+/// The `cgroup.procs` files of every hierarchy the target is in, opened for writing; none where
+/// we are in the target's group already.
+///
+/// util-linux 2.41 joins only the cgroup v2 group (and refuses on other layouts); here every
+/// hierarchy mounted in our mount namespace is joined, see [`crate::cgroup`].
 fn open_target_cgroups(pid: u32) -> anyhow::Result<Vec<(PathBuf, File)>> {
-    let proc_cgroup = proc_path(pid, "cgroup");
-    let text = std::fs::read_to_string(&proc_cgroup)
-        .with_context(|| format!("cannot read {}", proc_cgroup.display()))?;
-    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo")
+    let mut file = File::from(open_target(pid, "cgroup")?);
+    let mut text = String::new();
+    file.read_to_string(&mut text)
+        .context("failed to get cgroup path")?;
+    let ours =
+        common::read_pseudo_file("/proc/self/cgroup").context("failed to get cgroup path")?;
+    let mountinfo = common::read_pseudo_file("/proc/self/mountinfo")
         .context("cannot read /proc/self/mountinfo")?;
     let mut opened = Vec::new();
-    for group in target_groups(&text, &mountinfo) {
+    let mut shared = false;
+    for group in target_groups(&text, &ours, &mountinfo) {
         match group {
             Ok(dir) => {
                 let procs = dir.join("cgroup.procs");
@@ -115,225 +230,280 @@ fn open_target_cgroups(pid: u32) -> anyhow::Result<Vec<(PathBuf, File)>> {
                 let file = std::fs::OpenOptions::new()
                     .append(true)
                     .open(&procs)
-                    .with_context(|| format!("cannot open {}", procs.display()))?;
+                    .context("failed to open cgroup.procs")?;
                 opened.push((dir, file));
             }
-            Err(Unreachable::NotMounted(h)) => {
+            Err(Skipped::AlreadyThere(g)) => {
+                shared = true;
+                log::debug!("--join-cgroup: in {g} already")
+            }
+            Err(Skipped::NotMounted(h)) => {
                 log::debug!("--join-cgroup: hierarchy {h} is not mounted here, skipped")
             }
-            Err(Unreachable::Outside(g)) => {
+            Err(Skipped::Outside(g)) => {
                 log::debug!("--join-cgroup: {g} is outside our mounts, skipped")
             }
         }
     }
-    if opened.is_empty() {
-        return Err(ToolError::failed(
-            1,
-            format!("--join-cgroup: no cgroup of process {pid} is reachable from here"),
-        )
-        .into());
+    if opened.is_empty() && !shared {
+        return Err(failed(format!(
+            "--join-cgroup: no cgroup of process {pid} is reachable from here"
+        )));
     }
     Ok(opened)
 }
 
-/// A namespace ready to enter.
-struct Entry {
-    ns: &'static Namespace,
-    source: Source,
-    fd: Option<OwnedFd>,
+/// The namespaces of `mask` (0: all of them, as in util-linux's `next_enabled_nsfile`) that are
+/// still to be entered.
+fn selected(mask: libc::c_int, enabled: &[bool; 8]) -> Vec<usize> {
+    (0..8)
+        .filter(|&i| enabled[i] && (mask == 0 || NAMESPACES[i].clone_flag & mask != 0))
+        .collect()
 }
 
-/// Everything opened and read before the first setns.
-struct Prepared {
-    entries: Vec<Entry>,
-    root: Option<OwnedFd>,
-    wd: Option<OwnedFd>,
-    /// `-W`: opened only after entering (the path is the namespace's).
-    wdns: Option<PathBuf>,
-    environment: Option<Vec<(OsString, OsString)>>,
-    cgroups: Vec<(PathBuf, File)>,
-    user_entered: bool,
-    uid: Option<u32>,
-    gid: Option<u32>,
-    /// `--keep-caps` with a user namespace: the kernel's last capability number.
-    keep_caps: Option<u32>,
-}
-
-/// Set the SELinux exec context (`-Z`); open every namespace (files named on the command line
-/// first, as util-linux opens them while reading argv; then a socket's namespace; then the
-/// target's), the root and working directories, the target's environment and cgroups; settle
-/// the credentials.
-fn prepare(plan: &Plan) -> anyhow::Result<Prepared> {
-    let tpid = plan.target.unwrap_or(0);
-    if plan.follow_context {
-        // setexeccon() as util-linux does it, right away: later /proc may be the container's.
-        let path = proc_path(tpid, "attr/current");
-        let mut ctx = std::fs::read(&path)
-            .with_context(|| format!("failed to get {tpid} SELinux context"))?;
-        while ctx.last() == Some(&0) || ctx.last() == Some(&b'\n') {
-            ctx.pop();
-        }
-        log::debug!("exec context {}", String::from_utf8_lossy(&ctx));
-        std::fs::write("/proc/thread-self/attr/exec", &ctx).with_context(|| {
-            format!(
-                "failed to set exec context to '{}'",
-                String::from_utf8_lossy(&ctx)
-            )
-        })?;
-    }
-
-    let mut entries: Vec<Entry> = Vec::new();
-    for request in &plan.namespaces {
-        if request.from_all && !usable_for_all(tpid, request.ns)? {
-            continue;
-        }
-        entries.push(Entry {
-            ns: request.ns,
-            source: request.source.clone(),
-            fd: None,
-        });
-    }
-    for pass in 0..3 {
-        for entry in entries.iter_mut() {
-            let fd = match (&entry.source, pass) {
-                (Source::File(path), 0) => open(path)?,
-                (Source::Socket(fd), 1) => socket_namespace(tpid, *fd)?,
-                (Source::Target, 2) => open(&proc_path(tpid, &format!("ns/{}", entry.ns.file)))?,
-                _ => continue,
-            };
-            entry.fd = Some(fd);
-        }
-    }
-    let open_dir = |dir: &Option<Dir>, what: &str| -> anyhow::Result<Option<OwnedFd>> {
-        match dir {
-            Some(Dir::Target) => open(&proc_path(tpid, what)).map(Some),
-            Some(Dir::Path(p)) => open(p).map(Some),
-            None => Ok(None),
-        }
-    };
-    let root = open_dir(&plan.root, "root")?;
-    let wd = open_dir(&plan.wd, "cwd")?;
-    let wdns = match &plan.wdns {
-        Some(Dir::Path(p)) => Some(p.clone()),
-        Some(Dir::Target) => {
-            let link = proc_path(tpid, "cwd");
-            Some(
-                std::fs::read_link(&link)
-                    .with_context(|| format!("cannot read link {}", link.display()))?,
-            )
-        }
-        None => None,
-    };
-    let environment = if plan.env {
-        Some(target_environment(tpid)?)
-    } else {
-        None
-    };
-    if plan.user_parent {
-        let source = entries
+/// util-linux's `enter_namespaces(pid_fd, mask, ignore_errors)`: the target's namespaces (those
+/// without a file) in one setns(pidfd, ...), then each namespace given by a file. Entered ones are
+/// dropped from `enabled`; with `ignore_errors` a failure leaves them for the next pass.
+fn enter_namespaces(
+    pidfd: Option<&OwnedFd>,
+    mask: libc::c_int,
+    enabled: &mut [bool; 8],
+    opened: &mut Opened,
+    ignore_errors: bool,
+) -> anyhow::Result<()> {
+    if let Some(pidfd) = pidfd {
+        let from_target: Vec<usize> = selected(mask, enabled)
+            .into_iter()
+            .filter(|&i| opened.ns[i].is_none())
+            .collect();
+        let flags = from_target
             .iter()
-            .find_map(|e| e.fd.as_ref())
-            .ok_or_else(|| anyhow!("no namespace to find the parent user namespace from"))?;
-        let parent = sys::owning_user_ns(source.as_fd()).context("failed to open parent ns")?;
-        match entries.iter_mut().find(|e| e.ns.file == "user") {
-            Some(user) => user.fd = Some(parent),
-            None => entries.insert(
-                0,
-                Entry {
-                    ns: &common::ns::NAMESPACES[0],
-                    source: Source::Target,
-                    fd: Some(parent),
-                },
-            ),
+            .fold(0, |m, &i| m | NAMESPACES[i].clone_flag);
+        if flags != 0 {
+            match sys::setns(pidfd.as_fd(), flags) {
+                Ok(()) => from_target.iter().for_each(|&i| enabled[i] = false),
+                Err(_) if ignore_errors => {}
+                Err(e) => {
+                    return Err(anyhow::Error::new(e).context("reassociate to namespaces failed"))
+                }
+            }
         }
     }
-    let cgroups = if plan.join_cgroup {
-        open_target_cgroups(tpid)?
-    } else {
-        Vec::new()
-    };
+    for i in selected(mask, enabled) {
+        let ns = &NAMESPACES[i];
+        let Some(fd) = opened.ns[i].as_ref() else {
+            continue;
+        };
+        match sys::setns(fd.as_fd(), ns.clone_flag) {
+            Ok(()) => {
+                enabled[i] = false;
+                opened.ns[i] = None;
+            }
+            Err(_) if ignore_errors => {}
+            Err(e) => {
+                return Err(anyhow::Error::new(e)
+                    .context(format!("reassociate to namespace 'ns/{}' failed", ns.file)))
+            }
+        }
+    }
+    Ok(())
+}
 
-    let user_entered = entries.iter().any(|e| e.ns.file == "user");
-    let (uid, gid) = plan::credentials(plan, user_entered);
-    let follow = if uid == Some(Id::Follow) || gid == Some(Id::Follow) {
-        let path = PathBuf::from(format!("/proc/{tpid}"));
-        let m = std::fs::metadata(&path)
-            .with_context(|| format!("stat of {} failed", path.display()))?;
-        Some((m.uid(), m.gid()))
-    } else {
-        None
+/// The CLONE_NEW* mask of the namespaces still to be entered (util-linux's `get_namespaces`).
+fn mask_of(enabled: &[bool; 8]) -> libc::c_int {
+    (0..8)
+        .filter(|&i| enabled[i])
+        .fold(0, |m, i| m | NAMESPACES[i].clone_flag)
+}
+
+/// `/proc/PID/environ` as util-linux's `env_list_from_fd` reads it: `NAME=value` entries; an
+/// entry without `=` drops every entry before it.
+fn environment_entries(bytes: &[u8]) -> Vec<(OsString, OsString)> {
+    let mut list = Vec::new();
+    for entry in bytes.split(|&b| b == 0).filter(|e| !e.is_empty()) {
+        match entry.iter().position(|&b| b == b'=') {
+            Some(eq) => list.push((
+                OsString::from_vec(entry[..eq].to_vec()),
+                OsString::from_vec(entry[eq + 1..].to_vec()),
+            )),
+            None => list.clear(),
+        }
+    }
+    list
+}
+
+/// Replace our environment with the target's as util-linux does: cleared, then each entry set
+/// from the last to the first without overwriting, so the environment comes out in reverse order
+/// and the last of two equal names wins. An empty name fails as setenv(3) does.
+fn apply_environment(mut file: File) -> anyhow::Result<()> {
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .context("failed to get environment variables")?;
+    let entries = environment_entries(&bytes);
+    let current: Vec<OsString> = std::env::vars_os().map(|(k, _)| k).collect();
+    for key in current {
+        std::env::remove_var(key);
+    }
+    for (key, value) in entries.into_iter().rev() {
+        if key.is_empty() {
+            return Err(
+                anyhow::Error::new(std::io::Error::from_raw_os_error(libc::EINVAL))
+                    .context("failed to set environment variables"),
+            );
+        }
+        if std::env::var_os(&key).is_none() {
+            std::env::set_var(key, value);
+        }
+    }
+    Ok(())
+}
+
+/// What util-linux has open before it enters anything.
+struct Prepared {
+    /// The namespaces to enter (after `--all`, `--user-parent` and `-N`).
+    enabled: [bool; 8],
+    pidfd: Option<OwnedFd>,
+    environ: Option<File>,
+    /// `/proc/PID` of the target, for `-S follow` / `-G follow`.
+    owner: Option<File>,
+    cgroups: Vec<(PathBuf, File)>,
+}
+
+/// Everything util-linux does after reading argv and before entering, in its order: the SELinux
+/// context, `--all`, the pidfd (or the target's namespace files), the target's root, working
+/// directory, environment, `/proc/PID` and cgroups, `--user-parent`, `-N`; then the check that
+/// something is to be entered.
+fn prepare(s: &Settings, opened: &mut Opened) -> anyhow::Result<Prepared> {
+    let pid = s.target;
+    if s.follow_context && selinux_enabled() {
+        follow_context(pid)?;
+    }
+    let mut enabled = s.enabled;
+    if s.all {
+        for (i, ns) in NAMESPACES.iter().enumerate() {
+            if !enabled[i] && usable_for_all(pid, ns)? {
+                enabled[i] = true;
+            }
+        }
+    }
+    // The target's namespaces (those without a file) through a pidfd; where pidfd_open fails,
+    // their /proc/PID/ns files.
+    let without_file = (0..8).any(|i| enabled[i] && opened.ns[i].is_none());
+    let mut pidfd = None;
+    if without_file || s.net_socket.is_some() || s.user_parent {
+        if pid == 0 {
+            return Err(failed("no target PID specified".into()));
+        }
+        pidfd = sys::pidfd_open(pid).ok();
+        if pidfd.is_none() && without_file {
+            for (i, ns) in NAMESPACES.iter().enumerate() {
+                if enabled[i] && opened.ns[i].is_none() {
+                    opened.ns[i] = Some(open_target(pid, &format!("ns/{}", ns.file))?);
+                }
+            }
+        }
+    }
+    if s.root_of_target {
+        opened.reopen(Slot::Root, || open_target(pid, "root"))?;
+    }
+    if s.wd_of_target {
+        opened.reopen(Slot::Wd, || open_target(pid, "cwd"))?;
+    }
+    let environ = match s.env {
+        true => Some(File::from(open_target(pid, "environ")?)),
+        false => None,
     };
-    let resolve = |id: Option<Id>, pick: fn((u32, u32)) -> u32| {
-        id.map(|id| match id {
-            Id::Default => 0,
-            Id::Value(v) => v,
-            Id::Follow => follow.map(pick).unwrap_or(0),
-        })
+    let owner = match [s.setuid, s.setgid].contains(&Some(Cred::Follow)) {
+        true => Some(File::from(open_target(pid, "")?)),
+        false => None,
     };
+    let cgroups = match s.join_cgroup {
+        true => open_target_cgroups(pid)?,
+        false => Vec::new(),
+    };
+    if s.user_parent {
+        open_parent_user_ns(pid, pidfd.as_ref(), opened, &mut enabled)?;
+    }
+    if let Some(fd) = s.net_socket {
+        open_socket_net_ns(pid, pidfd.as_ref(), fd, opened)?;
+        enabled[NET] = true;
+    }
+    if !enabled.contains(&true) {
+        return Err(failed("no namespace specified".into()));
+    }
     Ok(Prepared {
-        entries,
-        root,
-        wd,
-        wdns,
-        environment,
+        enabled,
+        pidfd,
+        environ,
+        owner,
         cgroups,
-        user_entered,
-        uid: resolve(uid, |(u, _)| u),
-        gid: resolve(gid, |(_, g)| g),
-        keep_caps: (plan.keep_caps && user_entered).then(common::caps::last_cap),
     })
 }
 
-/// Enter the namespaces in util-linux's two passes: first all but the user namespace, failures
-/// ignored (entering a less privileged user namespace first would take the right to enter the
-/// others); then whatever is left, user namespace first, failures fatal. Returns what was
-/// entered.
-fn enter(entries: &mut [Entry]) -> anyhow::Result<Vec<&'static Namespace>> {
-    let mut entered = Vec::new();
-    for pass in 0..2 {
-        for entry in entries.iter_mut() {
-            if pass == 0 && entry.ns.file == "user" {
-                continue;
-            }
-            let Some(fd) = entry.fd.as_ref() else {
-                continue;
-            };
-            match sys::setns(fd.as_fd(), entry.ns.clone_flag) {
-                Ok(()) => {
-                    entered.push(entry.ns);
-                    entry.fd = None;
-                }
-                Err(_) if pass == 0 => continue,
-                Err(e) => {
-                    return Err(anyhow::Error::new(e).context(format!(
-                        "reassociate to namespace 'ns/{}' failed",
-                        entry.ns.file
-                    )))
-                }
-            }
-        }
+/// Root and working directory, after entering (util-linux's wording for each step): without
+/// `-w`/`-W` a new root keeps the current working directory; `-W` is opened inside.
+fn change_directories(opened: &mut Opened, wdns: Option<&Path>) -> anyhow::Result<()> {
+    if opened.root.is_some() && opened.wd.is_none() && wdns.is_none() {
+        opened.wd = Some(open(Path::new(".")).context("cannot open current working directory")?);
     }
-    Ok(entered)
+    if let Some(root) = opened.root.take() {
+        sys::fchdir(&root).context("change directory by root file descriptor failed")?;
+        log::debug!("chroot(\".\")");
+        nix::unistd::chroot(".").context("chroot failed")?;
+        std::env::set_current_dir("/").context("cannot change directory to /")?;
+    }
+    if let Some(dir) = wdns {
+        opened.wd = Some(
+            File::open(dir)
+                .map(OwnedFd::from)
+                .context("cannot open current working directory")?,
+        );
+    }
+    if let Some(wd) = opened.wd.take() {
+        sys::fchdir(&wd).context("change directory by working directory file descriptor failed")?;
+    }
+    Ok(())
 }
 
-/// Do everything the plan says; returns only on failure (a forking parent ends as its child).
-pub fn execute(plan: Plan) -> anyhow::Result<u8> {
-    let Prepared {
-        mut entries,
-        root,
-        mut wd,
-        wdns,
-        environment,
-        cgroups,
-        user_entered,
-        uid,
-        gid,
-        keep_caps,
-    } = prepare(&plan)?;
+/// setgroups, setgid and setuid as util-linux does them after the fork; `setgroups_failed`: the
+/// attempt before entering failed too (only both failing is an error).
+fn set_credentials(
+    uid: Option<u32>,
+    gid: Option<u32>,
+    setgroups_failed: bool,
+) -> anyhow::Result<()> {
+    if let Some(gid) = gid {
+        if sys::drop_groups().is_err() && setgroups_failed {
+            sys::drop_groups().context("setgroups failed")?;
+        }
+        log::debug!("setgid({gid})");
+        nix::unistd::setgid(Gid::from_raw(gid)).context("setgid() failed")?;
+    }
+    if let Some(uid) = uid {
+        log::debug!("setuid({uid})");
+        nix::unistd::setuid(Uid::from_raw(uid)).context("setuid() failed")?;
+    }
+    Ok(())
+}
 
+/// Do everything the settings say, the argv files being open; returns only on failure (a forking
+/// parent ends as its child).
+pub(crate) fn execute(s: Settings, mut opened: Opened) -> anyhow::Result<u8> {
+    let Prepared {
+        mut enabled,
+        pidfd,
+        environ,
+        owner,
+        cgroups,
+    } = prepare(&s, &mut opened)?;
+
+    let fork = enabled[PID] && !s.no_fork;
+    let (mut setuid, mut setgid) = (s.setuid, s.setgid);
     // setgroups() is tried before and after entering a user namespace; only both failing counts.
     let mut setgroups_failed = false;
-    if user_entered && !plan.preserve_credentials {
+    if enabled[USER] && !s.preserve_credentials {
+        setuid.get_or_insert(Cred::Value(0));
+        setgid.get_or_insert(Cred::Value(0));
         setgroups_failed = sys::drop_groups().is_err();
     }
 
@@ -342,44 +512,44 @@ pub fn execute(plan: Plan) -> anyhow::Result<u8> {
     for (dir, mut file) in cgroups {
         log::debug!("join cgroup {}", dir.display());
         file.write_all(me.as_bytes())
-            .with_context(|| format!("cannot join cgroup {}", dir.display()))?;
+            .context("write cgroup.procs failed")?;
     }
 
-    let entered = enter(&mut entries)?;
+    // Two passes: first all but the user namespace, failures ignored (entering a less privileged
+    // user namespace first would take the right to enter the others); then whatever is left,
+    // the user namespace first, failures fatal. As in util-linux, a first pass with nothing but
+    // the user namespace to enter has the mask 0, which means all: the user namespace is then
+    // entered in the first pass, and `--keep-caps` (which looks at what the first pass left)
+    // does nothing.
+    let first = mask_of(&enabled) & !NAMESPACES[USER].clone_flag;
+    enter_namespaces(pidfd.as_ref(), first, &mut enabled, &mut opened, true)?;
+    let left = mask_of(&enabled);
+    if left != 0 {
+        enter_namespaces(pidfd.as_ref(), left, &mut enabled, &mut opened, false)?;
+    }
+    drop(pidfd);
 
-    // Root and working directory (util-linux's wording for each step).
-    if root.is_some() && wd.is_none() && wdns.is_none() {
-        wd = Some(open(Path::new(".")).context("cannot open current working directory")?);
+    change_directories(&mut opened, s.wdns.as_deref())?;
+    if let Some(file) = environ {
+        apply_environment(file)?;
     }
-    if let Some(root) = root {
-        sys::fchdir(&root).context("change directory by root file descriptor failed")?;
-        log::debug!("chroot(\".\")");
-        nix::unistd::chroot(".").context("chroot failed")?;
-        std::env::set_current_dir("/").context("cannot change directory to /")?;
-    }
-    if let Some(dir) = &wdns {
-        wd = Some(
-            File::open(dir)
-                .map(OwnedFd::from)
-                .context("cannot open current working directory")?,
-        );
-    }
-    if let Some(wd) = wd {
-        sys::fchdir(&wd).context("change directory by working directory file descriptor failed")?;
-    }
-
-    if let Some(vars) = environment {
-        let current: Vec<OsString> = std::env::vars_os().map(|(k, _)| k).collect();
-        for key in current {
-            std::env::remove_var(key);
-        }
-        for (key, value) in vars {
-            std::env::set_var(key, value);
-        }
-    }
+    let owner = match owner {
+        Some(file) => Some(file.metadata().context("can not get process stat")?),
+        None => None,
+    };
+    let resolve = |id: Option<Cred>, of_owner: fn(&std::fs::Metadata) -> u32| {
+        id.map(|id| match (id, &owner) {
+            (Cred::Follow, Some(m)) => of_owner(m),
+            (Cred::Value(v), _) => v,
+            // `follow` always opened the owner; 0 is util-linux's default.
+            (Cred::Follow, None) => 0,
+        })
+    };
+    let uid = resolve(setuid, |m| m.uid());
+    let gid = resolve(setgid, |m| m.gid());
 
     // A PID namespace applies to children only: fork; the parent ends as the child ends.
-    if plan::forks(&plan, &entered) {
+    if fork {
         sys::default_sigchld();
         match sys::fork().context("fork failed")? {
             nix::unistd::ForkResult::Child => {}
@@ -389,27 +559,38 @@ pub fn execute(plan: Plan) -> anyhow::Result<u8> {
             }
         }
     }
-
-    // Credentials, capabilities, exec.
-    if let Some(gid) = gid {
-        if sys::drop_groups().is_err() && setgroups_failed {
-            sys::drop_groups().context("setgroups failed")?;
-        }
-        log::debug!("setgid({gid})");
-        nix::unistd::setgid(Gid::from_raw(gid)).context("setgid failed")?;
-    }
-    if let Some(uid) = uid {
-        log::debug!("setuid({uid})");
-        nix::unistd::setuid(Uid::from_raw(uid)).context("setuid failed")?;
-    }
-    if let Some(last) = keep_caps {
-        common::caps::permitted_to_ambient(last)
+    set_credentials(uid, gid, setgroups_failed)?;
+    if s.keep_caps && left & NAMESPACES[USER].clone_flag != 0 {
+        common::caps::permitted_to_ambient(common::caps::last_cap())
             .map_err(|(what, e)| anyhow::Error::new(e).context(what))?;
     }
-    let err = if plan.program.is_empty() {
+    let err = if s.program.is_empty() {
         common::exec::exec_login_shell()
     } else {
-        common::exec::execvp(&plan.program)
+        common::exec::execvp(&s.program)
     };
     Err(err.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_is_read_as_util_linux_reads_it() {
+        let e = |b: &[u8]| {
+            environment_entries(b)
+                .into_iter()
+                .map(|(k, v)| format!("{}={}", k.to_string_lossy(), v.to_string_lossy()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(e(b"A=1\0B=\0C=x=y\0"), ["A=1", "B=", "C=x=y"]);
+        assert_eq!(
+            e(b"A=1\0junk\0B=2\0"),
+            ["B=2"],
+            "an entry without = drops those before"
+        );
+        assert_eq!(e(b"A=1\0\0=v\0"), ["A=1", "=v"]);
+        assert!(e(b"").is_empty());
+    }
 }
