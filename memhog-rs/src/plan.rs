@@ -9,7 +9,9 @@
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
-use crate::cli::{memsize, strtoul, Cli};
+use common::parse::strtoul;
+
+use crate::cli::{memsize, Cli};
 
 /// A NUMA memory policy (`MPOL_*` of <linux/mempolicy.h>).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -309,7 +311,8 @@ fn nodes_in_range(first: u64, last: u64, allowed: &[u32]) -> Vec<u32> {
 
 /// libnuma's `get_nr`: a number, or with `+` the position of the Nth allowed node.
 fn node_number(s: &[u8], relative: bool, numa: &NumaFacts) -> (u64, usize) {
-    let (n, used) = strtoul(s);
+    let number = strtoul(s, 0);
+    let (n, used) = (number.value, number.used);
     if !relative || used == 0 {
         return (n, used);
     }
