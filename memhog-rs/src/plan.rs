@@ -122,7 +122,8 @@ pub enum Plan {
     Walkthrough { hog: Hog, seconds: u64 },
     /// numactl's `<nodeset> is invalid` (stdout, exit 1), after libnuma's warning on stderr.
     InvalidNodes {
-        warning: Option<String>,
+        /// As libnuma prints it: the bytes of the nodeset as given.
+        warning: Option<Vec<u8>>,
         nodes: OsString,
     },
 }
@@ -217,7 +218,7 @@ fn policy_named(name: &[u8], has_nodeset: bool) -> Option<Policy> {
 ///
 /// Device names (`netdev:eth0`, `file:/path`, `pci:...`, `block:...`, `ip:...`) are not
 /// resolved: they are reported as unparseable.
-pub fn parse_nodestring(text: &[u8], numa: &NumaFacts) -> Result<Vec<u32>, Option<String>> {
+pub fn parse_nodestring(text: &[u8], numa: &NumaFacts) -> Result<Vec<u32>, Option<Vec<u8>>> {
     let mut s = text;
     let mut mask: Vec<u32> = Vec::new();
     if s.is_empty() {
@@ -238,7 +239,13 @@ pub fn parse_nodestring(text: &[u8], numa: &NumaFacts) -> Result<Vec<u32>, Optio
         bit < numa.mask_bits && numa.allowed.contains(&bit)
     };
     let shown = |n: u64| n as i64;
-    let warn = |msg: String| Some(format!("libnuma: Warning: {msg}\n"));
+    // numa_warn's line, the message ending in its own newline; the nodeset's bytes as given.
+    let warn = |parts: &[&[u8]]| {
+        let mut line = b"libnuma: Warning: ".to_vec();
+        line.extend(parts.concat());
+        line.push(b'\n');
+        Some(line)
+    };
     loop {
         if s.first().is_some_and(u8::is_ascii_alphabetic) && s == b"all" {
             mask.extend(numa.allowed.iter().copied());
@@ -246,16 +253,11 @@ pub fn parse_nodestring(text: &[u8], numa: &NumaFacts) -> Result<Vec<u32>, Optio
         }
         let (first, used) = node_number(s, relative, numa);
         if used == 0 {
-            return Err(warn(format!(
-                "unparseable node description `{}'\n",
-                String::from_utf8_lossy(s)
-            )));
+            return Err(warn(&[b"unparseable node description `", s, b"'\n"]));
         }
         if !allowed(first) {
-            return Err(warn(format!(
-                "node argument {} is out of range\n",
-                shown(first)
-            )));
+            let message = format!("node argument {} is out of range\n", shown(first));
+            return Err(warn(&[message.as_bytes()]));
         }
         mask.push(first as u32);
         s = &s[used..];
@@ -263,16 +265,11 @@ pub fn parse_nodestring(text: &[u8], numa: &NumaFacts) -> Result<Vec<u32>, Optio
             s = &s[1..];
             let (last, used) = node_number(s, relative, numa);
             if used == 0 {
-                return Err(warn(format!(
-                    "missing node argument {}\n",
-                    String::from_utf8_lossy(s)
-                )));
+                return Err(warn(&[b"missing node argument ", s, b"\n"]));
             }
             if !allowed(last) {
-                return Err(warn(format!(
-                    "node argument {} out of range\n",
-                    shown(last)
-                )));
+                let message = format!("node argument {} out of range\n", shown(last));
+                return Err(warn(&[message.as_bytes()]));
             }
             mask.extend(nodes_in_range(first, last, &numa.allowed));
             s = &s[used..];
@@ -423,7 +420,7 @@ mod tests {
             assert_eq!(
                 plan_of(&["1m", "interleave", nodes]),
                 Plan::InvalidNodes {
-                    warning: warning.map(|w| format!("libnuma: Warning: {w}\n\n")),
+                    warning: warning.map(|w| format!("libnuma: Warning: {w}\n\n").into_bytes()),
                     nodes: nodes.into()
                 },
                 "{nodes:?}"

@@ -12,6 +12,8 @@
 //! so there is exactly one dot per chunk, flushed before any of it is written, and the pass's
 //! newline comes after every piece is written.
 
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -38,14 +40,16 @@ fn say(text: &str) {
     sys::write_stdout(text.as_bytes());
 }
 
-/// perror(3)'s `what: strerror` on stderr (just `strerror` when `what` is empty).
-fn perror(what: &str, errno: Errno) {
-    let text = common::strerror(errno as i32);
-    if what.is_empty() {
-        eprintln!("{text}");
-    } else {
-        eprintln!("{what}: {text}");
+/// perror(3)'s `what: strerror` on stderr (just `strerror` when `what` is empty); `what` is
+/// bytes, so a file name is printed as given. Errors are ignored, as perror does.
+fn perror(what: &[u8], errno: Errno) {
+    let mut line = what.to_vec();
+    if !line.is_empty() {
+        line.extend(b": ");
     }
+    line.extend(common::strerror(errno as i32).as_bytes());
+    line.push(b'\n');
+    let _ = std::io::stderr().write_all(&line);
 }
 
 /// Run the plan; returns the exit code.
@@ -61,7 +65,7 @@ pub fn execute(cli: &Cli, plan: &Plan) -> u8 {
             Ok(f) => Some(f),
             Err(e) => {
                 perror(
-                    &path.to_string_lossy(),
+                    path.as_bytes(),
                     Errno::from_raw(e.raw_os_error().unwrap_or(0)),
                 );
                 None
@@ -76,9 +80,9 @@ pub fn execute(cli: &Cli, plan: &Plan) -> u8 {
         }
         Plan::InvalidNodes { warning, nodes } => {
             if let Some(w) = warning {
-                eprint!("{w}");
+                let _ = std::io::stderr().write_all(w);
             }
-            say(&format!("<{}> is invalid\n", nodes.to_string_lossy()));
+            sys::write_stdout(&[b"<", nodes.as_bytes(), b"> is invalid\n"].concat());
             1
         }
         Plan::Numactl(hog) => {
@@ -128,12 +132,12 @@ fn prepare(hog: &Hog, file: Option<&std::fs::File>) -> Option<Mapping> {
         Ok(map) => map,
         Err(errno) => {
             // numactl's util.c prefixes this one with its own name.
-            perror("numactl: mmap", errno);
+            perror(b"numactl: mmap", errno);
             return None;
         }
     };
     if let Err(errno) = map.bind(hog.policy, &hog.nodes, hog.mask_bits) {
-        perror("mbind", errno);
+        perror(b"mbind", errno);
     }
     if hog.no_hugepages {
         map.advise_hugepages(false);

@@ -18,10 +18,11 @@
 //!
 //! No run maps more than 64 MiB.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::DirBuilderExt;
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -334,7 +335,7 @@ impl Files {
         Ok(files)
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    fn path(&self, name: impl AsRef<Path>) -> PathBuf {
         self.dir.join(name)
     }
 
@@ -581,6 +582,53 @@ fn main() {
         );
         Ok(())
     });
+
+    suite.test(
+        "diff::bytes_that_are_not_utf8_are_printed_as_given",
+        &[NEWEST],
+        || {
+            // Compared as bytes: `Outcome` holds text, where 0xff and U+FFFD would look alike.
+            let files = Files::new()?;
+            let mut missing = OsString::from("-f");
+            missing.push(files.path(OsStr::from_bytes(b"missing\xff")));
+            let raw = |bytes: &[u8]| OsStr::from_bytes(bytes).to_os_string();
+            for args in [
+                vec![missing, "1m".into()],
+                vec!["1m".into(), "interleave".into(), raw(b"\xff")],
+                vec!["1m".into(), "interleave".into(), raw(b"0-\xff")],
+                vec!["1m".into(), "interleave".into(), raw(b"0,\xff")],
+                vec!["1m".into(), "membind".into(), raw(b"0\xff")],
+            ] {
+                let [ours, original] = [ours("memhog"), newest("memhog")].map(|tool| {
+                    Command::new(tool)
+                        .arg0("memhog")
+                        .args(&args)
+                        .env("LC_ALL", "C")
+                        .stdin(Stdio::null())
+                        .output()
+                        .map(|o| (o.stdout, o.stderr, o.status.code(), o.status.signal()))
+                        .map_err(|e| e.to_string())
+                });
+                let (ours, original) = (ours?, original?);
+                ensure!(
+                    ours == original,
+                    "memhog {args:?}: ours {} / {} / {:?}, numactl {} / {} / {:?}",
+                    ours.0.escape_ascii(),
+                    ours.1.escape_ascii(),
+                    ours.2,
+                    original.0.escape_ascii(),
+                    original.1.escape_ascii(),
+                    original.2
+                );
+                ensure!(
+                    ours.0.contains(&0xff) || ours.1.contains(&0xff),
+                    "memhog {args:?}: the byte 0xff is printed: {}",
+                    ours.1.escape_ascii()
+                );
+            }
+            Ok(())
+        },
+    );
 
     suite.test("diff::closed_pipe_kills_with_sigpipe", &[NEWEST], || {
         for tool in [ours("memhog"), newest("memhog")] {
