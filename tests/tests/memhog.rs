@@ -92,7 +92,7 @@ const FILE_SIZE: u64 = 2 * MIB;
 
 fn matrix() -> Vec<(Vec<&'static str>, Expect)> {
     use Expect::*;
-    let mut rows: Vec<(&'static [&'static str], Expect)> = vec![
+    let rows: Vec<(&'static [&'static str], Expect)> = vec![
         // No size, unknown options, options after the size: the usage text.
         (&[], Usage),
         (&["-x"], Usage),
@@ -304,15 +304,16 @@ fn matrix() -> Vec<(Vec<&'static str>, Expect)> {
         (&["1m", "interleave", "!0"], Same),
         (&["1m", "interleave", "!+0"], Same),
     ];
+    let mut rows: Vec<_> = rows.into_iter().map(|(a, e)| (a.to_vec(), e)).collect();
     // Every other policy that takes a nodeset, over valid, empty and invalid ones.
     for policy in ["membind", "preferred", "preferred-many"] {
         for nodes in [
             "0", "0-0", "all", "+0", "!0", "!all", "", "0-", "99", "x", "0,99",
         ] {
-            rows.push((Box::leak(Box::new(["1m", policy, nodes])), Expect::Same));
+            rows.push((vec!["1m", policy, nodes], Expect::Same));
         }
     }
-    rows.into_iter().map(|(a, e)| (a.to_vec(), e)).collect()
+    rows
 }
 
 /// A directory of our own (mode 0700) with the files a row's `@` placeholders name; removed on
