@@ -160,16 +160,15 @@ pub fn atoi(text: &[u8]) -> i32 {
 
 /// C's decimal number syntax as strtol(3)/strtoul(3) read it when the whole text must be used:
 /// leading C white space, one optional sign, then decimal digits and nothing else. Returns whether
-/// the number is negative and its digits; each caller applies its own range rules (strtoul wraps
-/// a negative value, strtol saturates, a C `int` truncates).
+/// the number is negative and its digits, for a caller that applies range rules of its own (most
+/// want [`strtoul_whole`] or [`strtol_whole`]).
 pub fn c_decimal(text: &str) -> Option<(bool, &str)> {
-    let t = text.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
-    let (negative, digits) = match t.as_bytes().first() {
-        Some(b'+') => (false, &t[1..]),
-        Some(b'-') => (true, &t[1..]),
-        _ => (false, t),
-    };
-    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some((negative, digits))
+    let (negative, _, used) = c_magnitude(text.as_bytes(), 10);
+    if used == 0 || used != text.len() {
+        return None;
+    }
+    let digits = text.bytes().rev().take_while(u8::is_ascii_digit).count();
+    Some((negative, &text[text.len() - digits..]))
 }
 
 /// A size as util-linux's `strtosize` reads it: an integer with an optional suffix `K M G T P E`
@@ -422,6 +421,9 @@ mod tests {
         assert_eq!(c_decimal("42"), Some((false, "42")));
         assert_eq!(c_decimal(" \t\n+7"), Some((false, "7")));
         assert_eq!(c_decimal("-0012"), Some((true, "0012")));
+        // Syntax only: a number too large for 64 bits is still one.
+        let huge = "99999999999999999999";
+        assert_eq!(c_decimal(huge), Some((false, huge)));
         for bad in [
             "", " ", "+", "-", "4x", "4 ", "0x10", "--1", "1e3", "\u{a0}5",
         ] {
