@@ -36,8 +36,8 @@ const MAX_WORKERS: usize = 8;
 /// Write to stdout at once, ignoring errors as memhog's stdio does (`memhog 1m >/dev/full` exits
 /// 0; a closed pipe still ends the process, SIGPIPE being at its default). Unbuffered, so nothing
 /// is left for a later flush to fail on.
-fn say(text: &str) {
-    sys::write_stdout(text.as_bytes());
+fn say(text: impl AsRef<[u8]>) {
+    sys::write_stdout(text.as_ref());
 }
 
 /// perror(3)'s `what: strerror` on stderr (just `strerror` when `what` is empty); `what` is
@@ -55,7 +55,7 @@ fn perror(what: &[u8], errno: Errno) {
 /// Run the plan; returns the exit code.
 pub fn execute(cli: &Cli, plan: &Plan) -> u8 {
     if *plan == Plan::Version {
-        say(&format!("{}\n", common::version_line("memhog")));
+        say(format!("{}\n", common::version_line("memhog")));
         return 0;
     }
     // numactl opens each -f as it scans the options; the last open decides, even a failed one.
@@ -75,14 +75,14 @@ pub fn execute(cli: &Cli, plan: &Plan) -> u8 {
     match plan {
         Plan::Version => 0,
         Plan::Usage => {
-            say(&usage_text());
+            say(usage_text());
             1
         }
         Plan::InvalidNodes { warning, nodes } => {
             if let Some(w) = warning {
                 let _ = std::io::stderr().write_all(w);
             }
-            sys::write_stdout(&[b"<", nodes.as_bytes(), b"> is invalid\n"].concat());
+            say([b"<", nodes.as_bytes(), b"> is invalid\n"].concat());
             1
         }
         Plan::Numactl(hog) => {
@@ -100,14 +100,14 @@ pub fn execute(cli: &Cli, plan: &Plan) -> u8 {
             0
         }
         Plan::Walkthrough { hog, seconds } => {
-            say(&format!("allocating {} bytes...\n", hog.length));
+            say(format!("allocating {} bytes...\n", hog.length));
             let Some(mut map) = prepare(hog, file.as_ref()) else {
                 return 1;
             };
             let workers = workers(&map);
-            say(&format!("writing {} bytes...\n", hog.length));
+            say(format!("writing {} bytes...\n", hog.length));
             fill(map.as_mut_slice(), workers, false, &|| ());
-            say(&format!("reading {} bytes...\n", hog.length));
+            say(format!("reading {} bytes...\n", hog.length));
             if let Some(at) = check(map.as_slice(), workers) {
                 eprintln!(
                     "memhog: read back {:#04x} at byte {at}, expected {PATTERN:#04x}",
@@ -115,7 +115,7 @@ pub fn execute(cli: &Cli, plan: &Plan) -> u8 {
                 );
                 return 1;
             }
-            say(&format!("sleeping for {seconds} seconds...\n"));
+            say(format!("sleeping for {seconds} seconds...\n"));
             std::thread::sleep(Duration::from_secs(*seconds));
             0
         }
