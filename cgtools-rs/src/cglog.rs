@@ -53,13 +53,8 @@ pub fn parse_level(text: Option<&str>) -> i64 {
 /// leading white space and one sign are allowed; out-of-range values saturate as strtol does and
 /// are then cut to C's `int`, as libcgroup stores the level.
 fn strtol_whole(text: &str) -> Option<i64> {
-    let (neg, digits) = common::parse::c_decimal(text)?;
-    let mut v: i64 = 0;
-    for b in digits.bytes() {
-        v = v.saturating_mul(10).saturating_add(i64::from(b - b'0'));
-    }
-    let v = if neg { v.saturating_neg() } else { v };
-    Some(i64::from(v as i32))
+    let n = common::parse::strtol(text.as_bytes(), 10);
+    (n.used > 0 && n.took_all(text.as_bytes())).then(|| i64::from(n.value as i32))
 }
 
 fn threshold() -> i64 {

@@ -1,4 +1,9 @@
-//! Parsers for values several tools take: sizes, signals, users and groups.
+//! Parsers for values several tools take: C's numbers, sizes, signals, users and groups.
+//!
+//! The originals read numbers with glibc's `strtoul`/`strtol` (and `atoi`), and what they accept
+//! at the edges (leading blanks, a sign, `0x`, a leading `0` meaning octal, overflow, text after
+//! the number) is behaviour scripts see. [`strtoul`] and [`strtol`] are those functions, once;
+//! each caller keeps its own rule for what may follow the number and which values are in range.
 
 use nix::sys::signal::Signal;
 use nix::unistd::{Gid, Group, Uid, User};
@@ -15,18 +20,155 @@ impl std::fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
+/// What glibc's `strtoul`/`strtol` give for a text: the value, where the number ended, errno.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CNumber<T> {
+    /// The value C returns: on overflow `ULONG_MAX` (strtoul) or `LONG_MAX`/`LONG_MIN` (strtol);
+    /// strtoul negates a value after `-` in unsigned arithmetic (`-1` is `ULONG_MAX`).
+    pub value: T,
+    /// How many bytes the number took (`end - text`), blanks and sign included; 0 when the text
+    /// holds no number (C then sets `end = text` and returns 0).
+    pub used: usize,
+    /// errno was set to ERANGE.
+    pub overflow: bool,
+}
+
+impl<T> CNumber<T> {
+    /// C's `*end == '\0'`: nothing follows the number. True for an empty text too (no number,
+    /// `end == text`), as in C.
+    pub fn took_all(&self, text: &[u8]) -> bool {
+        self.used == text.len()
+    }
+}
+
+/// Why a text that must be one number is not (util-linux's `*_or_err` messages tell the two apart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberError {
+    /// No digits, or something after them.
+    Invalid,
+    /// ERANGE.
+    OutOfRange,
+}
+
+/// C's `isspace` in the C locale.
+fn is_c_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// The magnitude of a C number (glibc's `____strtoul_l_internal`): blanks, one sign, the base's
+/// prefix (`0x`/`0X` for base 0 and 16, when a hex digit follows; a leading `0` means octal for
+/// base 0), digits. Returns (negative, magnitude or `None` on overflow, bytes used).
+fn c_magnitude(text: &[u8], base: u32) -> (bool, Option<u64>, usize) {
+    assert!(
+        base == 0 || (2..=36).contains(&base),
+        "C has no base {base}"
+    );
+    let mut i = text.iter().take_while(|&&b| is_c_space(b)).count();
+    let negative = text.get(i) == Some(&b'-');
+    if matches!(text.get(i), Some(b'+' | b'-')) {
+        i += 1;
+    }
+    let mut base = base;
+    if (base == 0 || base == 16) && text.get(i) == Some(&b'0') {
+        let hex = matches!(text.get(i + 1), Some(b'x' | b'X'))
+            && text.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
+        if hex {
+            base = 16;
+            i += 2;
+        } else if base == 0 {
+            base = 8;
+        }
+    }
+    if base == 0 {
+        base = 10;
+    }
+    let start = i;
+    let mut magnitude = Some(0u64);
+    while let Some(digit) = text.get(i).and_then(|&b| (b as char).to_digit(base)) {
+        magnitude = magnitude
+            .and_then(|m| m.checked_mul(u64::from(base)))
+            .and_then(|m| m.checked_add(u64::from(digit)));
+        i += 1;
+    }
+    if i == start {
+        // No digits: nothing converted, `end` is the start of the text.
+        return (false, Some(0), 0);
+    }
+    (negative, magnitude, i)
+}
+
+/// glibc's `strtoul(text, &end, base)` (`base` 0 or 2..=36; 0 reads `0x` hex and `0` octal).
+pub fn strtoul(text: &[u8], base: u32) -> CNumber<u64> {
+    match c_magnitude(text, base) {
+        (_, None, used) => CNumber {
+            value: u64::MAX,
+            used,
+            overflow: true,
+        },
+        (negative, Some(m), used) => CNumber {
+            value: if negative { m.wrapping_neg() } else { m },
+            used,
+            overflow: false,
+        },
+    }
+}
+
+/// glibc's `strtol(text, &end, base)`: like [`strtoul`], but out-of-range values saturate to
+/// `LONG_MAX`/`LONG_MIN` with ERANGE.
+pub fn strtol(text: &[u8], base: u32) -> CNumber<i64> {
+    let (negative, magnitude, used) = c_magnitude(text, base);
+    let signed = magnitude.and_then(|m| {
+        if negative {
+            0i64.checked_sub_unsigned(m)
+        } else {
+            i64::try_from(m).ok()
+        }
+    });
+    CNumber {
+        value: signed.unwrap_or(if negative { i64::MIN } else { i64::MAX }),
+        used,
+        overflow: signed.is_none(),
+    }
+}
+
+/// A text that must be one number, as util-linux's `strtoul_or_err` and friends take it: at least
+/// one digit and nothing after, no ERANGE.
+fn whole<T>(number: CNumber<T>, text: &[u8]) -> Result<T, NumberError> {
+    if number.used == 0 || !number.took_all(text) {
+        Err(NumberError::Invalid)
+    } else if number.overflow {
+        Err(NumberError::OutOfRange)
+    } else {
+        Ok(number.value)
+    }
+}
+
+/// [`strtoul`] of a text that must be all number (see [`NumberError`]).
+pub fn strtoul_whole(text: &str, base: u32) -> Result<u64, NumberError> {
+    whole(strtoul(text.as_bytes(), base), text.as_bytes())
+}
+
+/// [`strtol`] of a text that must be all number (see [`NumberError`]).
+pub fn strtol_whole(text: &str, base: u32) -> Result<i64, NumberError> {
+    whole(strtol(text.as_bytes(), base), text.as_bytes())
+}
+
+/// glibc's `atoi`: `(int) strtol(text, NULL, 10)`, saturated to `long`, then cut to `int`.
+pub fn atoi(text: &[u8]) -> i32 {
+    strtol(text, 10).value as i32
+}
+
 /// C's decimal number syntax as strtol(3)/strtoul(3) read it when the whole text must be used:
 /// leading C white space, one optional sign, then decimal digits and nothing else. Returns whether
-/// the number is negative and its digits; each caller applies its own range rules (strtoul wraps
-/// a negative value, strtol saturates, a C `int` truncates).
+/// the number is negative and its digits, for a caller that applies range rules of its own (most
+/// want [`strtoul_whole`] or [`strtol_whole`]).
 pub fn c_decimal(text: &str) -> Option<(bool, &str)> {
-    let t = text.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
-    let (negative, digits) = match t.as_bytes().first() {
-        Some(b'+') => (false, &t[1..]),
-        Some(b'-') => (true, &t[1..]),
-        _ => (false, t),
-    };
-    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some((negative, digits))
+    let (negative, _, used) = c_magnitude(text.as_bytes(), 10);
+    if used == 0 || used != text.len() {
+        return None;
+    }
+    let digits = text.bytes().rev().take_while(u8::is_ascii_digit).count();
+    Some((negative, &text[text.len() - digits..]))
 }
 
 /// A size as util-linux's `strtosize` reads it: an integer with an optional suffix `K M G T P E`
@@ -140,11 +282,171 @@ pub fn parse_group(text: &str) -> Result<Gid, ParseError> {
 mod tests {
     use super::*;
 
+    const ULONG_MAX: u64 = u64::MAX;
+
+    /// (text, base, value, used, ERANGE) as glibc's strtoul gives them (each row checked against
+    /// glibc 2.36 through ctypes).
+    #[rustfmt::skip]
+    const STRTOUL: &[(&str, u32, u64, usize, bool)] = &[
+        ("10", 0, 10, 2, false),
+        ("10", 10, 10, 2, false),
+        ("0x10", 0, 16, 4, false),
+        ("0X1f", 0, 31, 4, false),
+        ("0x10", 16, 16, 4, false),
+        ("10", 16, 16, 2, false),
+        ("0x10", 10, 0, 1, false),
+        ("010", 0, 8, 3, false),
+        ("010", 10, 10, 3, false),
+        ("08", 0, 0, 1, false),
+        ("08", 10, 8, 2, false),
+        ("0", 0, 0, 1, false),
+        ("00", 0, 0, 2, false),
+        ("0x", 0, 0, 1, false),
+        ("0xg", 0, 0, 1, false),
+        ("0x", 16, 0, 1, false),
+        ("  7k", 0, 7, 3, false),
+        (" \t\n\x0b\x0c\r7", 10, 7, 7, false),
+        ("\u{a0}7", 10, 0, 0, false),
+        ("+5", 0, 5, 2, false),
+        (" -1", 0, ULONG_MAX, 3, false),
+        ("-0x10", 0, 16u64.wrapping_neg(), 5, false),
+        ("+-1", 0, 0, 0, false),
+        ("- 1", 0, 0, 0, false),
+        ("abc", 0, 0, 0, false),
+        ("abc", 16, 0xabc, 3, false),
+        ("zz", 36, 1295, 2, false),
+        ("", 0, 0, 0, false),
+        (" ", 0, 0, 0, false),
+        ("-", 0, 0, 0, false),
+        ("+", 10, 0, 0, false),
+        ("1.5g", 0, 1, 1, false),
+        ("12ab", 10, 12, 2, false),
+        ("18446744073709551615", 10, ULONG_MAX, 20, false),
+        ("18446744073709551616", 10, ULONG_MAX, 20, true),
+        ("-18446744073709551615", 10, 1, 21, false),
+        ("-18446744073709551616", 10, ULONG_MAX, 21, true),
+        ("0xffffffffffffffff", 0, ULONG_MAX, 18, false),
+        ("0x10000000000000000", 0, ULONG_MAX, 19, true),
+        ("99999999999999999999999x", 0, ULONG_MAX, 23, true),
+    ];
+
+    #[test]
+    fn strtoul_is_glibcs() {
+        for &(text, base, value, used, overflow) in STRTOUL {
+            let want = CNumber {
+                value,
+                used,
+                overflow,
+            };
+            assert_eq!(
+                strtoul(text.as_bytes(), base),
+                want,
+                "strtoul({text:?}, {base})"
+            );
+        }
+    }
+
+    /// (text, base, value, used, ERANGE) as glibc's strtol gives them (checked likewise).
+    #[rustfmt::skip]
+    const STRTOL: &[(&str, u32, i64, usize, bool)] = &[
+        ("42", 10, 42, 2, false),
+        (" -42x", 10, -42, 4, false),
+        ("-0x1f", 0, -31, 5, false),
+        ("017", 0, 15, 3, false),
+        ("017", 10, 17, 3, false),
+        ("9223372036854775807", 10, i64::MAX, 19, false),
+        ("9223372036854775808", 10, i64::MAX, 19, true),
+        ("-9223372036854775808", 10, i64::MIN, 20, false),
+        ("-9223372036854775809", 10, i64::MIN, 20, true),
+        ("-99999999999999999999999", 10, i64::MIN, 24, true),
+        ("18446744073709551615", 10, i64::MAX, 20, true),
+        ("", 10, 0, 0, false),
+        ("x", 0, 0, 0, false),
+        ("-", 10, 0, 0, false),
+    ];
+
+    #[test]
+    fn strtol_is_glibcs() {
+        for &(text, base, value, used, overflow) in STRTOL {
+            let want = CNumber {
+                value,
+                used,
+                overflow,
+            };
+            assert_eq!(
+                strtol(text.as_bytes(), base),
+                want,
+                "strtol({text:?}, {base})"
+            );
+        }
+    }
+
+    #[test]
+    fn whole_texts_and_the_end_check() {
+        use NumberError::*;
+        type Row = (
+            &'static str,
+            Result<u64, NumberError>,
+            Result<i64, NumberError>,
+        );
+        let table: &[Row] = &[
+            ("42", Ok(42), Ok(42)),
+            ("\t+7", Ok(7), Ok(7)),
+            ("-1", Ok(u64::MAX), Ok(-1)),
+            ("1 ", Err(Invalid), Err(Invalid)),
+            ("4x", Err(Invalid), Err(Invalid)),
+            ("", Err(Invalid), Err(Invalid)),
+            (" ", Err(Invalid), Err(Invalid)),
+            ("-", Err(Invalid), Err(Invalid)),
+            ("0x10", Err(Invalid), Err(Invalid)),
+            ("010", Ok(10), Ok(10)),
+            ("99999999999999999999", Err(OutOfRange), Err(OutOfRange)),
+            ("9223372036854775808", Ok(1 << 63), Err(OutOfRange)),
+        ];
+        for (text, unsigned, signed) in table {
+            assert_eq!(
+                strtoul_whole(text, 10),
+                *unsigned,
+                "strtoul_whole({text:?})"
+            );
+            assert_eq!(strtol_whole(text, 10), *signed, "strtol_whole({text:?})");
+        }
+        assert_eq!(strtoul_whole("0x10", 0), Ok(16));
+        // `*end == '\0'` alone: an empty text passes (0, end == text), a blank one does not.
+        assert!(strtol(b"", 10).took_all(b""));
+        assert!(!strtol(b" ", 10).took_all(b" "));
+        assert!(!strtol(b"1 ", 10).took_all(b"1 "));
+    }
+
+    #[test]
+    fn atoi_is_glibcs() {
+        let cases: &[(&str, i32)] = &[
+            ("3", 3),
+            ("", 0),
+            ("abc", 0),
+            (" 12x", 12),
+            ("-2", -2),
+            ("+4", 4),
+            ("0x10", 0),
+            ("010", 10),
+            ("4294967297", 1),
+            ("99999999999", 1215752191),
+            ("99999999999999999999999", -1),
+            ("-99999999999999999999999", 0),
+        ];
+        for &(text, value) in cases {
+            assert_eq!(atoi(text.as_bytes()), value, "{text:?}");
+        }
+    }
+
     #[test]
     fn c_decimal_is_strtols_whole_text_syntax() {
         assert_eq!(c_decimal("42"), Some((false, "42")));
         assert_eq!(c_decimal(" \t\n+7"), Some((false, "7")));
         assert_eq!(c_decimal("-0012"), Some((true, "0012")));
+        // Syntax only: a number too large for 64 bits is still one.
+        let huge = "99999999999999999999";
+        assert_eq!(c_decimal(huge), Some((false, huge)));
         for bad in [
             "", " ", "+", "-", "4x", "4 ", "0x10", "--1", "1e3", "\u{a0}5",
         ] {

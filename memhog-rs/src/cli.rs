@@ -6,12 +6,14 @@
 //! (`memhog 1m -H` asks for a policy called `H`). We keep that grammar exactly, and add only
 //! `--version`, which numactl answers with its usage text.
 //!
-//! The C helpers it relies on, `strtoul(s, &end, 0)` and `atoi`, are reproduced here byte for byte
-//! (leading blanks, sign, `0x`/`0` prefixes, wrap-around and clamping), because sizes such as `1.5g`
-//! (= 1 byte) or `08` (= 0) are part of the behaviour scripts depend on.
+//! It reads numbers with C's `strtoul(s, &end, 0)` and `atoi` ([`common::parse`] has them byte for
+//! byte: leading blanks, sign, `0x`/`0` prefixes, wrap-around and clamping), because sizes such as
+//! `1.5g` (= 1 byte) or `08` (= 0) are part of the behaviour scripts depend on.
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
+
+use common::parse::{atoi, strtoul};
 
 /// One command line, split as numactl's memhog splits it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -61,101 +63,18 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Cli {
     cli
 }
 
-/// C's `isspace` in the C locale.
-fn is_c_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
-}
-
-/// glibc `strtoul(s, &end, 0)`: the value and how many bytes were consumed (0 when no number).
-///
-/// Leading blanks and one sign are skipped; `0x`/`0X` followed by a hex digit means hex, another
-/// leading `0` octal, else decimal. Overflow gives `u64::MAX`; a minus sign negates (wrapping).
-pub fn strtoul(s: &[u8]) -> (u64, usize) {
-    let mut i = 0;
-    while i < s.len() && is_c_space(s[i]) {
-        i += 1;
-    }
-    let mut negative = false;
-    if i < s.len() && (s[i] == b'+' || s[i] == b'-') {
-        negative = s[i] == b'-';
-        i += 1;
-    }
-    let mut base = 10;
-    if s.get(i) == Some(&b'0') {
-        let hex = matches!(s.get(i + 1), Some(b'x' | b'X'))
-            && s.get(i + 2).is_some_and(|c| c.is_ascii_hexdigit());
-        if hex {
-            base = 16;
-            i += 2;
-        } else {
-            base = 8;
-        }
-    }
-    let start = i;
-    let mut value: u64 = 0;
-    let mut overflow = false;
-    while let Some(digit) = s.get(i).and_then(|&c| (c as char).to_digit(base)) {
-        match value
-            .checked_mul(u64::from(base))
-            .and_then(|v| v.checked_add(u64::from(digit)))
-        {
-            Some(v) => value = v,
-            None => overflow = true,
-        }
-        i += 1;
-    }
-    if i == start {
-        // No digits: nothing converted, `end` is the start of the string.
-        return (0, 0);
-    }
-    if overflow {
-        return (u64::MAX, i);
-    }
-    (
-        if negative {
-            value.wrapping_neg()
-        } else {
-            value
-        },
-        i,
-    )
-}
-
-/// glibc `atoi`: `(int) strtol(s, NULL, 10)`, clamping to the `long` range then truncating.
-pub fn atoi(s: &[u8]) -> i32 {
-    let mut i = 0;
-    while i < s.len() && is_c_space(s[i]) {
-        i += 1;
-    }
-    let mut negative = false;
-    if i < s.len() && (s[i] == b'+' || s[i] == b'-') {
-        negative = s[i] == b'-';
-        i += 1;
-    }
-    let mut value: i128 = 0;
-    while let Some(&c) = s.get(i).filter(|c| c.is_ascii_digit()) {
-        value = (value * 10 + i128::from(c - b'0')).min(i128::from(i64::MAX) + 1);
-        i += 1;
-    }
-    if negative {
-        value = -value;
-    }
-    let long = value.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
-    long as i32
-}
-
 /// numactl's `memsize`: `strtoul(s, &end, 0)`, then only the first byte after the number counts:
 /// `g`/`G` x1024^3, `m`/`M` x1024^2, `k`/`K` x1024 (wrapping like C's `long`); anything else is
 /// ignored, so `1.5g` is 1 byte and `abc` is 0.
 pub fn memsize(s: &[u8]) -> u64 {
-    let (value, used) = strtoul(s);
-    let shift = match s.get(used).map(u8::to_ascii_uppercase) {
+    let number = strtoul(s, 0);
+    let shift = match s.get(number.used).map(u8::to_ascii_uppercase) {
         Some(b'G') => 30,
         Some(b'M') => 20,
         Some(b'K') => 10,
         _ => 0,
     };
-    value.wrapping_shl(shift)
+    number.value.wrapping_shl(shift)
 }
 
 #[cfg(test)]
@@ -203,48 +122,6 @@ mod tests {
         }
         assert!(parse(argv(&["-H", "--version"])).version);
         assert!(parse(argv(&[])).positionals.is_empty());
-    }
-
-    #[test]
-    fn strtoul_matches_glibc() {
-        let cases: &[(&str, u64, usize)] = &[
-            ("10", 10, 2),
-            ("0x10", 16, 4),
-            ("0X1f", 31, 4),
-            ("010", 8, 3),
-            ("08", 0, 1),
-            ("0x", 0, 1),
-            ("0xg", 0, 1),
-            ("  7k", 7, 3),
-            ("+5", 5, 2),
-            ("-1", u64::MAX, 2),
-            ("abc", 0, 0),
-            ("", 0, 0),
-            ("-", 0, 0),
-            ("99999999999999999999999", u64::MAX, 23),
-            ("1.5g", 1, 1),
-        ];
-        for &(text, value, used) in cases {
-            assert_eq!(strtoul(text.as_bytes()), (value, used), "{text:?}");
-        }
-    }
-
-    #[test]
-    fn atoi_matches_glibc() {
-        let cases: &[(&str, i32)] = &[
-            ("3", 3),
-            ("", 0),
-            ("abc", 0),
-            (" 12x", 12),
-            ("-2", -2),
-            ("+4", 4),
-            ("99999999999", 1215752191),
-            ("99999999999999999999999", -1),
-            ("-99999999999999999999999", 0),
-        ];
-        for &(text, value) in cases {
-            assert_eq!(atoi(text.as_bytes()), value, "{text:?}");
-        }
     }
 
     #[test]

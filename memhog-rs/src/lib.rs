@@ -2,7 +2,7 @@
 //! walkthrough, in one binary.
 //!
 //! * [`cli`]: numactl's hand-rolled argument scan (`-fFILE -rNUM -H size [policy [nodeset]]`) and
-//!   its C number parsing;
+//!   numactl's size syntax (`memsize`, over C's `strtoul` from [`common::parse`]);
 //! * [`plan`]: which of the two programs, the size, the policy and nodeset (pure, table-tested);
 //! * [`sys`]: mmap, mbind, madvise (the only `unsafe`);
 //! * [`run`]: fills the buffer with every core and prints what the original prints.

@@ -9,7 +9,9 @@
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
-use crate::cli::{memsize, strtoul, Cli};
+use common::parse::strtoul;
+
+use crate::cli::{memsize, Cli};
 
 /// A NUMA memory policy (`MPOL_*` of <linux/mempolicy.h>).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,21 +25,55 @@ pub enum Policy {
     WeightedInterleave = 6,
 }
 
-/// numactl's policy table, in the order its usage text lists it (newest upstream: 2.0.16 lacks
-/// `weighted-interleave`). The flag says whether a nodeset is optional.
-pub const POLICIES: [(&str, Policy, bool); 7] = [
-    ("preferred-many", Policy::PreferredMany, false),
-    ("local", Policy::Local, true),
-    ("interleave", Policy::Interleave, false),
-    ("membind", Policy::Bind, false),
-    ("preferred", Policy::Preferred, false),
-    ("default", Policy::Default, true),
-    ("weighted-interleave", Policy::WeightedInterleave, false),
+/// One policy name memhog accepts.
+#[derive(Debug, Clone, Copy)]
+pub struct PolicyName {
+    pub name: &'static str,
+    pub policy: Policy,
+    /// `local` and `default` need no nodeset.
+    pub nodeset_optional: bool,
+    /// Listed in the usage text of numactl 2.0.19, the newest release. `weighted-interleave`
+    /// came after it (numactl's git): we accept it, but print the released usage text.
+    pub released: bool,
+}
+
+const fn named(
+    name: &'static str,
+    policy: Policy,
+    nodeset_optional: bool,
+    released: bool,
+) -> PolicyName {
+    PolicyName {
+        name,
+        policy,
+        nodeset_optional,
+        released,
+    }
+}
+
+/// numactl's policy table, in the order its usage text lists it.
+pub const POLICIES: [PolicyName; 7] = [
+    named("preferred-many", Policy::PreferredMany, false, true),
+    named("local", Policy::Local, true, true),
+    named("interleave", Policy::Interleave, false, true),
+    named("membind", Policy::Bind, false, true),
+    named("preferred", Policy::Preferred, false, true),
+    named("default", Policy::Default, true, true),
+    named(
+        "weighted-interleave",
+        Policy::WeightedInterleave,
+        false,
+        false,
+    ),
 ];
 
-/// The usage text numactl's memhog prints on stdout before `exit(1)` (upstream 2.0.17+ wording).
+/// The usage text numactl 2.0.19's memhog prints on stdout before `exit(1)`.
 pub fn usage_text() -> String {
-    let names: Vec<&str> = POLICIES.iter().map(|(name, _, _)| *name).collect();
+    let names: Vec<&str> = POLICIES
+        .iter()
+        .filter(|p| p.released)
+        .map(|p| p.name)
+        .collect();
     format!(
         "memhog [-fFILE] [-rNUM] [-H] size[kmg] [policy [nodeset]]\n\
          -f mmap is backed by FILE\n\
@@ -86,7 +122,8 @@ pub enum Plan {
     Walkthrough { hog: Hog, seconds: u64 },
     /// numactl's `<nodeset> is invalid` (stdout, exit 1), after libnuma's warning on stderr.
     InvalidNodes {
-        warning: Option<String>,
+        /// As libnuma prints it: the bytes of the nodeset as given.
+        warning: Option<Vec<u8>>,
         nodes: OsString,
     },
 }
@@ -170,9 +207,9 @@ fn policy_named(name: &[u8], has_nodeset: bool) -> Option<Policy> {
     }
     POLICIES
         .iter()
-        .find(|(n, _, _)| n.as_bytes() == name)
-        .filter(|(_, _, optional)| *optional || has_nodeset)
-        .map(|(_, policy, _)| *policy)
+        .find(|p| p.name.as_bytes() == name)
+        .filter(|p| p.nodeset_optional || has_nodeset)
+        .map(|p| p.policy)
 }
 
 /// libnuma's `numa_parse_nodestring`: `all`, `N`, `N-M`, comma lists, a leading `!` (invert over
@@ -181,7 +218,7 @@ fn policy_named(name: &[u8], has_nodeset: bool) -> Option<Policy> {
 ///
 /// Device names (`netdev:eth0`, `file:/path`, `pci:...`, `block:...`, `ip:...`) are not
 /// resolved: they are reported as unparseable.
-pub fn parse_nodestring(text: &[u8], numa: &NumaFacts) -> Result<Vec<u32>, Option<String>> {
+pub fn parse_nodestring(text: &[u8], numa: &NumaFacts) -> Result<Vec<u32>, Option<Vec<u8>>> {
     let mut s = text;
     let mut mask: Vec<u32> = Vec::new();
     if s.is_empty() {
@@ -195,9 +232,20 @@ pub fn parse_nodestring(text: &[u8], numa: &NumaFacts) -> Result<Vec<u32>, Optio
     if relative {
         s = &s[1..];
     }
-    let allowed = |n: u64| n < u64::from(numa.mask_bits) && numa.allowed.contains(&(n as u32));
-    let shown = |n: u64| n as u32 as i32; // libnuma prints the unsigned long with %d
-    let warn = |msg: String| Some(format!("libnuma: Warning: {msg}\n"));
+    // libnuma tests a node with `numa_bitmask_isbitset(mask, unsigned int n)`: the unsigned long
+    // it parsed is cut to 32 bits there (4294967296 is node 0), and printed with %ld.
+    let allowed = |n: u64| {
+        let bit = n as u32;
+        bit < numa.mask_bits && numa.allowed.contains(&bit)
+    };
+    let shown = |n: u64| n as i64;
+    // numa_warn's line, the message ending in its own newline; the nodeset's bytes as given.
+    let warn = |parts: &[&[u8]]| {
+        let mut line = b"libnuma: Warning: ".to_vec();
+        line.extend(parts.concat());
+        line.push(b'\n');
+        Some(line)
+    };
     loop {
         if s.first().is_some_and(u8::is_ascii_alphabetic) && s == b"all" {
             mask.extend(numa.allowed.iter().copied());
@@ -205,16 +253,11 @@ pub fn parse_nodestring(text: &[u8], numa: &NumaFacts) -> Result<Vec<u32>, Optio
         }
         let (first, used) = node_number(s, relative, numa);
         if used == 0 {
-            return Err(warn(format!(
-                "unparseable node description `{}'\n",
-                String::from_utf8_lossy(s)
-            )));
+            return Err(warn(&[b"unparseable node description `", s, b"'\n"]));
         }
         if !allowed(first) {
-            return Err(warn(format!(
-                "node argument {} is out of range\n",
-                shown(first)
-            )));
+            let message = format!("node argument {} is out of range\n", shown(first));
+            return Err(warn(&[message.as_bytes()]));
         }
         mask.push(first as u32);
         s = &s[used..];
@@ -222,19 +265,13 @@ pub fn parse_nodestring(text: &[u8], numa: &NumaFacts) -> Result<Vec<u32>, Optio
             s = &s[1..];
             let (last, used) = node_number(s, relative, numa);
             if used == 0 {
-                return Err(warn(format!(
-                    "missing node argument {}\n",
-                    String::from_utf8_lossy(s)
-                )));
+                return Err(warn(&[b"missing node argument ", s, b"\n"]));
             }
             if !allowed(last) {
-                return Err(warn(format!(
-                    "node argument {} out of range\n",
-                    shown(last)
-                )));
+                let message = format!("node argument {} out of range\n", shown(last));
+                return Err(warn(&[message.as_bytes()]));
             }
-            // Bounded by the mask size: both ends are allowed nodes.
-            mask.extend((first..=last).filter(|&n| allowed(n)).map(|n| n as u32));
+            mask.extend(nodes_in_range(first, last, &numa.allowed));
             s = &s[used..];
         }
         match s.first() {
@@ -252,9 +289,27 @@ pub fn parse_nodestring(text: &[u8], numa: &NumaFacts) -> Result<Vec<u32>, Optio
     Ok(mask)
 }
 
+/// The allowed nodes libnuma's `while (arg <= arg2)` loop sets: those equal, cut to 32 bits, to
+/// some number from `first` to `last` (a range may span more than 2^32 numbers, so no loop).
+fn nodes_in_range(first: u64, last: u64, allowed: &[u32]) -> Vec<u32> {
+    if first > last {
+        return Vec::new();
+    }
+    allowed
+        .iter()
+        .copied()
+        .filter(|&node| {
+            // The first number from `first` on that is `node` modulo 2^32.
+            let offset = u64::from(node.wrapping_sub(first as u32));
+            first.checked_add(offset).is_some_and(|n| n <= last)
+        })
+        .collect()
+}
+
 /// libnuma's `get_nr`: a number, or with `+` the position of the Nth allowed node.
 fn node_number(s: &[u8], relative: bool, numa: &NumaFacts) -> (u64, usize) {
-    let (n, used) = strtoul(s);
+    let number = strtoul(s, 0);
+    let (n, used) = (number.value, number.used);
     if !relative || used == 0 {
         return (n, used);
     }
@@ -365,7 +420,7 @@ mod tests {
             assert_eq!(
                 plan_of(&["1m", "interleave", nodes]),
                 Plan::InvalidNodes {
-                    warning: warning.map(|w| format!("libnuma: Warning: {w}\n\n")),
+                    warning: warning.map(|w| format!("libnuma: Warning: {w}\n\n").into_bytes()),
                     nodes: nodes.into()
                 },
                 "{nodes:?}"
@@ -379,6 +434,18 @@ mod tests {
         invalid("allx", Some("unparseable node description `allx'"));
         invalid("0,", Some("unparseable node description `'"));
         invalid("-1", Some("node argument -1 is out of range"));
+        invalid(
+            "4294967295",
+            Some("node argument 4294967295 is out of range"),
+        );
+        invalid(
+            "0-4294967297",
+            Some("node argument 4294967297 out of range"),
+        );
+        invalid(
+            "18446744073709551616",
+            Some("node argument -1 is out of range"),
+        );
         invalid("+1", Some("node argument 1024 is out of range"));
         invalid("0 ", None);
     }
@@ -404,6 +471,13 @@ mod tests {
             ("0x2", &[2]),
             (" 1", &[1]),
             ("0,0", &[0]),
+            // Cut to 32 bits, as libnuma's unsigned int bit number.
+            ("4294967296", &[0]),
+            ("4294967297", &[1]),
+            ("0-4294967296", &[0, 1, 2, 3]),
+            ("4294967298-4294967299", &[2, 3]),
+            ("4294967296-0", &[0]),
+            ("-4294967296", &[0]),
         ];
         for &(text, nodes) in cases {
             assert_eq!(
@@ -425,11 +499,11 @@ mod tests {
     }
 
     #[test]
-    fn usage_text_is_the_newer_upstream_one() {
+    fn usage_text_is_the_newest_releases() {
         let text = usage_text();
         assert!(text.starts_with("memhog [-fFILE] [-rNUM] [-H] size[kmg] [policy [nodeset]]\n"));
-        assert!(text.ends_with(
-            "Policies: preferred-many local interleave membind preferred default weighted-interleave\n"
-        ));
+        assert!(
+            text.ends_with("Policies: preferred-many local interleave membind preferred default\n")
+        );
     }
 }

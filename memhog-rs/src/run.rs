@@ -13,10 +13,11 @@
 //! newline comes after every piece is written.
 
 use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use common::{eprint, eprintln};
+use common::eprintln;
 use nix::errno::Errno;
 
 use crate::cli::Cli;
@@ -35,25 +36,27 @@ const MAX_WORKERS: usize = 8;
 
 /// Write to stdout at once (numactl flushes after each dot); a failed write changes nothing, as
 /// with numactl (`memhog 1m >/dev/full` exits 0; `common::IoPolicy::Numactl`).
-fn say(text: &str) {
+fn say(text: impl AsRef<[u8]>) {
     let mut out = common::stdio::stdout();
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    let _ = out.write_all(text.as_ref()).and_then(|()| out.flush());
 }
 
-/// perror(3)'s `what: strerror` on stderr (just `strerror` when `what` is empty).
-fn perror(what: &str, errno: Errno) {
-    let text = common::strerror(errno as i32);
-    if what.is_empty() {
-        eprintln!("{text}");
-    } else {
-        eprintln!("{what}: {text}");
+/// perror(3)'s `what: strerror` on stderr (just `strerror` when `what` is empty); `what` is
+/// bytes, so a file name is printed as given. Errors are ignored, as perror does.
+fn perror(what: &[u8], errno: Errno) {
+    let mut line = what.to_vec();
+    if !line.is_empty() {
+        line.extend(b": ");
     }
+    line.extend(common::strerror(errno as i32).as_bytes());
+    line.push(b'\n');
+    let _ = common::stdio::stderr().write_all(&line);
 }
 
 /// Run the plan; returns the exit code.
 pub fn execute(cli: &Cli, plan: &Plan) -> u8 {
     if *plan == Plan::Version {
-        say(&format!("{}\n", common::version_line("memhog")));
+        say(format!("{}\n", common::version_line("memhog")));
         return 0;
     }
     // numactl opens each -f as it scans the options; the last open decides, even a failed one.
@@ -63,7 +66,7 @@ pub fn execute(cli: &Cli, plan: &Plan) -> u8 {
             Ok(f) => Some(f),
             Err(e) => {
                 perror(
-                    &path.to_string_lossy(),
+                    path.as_bytes(),
                     Errno::from_raw(e.raw_os_error().unwrap_or(0)),
                 );
                 None
@@ -73,14 +76,14 @@ pub fn execute(cli: &Cli, plan: &Plan) -> u8 {
     match plan {
         Plan::Version => 0,
         Plan::Usage => {
-            say(&usage_text());
+            say(usage_text());
             1
         }
         Plan::InvalidNodes { warning, nodes } => {
             if let Some(w) = warning {
-                eprint!("{w}");
+                let _ = common::stdio::stderr().write_all(w);
             }
-            say(&format!("<{}> is invalid\n", nodes.to_string_lossy()));
+            say([b"<", nodes.as_bytes(), b"> is invalid\n"].concat());
             1
         }
         Plan::Numactl(hog) => {
@@ -98,14 +101,14 @@ pub fn execute(cli: &Cli, plan: &Plan) -> u8 {
             0
         }
         Plan::Walkthrough { hog, seconds } => {
-            say(&format!("allocating {} bytes...\n", hog.length));
+            say(format!("allocating {} bytes...\n", hog.length));
             let Some(mut map) = prepare(hog, file.as_ref()) else {
                 return 1;
             };
             let workers = workers(&map);
-            say(&format!("writing {} bytes...\n", hog.length));
+            say(format!("writing {} bytes...\n", hog.length));
             fill(map.as_mut_slice(), workers, false, &|| ());
-            say(&format!("reading {} bytes...\n", hog.length));
+            say(format!("reading {} bytes...\n", hog.length));
             if let Some(at) = check(map.as_slice(), workers) {
                 eprintln!(
                     "memhog: read back {:#04x} at byte {at}, expected {PATTERN:#04x}",
@@ -113,7 +116,7 @@ pub fn execute(cli: &Cli, plan: &Plan) -> u8 {
                 );
                 return 1;
             }
-            say(&format!("sleeping for {seconds} seconds...\n"));
+            say(format!("sleeping for {seconds} seconds...\n"));
             std::thread::sleep(Duration::from_secs(*seconds));
             0
         }
@@ -130,12 +133,12 @@ fn prepare(hog: &Hog, file: Option<&std::fs::File>) -> Option<Mapping> {
         Ok(map) => map,
         Err(errno) => {
             // numactl's util.c prefixes this one with its own name.
-            perror("numactl: mmap", errno);
+            perror(b"numactl: mmap", errno);
             return None;
         }
     };
     if let Err(errno) = map.bind(hog.policy, &hog.nodes, hog.mask_bits) {
-        perror("mbind", errno);
+        perror(b"mbind", errno);
     }
     if hog.no_hugepages {
         map.advise_hugepages(false);

@@ -618,10 +618,8 @@ pub(crate) fn map_spec(text: &str) -> Result<MapSpec, CliError> {
 
 /// sscanf's `%u`: optional leading white space, an optional sign, decimal digits.
 fn scanf_u32(text: &str) -> Option<u32> {
-    let (negative, digits) = common::parse::c_decimal(text.trim_start())?;
-    let n: u64 = digits.parse().ok()?;
-    let n = n as u32;
-    Some(if negative { n.wrapping_neg() } else { n })
+    let n = common::parse::strtoul_whole(text.trim_start(), 10).ok()?;
+    Some(n as u32)
 }
 
 /// Why a number did not parse: util-linux says `msg: 'x'`, plus `: strerror` for ERANGE.

@@ -54,13 +54,11 @@ pub fn command_cgclassify() -> Command {
 }
 
 /// strtol(text, &end, 10) with `*end == '\0'`: libcgroup's pid check.
+/// An empty text is pid 0 there (`end == text` points at the `'\0'`), a huge one saturates and is
+/// cut to `pid_t`.
 fn parse_pid(text: &str) -> Option<i32> {
-    let t = text.trim_start();
-    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
-    if digits.is_empty() {
-        return if t.is_empty() { Some(0) } else { None };
-    }
-    t.parse::<i64>().ok().map(|v| v as i32)
+    let n = common::parse::strtol(text.as_bytes(), 10);
+    n.took_all(text.as_bytes()).then_some(n.value as i32)
 }
 
 /// Where the rules send process `pid`: its effective uid/gid (`/proc/PID/status`) and executable.
@@ -199,5 +197,8 @@ mod tests {
         assert_eq!(super::parse_pid("abc"), None);
         assert_eq!(super::parse_pid("12x"), None);
         assert_eq!(super::parse_pid(" 7"), Some(7));
+        assert_eq!(super::parse_pid(""), Some(0));
+        assert_eq!(super::parse_pid(" "), None);
+        assert_eq!(super::parse_pid("99999999999999999999"), Some(-1));
     }
 }
