@@ -14,10 +14,8 @@
 //! * [`sys`]: the few raw system calls (pidfd, process name).
 //! * [`tools`]: one module per tool, each with its public `command_<tool>()`.
 //!
-//! Test hook: `NSTOOLS_CGROUP_FIXTURE=DIR` makes the tools read `DIR/proc/self/mountinfo`,
-//! `DIR/proc/cgroups`, `DIR/etc/cgrules.conf`, the systemd default `DIR/var/run/libcgroup/systemd`,
-//! `DIR/run/systemd/system` (is systemd PID 1) and the mount points under `DIR` (ignored when the
-//! process runs with privileges other than its caller's).
+//! Tests run the tools on a fixture tree through [`main_at`] (the roots are an argument of a
+//! library call); the shipped binaries call [`main`], which always reads the real `/proc` and `/`.
 //!
 //! Environment: `CGROUP_LOGLEVEL` as libcgroup ([`cglog`]); `NSTOOLS_LOG` (env_logger) too.
 
@@ -81,6 +79,17 @@ pub fn command(tool: &str) -> Option<clap::Command> {
 
 /// Entry point shared by the `src/bin/*.rs` mains: `tool` is the program name.
 pub fn main(tool: &'static str, args: impl IntoIterator<Item = OsString>) -> u8 {
+    main_at(tool, args, layout::Roots::default())
+}
+
+/// [`main`] reading `/proc` and the mount points under `roots` (a fixture tree in tests). Only
+/// the tests call it: no shipped binary takes the roots from its environment or arguments.
+pub fn main_at(
+    tool: &'static str,
+    args: impl IntoIterator<Item = OsString>,
+    roots: layout::Roots,
+) -> u8 {
+    tools::set_roots(roots);
     let args: Vec<OsString> = args.into_iter().collect();
     // cgcreate's idle process for a systemd scope is this program again, under libcgroup's name.
     if args.len() == 1 && args[0] == systemd::IDLE_NAME {

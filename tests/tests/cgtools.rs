@@ -204,67 +204,6 @@ fn proc_cgroup(pid: i32, key: &str) -> String {
         .unwrap_or_default()
 }
 
-/// A fixture tree for `NSTOOLS_CGROUP_FIXTURE`: a cgroup v2-only layout (mountinfo, /proc/cgroups,
-/// the mount's files as plain files), removed on drop.
-struct V2Fixture {
-    dir: PathBuf,
-}
-
-impl V2Fixture {
-    fn new() -> Result<Self, String> {
-        let dir = std::env::temp_dir().join(unique_name("cgtools-v2fx"));
-        let fx = V2Fixture { dir };
-        fx.file(
-            "proc/self/mountinfo",
-            "30 22 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n",
-        )?;
-        fx.file("proc/cgroups", "#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpu\t0\t1\t1\nmemory\t0\t1\t1\npids\t0\t1\t1\n")?;
-        fx.file("sys/fs/cgroup/cgroup.controllers", "cpu memory pids\n")?;
-        fx.file("sys/fs/cgroup/cgroup.subtree_control", "")?;
-        fx.file("sys/fs/cgroup/cgroup.procs", "")?;
-        Ok(fx)
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.join(rel)
-    }
-
-    fn file(&self, rel: &str, content: &str) -> Result<(), String> {
-        let p = self.path(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).map_err(|e| e.to_string())?;
-        std::fs::write(&p, content).map_err(|e| format!("{}: {e}", p.display()))
-    }
-
-    fn read(&self, rel: &str) -> String {
-        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| format!("<{e}>"))
-    }
-
-    /// A group with these (file, content) pairs.
-    fn group(&self, name: &str, files: &[(&str, &str)]) -> Result<(), String> {
-        self.file(
-            &format!("sys/fs/cgroup/{name}/cgroup.controllers"),
-            "cpu memory\n",
-        )?;
-        for (f, c) in files {
-            self.file(&format!("sys/fs/cgroup/{name}/{f}"), c)?;
-        }
-        Ok(())
-    }
-
-    fn run(&self, tool: &str, args: &[&str]) -> Result<Outcome, String> {
-        run(Command::new(ours(tool))
-            .args(args)
-            .env("LC_ALL", "C")
-            .env("NSTOOLS_CGROUP_FIXTURE", &self.dir))
-    }
-}
-
-impl Drop for V2Fixture {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 /// When set, this test binary is a sleeper with three extra threads (for cgclassify): no
 /// interpreter needed on the test machine.
 const THREADED_SLEEPER: &str = "NSTOOLS_CGTOOLS_THREADED_SLEEPER";
@@ -595,137 +534,6 @@ fn systemd_lane_tests(suite: &mut Suite) {
         Ok(())
     });
 
-    // ---- the default scope and -b, on a cgroup v2 fixture tree
-    suite.test("fixture_v2::default_scope_is_the_base_of_paths_and_b_ignores_it", &[], || {
-        let fx = V2Fixture::new()?;
-        fx.group("nst.slice/x.scope", &[("cgroup.procs", ""), ("memory.max", "")])?;
-        fx.file("var/run/libcgroup/systemd", "nst.slice/x.scope")?;
-        let scope = "sys/fs/cgroup/nst.slice/x.scope";
-        let o = fx.run("cgcreate", &["-g", ":sub"])?;
-        ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
-        ensure!(fx.path(&format!("{scope}/sub")).is_dir(), "created in the default scope");
-        ensure!(!fx.path("sys/fs/cgroup/sub").exists(), "not at the root");
-        let o = fx.run("cgcreate", &["-b", "-g", ":top"])?;
-        ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
-        ensure!(fx.path("sys/fs/cgroup/top").is_dir(), "-b: at the root");
-        ensure!(!fx.path(&format!("{scope}/top")).exists(), "-b: not in the scope");
-        // cgexec: `.` is the scope itself; with -b the root's group.
-        let o = fx.run("cgexec", &["-g", ":.", "sh", "-c", "echo $$"])?;
-        ensure_eq!(o.code, Some(0), "{}", o.show());
-        ensure_eq!(fx.read(&format!("{scope}/cgroup.procs")), o.stdout.trim(), "cgexec wrote its pid in the scope");
-        fx.file("sys/fs/cgroup/top/cgroup.procs", "")?;
-        let o = fx.run("cgexec", &["-b", "-g", ":/top", "sh", "-c", "echo $$"])?;
-        ensure_eq!(o.code, Some(0), "{}", o.show());
-        ensure_eq!(fx.read("sys/fs/cgroup/top/cgroup.procs"), o.stdout.trim());
-        // cgclassify, cgset, cgget, lscgroup follow the same base.
-        fx.file(&format!("{scope}/sub/cgroup.procs"), "")?;
-        let mut child = ChildGuard::spawn(Command::new("sleep").arg("30"))?;
-        let o = fx.run("cgclassify", &["-g", ":sub", &child.pid().to_string()])?;
-        ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
-        ensure_eq!(fx.read(&format!("{scope}/sub/cgroup.procs")), child.pid().to_string());
-        let o = fx.run("cgset", &["-r", "memory.max=1048576", "."])?;
-        ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
-        ensure_eq!(fx.read(&format!("{scope}/memory.max")), "1048576");
-        let o = fx.run("cgget", &["-r", "memory.max", "."])?;
-        ensure_eq!(o.stdout, ".:\nmemory.max: 1048576\n\n", "{}", o.show());
-        let o = fx.run("cgget", &["-b", "-r", "memory.max", "."])?;
-        ensure!(o.code != Some(0), "-b: the root has no memory.max here: {}", o.show());
-        let o = fx.run("lscgroup", &["-g", ":."])?;
-        ensure_eq!(o.stdout, ":/nst.slice/x.scope/\n:/nst.slice/x.scope/sub\n", "{}", o.show());
-        // A file that names no scope, or a scope that is gone: a warning (at WARNING level), no base.
-        for (content, why) in [("garbage", "Malformed systemd default cgroup garbage, continuing without systemd default cgroup.\n"), ("nst.slice/gone.scope\n", "does not exist")] {
-            fx.file("var/run/libcgroup/systemd", content)?;
-            let plain = unique_name("plain");
-            let o = run(Command::new(ours("cgcreate")).args(["-g", &format!(":{plain}")]).env("NSTOOLS_CGROUP_FIXTURE", &fx.dir).env("CGROUP_LOGLEVEL", "WARNING"))?;
-            ensure_eq!(o.code, Some(0), "{}", o.show());
-            ensure!(o.stderr.contains(why), "{content:?}: {}", o.stderr);
-            ensure!(fx.path(&format!("sys/fs/cgroup/{plain}")).is_dir(), "{content:?}: created at the root");
-        }
-        let _ = child.child.kill();
-        Ok(())
-    });
-    suite.test(
-        "fixture_v2::cgcreate_scope_failure_leaves_nothing",
-        &[],
-        || {
-            let fx = V2Fixture::new()?;
-            fx.file("var/run/libcgroup/systemd", "old.slice/kept.scope")?;
-            // No systemd in the fixture: the error names the fixture's /run.
-            let o = fx.run("cgcreate", &["-c", "-S", "-g", "cpu:nst.slice/y.scope"])?;
-            ensure_eq!(o.code, Some(96), "{}", o.show());
-            ensure!(
-                o.stderr.ends_with(&format!(
-                    "can't create scope nst.slice/y.scope: systemd is not running (no {})\n",
-                    fx.path("run/systemd/system").display()
-                )),
-                "{}",
-                o.stderr
-            );
-            ensure!(
-                !fx.path("sys/fs/cgroup/nst.slice").exists(),
-                "nothing created"
-            );
-            ensure_eq!(
-                fx.read("var/run/libcgroup/systemd"),
-                "old.slice/kept.scope",
-                "default untouched"
-            );
-            Ok(())
-        },
-    );
-    suite.test(
-        "fixture_v2::cgcreate_scope_bus_failure_kills_its_idle_process",
-        &[Need::Program("busctl")],
-        || {
-            let fx = V2Fixture::new()?;
-            fx.file("var/run/libcgroup/systemd", "old.slice/kept.scope")?;
-            // systemd "running" (the directory) but no bus to talk to: busctl fails; the idle process
-            // cgcreate started for the scope is killed, nothing is created or recorded.
-            std::fs::create_dir_all(fx.path("run/systemd/system")).map_err(|e| e.to_string())?;
-            let o = run(Command::new(ours("cgcreate"))
-                .args(["-c", "-S", "-g", "cpu:nst.slice/y.scope"])
-                .env("NSTOOLS_CGROUP_FIXTURE", &fx.dir)
-                .env("CGROUP_LOGLEVEL", "DEBUG")
-                .env(
-                    "DBUS_SYSTEM_BUS_ADDRESS",
-                    format!("unix:path={}", fx.path("no-bus").display()),
-                ))?;
-            ensure_eq!(o.code, Some(96), "{}", o.show());
-            ensure!(
-                o.stderr
-                    .contains("can't create scope nst.slice/y.scope: StartTransientUnit failed: "),
-                "{}",
-                o.stderr
-            );
-            // The idle process existed (DEBUG names it) and is gone.
-            let idle: i32 = o
-                .stderr
-                .lines()
-                .find_map(|l| l.strip_prefix(&format!("created {IDLE_NAME} pid ")))
-                .and_then(|p| p.parse().ok())
-                .ok_or_else(|| format!("no idle process line in {}", o.stderr))?;
-            ensure!(
-                !Path::new(&format!("/proc/{idle}")).exists(),
-                "idle process {idle} still exists"
-            );
-            ensure_eq!(
-                leaked_idle_processes(),
-                Vec::<i32>::new(),
-                "no idle process left"
-            );
-            ensure!(
-                !fx.path("sys/fs/cgroup/nst.slice").exists(),
-                "nothing created"
-            );
-            ensure_eq!(
-                fx.read("var/run/libcgroup/systemd"),
-                "old.slice/kept.scope",
-                "default untouched"
-            );
-            Ok(())
-        },
-    );
-
     // ---- -r: the scope's idle process is replaced (real processes, the name=systemd hierarchy)
     let sd = || vec![Need::Root, Need::CgroupV1("name=systemd")];
     suite.test(
@@ -921,6 +729,184 @@ fn systemd_lane_tests(suite: &mut Suite) {
                 Some(libc::SIGKILL)
             );
             ensure!(alive(&mut a) && alive(&mut b), "the moved processes live");
+            Ok(())
+        },
+    );
+}
+
+// ---------------------------------------------------------------- no test seam in built binaries
+
+/// `NSTOOLS_` variables a built binary may name: env_logger's (they change what is logged to
+/// stderr, never which files are read or written).
+fn allowed_nstools_variable(after_prefix: &[u8]) -> bool {
+    // Strings are not NUL-terminated in a Rust binary: `NSTOOLS_LOG` may run into the next one.
+    after_prefix.starts_with(b"LOG_STYLE")
+        || (after_prefix.starts_with(b"LOG")
+            && !after_prefix
+                .get(3)
+                .is_some_and(|c| *c == b'_' || c.is_ascii_digit()))
+}
+
+/// Every `NSTOOLS_*` name in `binary` that is not an allowed one.
+fn forbidden_variables(binary: &Path) -> Result<Vec<String>, String> {
+    let bytes = std::fs::read(binary).map_err(|e| format!("{}: {e}", binary.display()))?;
+    let prefix = b"NSTOOLS_";
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(i) = bytes[at..].windows(prefix.len()).position(|w| w == prefix) {
+        let start = at + i + prefix.len();
+        let rest = &bytes[start..];
+        if !allowed_nstools_variable(rest) {
+            let name: String = rest
+                .iter()
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || **c == b'_')
+                .take(40)
+                .map(|c| *c as char)
+                .collect();
+            found.push(format!("NSTOOLS_{name}"));
+        }
+        at = start;
+    }
+    Ok(found)
+}
+
+/// The built cg tools to check: the debug build the tests run, the release build and the
+/// packaged ones (`target/debian/nstools_*.deb`, unpacked) where they exist. The tempdir holding
+/// unpacked packages is returned so that it lives as long as the paths.
+fn built_cg_binaries() -> Result<(Vec<PathBuf>, Option<TempDir>), String> {
+    let mut bins: Vec<PathBuf> = TOOLS.iter().map(|t| ours(t)).collect();
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target");
+    for t in TOOLS {
+        let release = target.join("release").join(t);
+        if release.is_file() {
+            bins.push(release);
+        }
+    }
+    let debs: Vec<PathBuf> = std::fs::read_dir(target.join("debian"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    let n = p.file_name().unwrap_or_default().to_string_lossy();
+                    n.starts_with("nstools_") && n.ends_with(".deb")
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if debs.is_empty() {
+        return Ok((bins, None));
+    }
+    let tmp = TempDir::new("cgtools-debs")?;
+    for (i, deb) in debs.iter().enumerate() {
+        let into = tmp.0.join(i.to_string());
+        let o = run(Command::new("dpkg-deb").arg("-x").arg(deb).arg(&into))?;
+        ensure!(
+            o.code == Some(0),
+            "dpkg-deb -x {}: {}",
+            deb.display(),
+            o.show()
+        );
+        for t in TOOLS {
+            let bin = into.join("usr/bin").join(t);
+            if bin.is_file() {
+                bins.push(bin);
+            }
+        }
+    }
+    Ok((bins, Some(tmp)))
+}
+
+/// A directory removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(prefix: &str) -> Result<Self, String> {
+        let dir = std::env::temp_dir().join(unique_name(prefix));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        Ok(TempDir(dir))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn seam_tests(suite: &mut Suite) {
+    suite.test(
+        "seam::built_binaries_name_no_nstools_variable_but_log",
+        &[],
+        || {
+            let (bins, _unpacked) = built_cg_binaries()?;
+            let mut bad = Vec::new();
+            for bin in &bins {
+                let names = forbidden_variables(bin)?;
+                if !names.is_empty() {
+                    bad.push(format!("{}: {}", bin.display(), names.join(" ")));
+                }
+            }
+            ensure!(
+                bad.is_empty(),
+                "test seams in built binaries:\n{}",
+                bad.join("\n")
+            );
+            // The scanner itself finds what it must refuse.
+            ensure!(!allowed_nstools_variable(b"CGROUP_FIXTURE\0"), "a seam");
+            ensure!(!allowed_nstools_variable(b"LOG_FILE"), "a seam");
+            ensure!(allowed_nstools_variable(b"LOGNSTOOLS_LOG_STYLE"), "logging");
+            Ok(())
+        },
+    );
+    suite.test(
+        "seam::fixture_variable_does_not_redirect_the_tools",
+        &[],
+        || {
+            // A v2-only tree: were it honoured, `cgget -m` would say `Unified Mode`.
+            let fx = TempDir::new("cgtools-seam")?;
+            let write = |rel: &str, text: &str| {
+                let p = fx.0.join(rel);
+                std::fs::create_dir_all(p.parent().unwrap()).map_err(|e| e.to_string())?;
+                std::fs::write(&p, text).map_err(|e| e.to_string())
+            };
+            write(
+                "proc/self/mountinfo",
+                "30 22 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+            )?;
+            write(
+                "proc/cgroups",
+                "#subsys_name\thierarchy\tnum_cgroups\tenabled\nnst_fx\t0\t1\t1\n",
+            )?;
+            write("sys/fs/cgroup/cgroup.controllers", "nst_fx\n")?;
+            let (bins, _unpacked) = built_cg_binaries()?;
+            for bin in bins
+                .iter()
+                .filter(|b| b.ends_with("cgget") || b.ends_with("lssubsys"))
+            {
+                let args: &[&str] = if bin.ends_with("cgget") {
+                    &["-m"]
+                } else {
+                    &["-am"]
+                };
+                let plain = run(Command::new(bin)
+                    .args(args)
+                    .env_remove("NSTOOLS_CGROUP_FIXTURE"))?;
+                let seamed = run(Command::new(bin)
+                    .args(args)
+                    .env("NSTOOLS_CGROUP_FIXTURE", &fx.0))?;
+                ensure_eq!(
+                    seamed,
+                    plain,
+                    "{} with NSTOOLS_CGROUP_FIXTURE",
+                    bin.display()
+                );
+                ensure!(
+                    !plain.stdout.contains("Unified Mode") && !plain.stdout.contains("nst_fx"),
+                    "{} read the fixture: {}",
+                    bin.display(),
+                    plain.show()
+                );
+            }
             Ok(())
         },
     );
@@ -2123,149 +2109,8 @@ fn main() {
         },
     );
 
-    // ---------------------------------------------------------------- cgroup v2 on a fixture tree
-    suite.test("fixture_v2::v1_names_translate_on_v2", &[], || {
-        let fx = V2Fixture::new()?;
-        // Knob files start empty: a plain file is not truncated by a write, unlike a cgroup knob.
-        fx.group("g", &[("memory.max", ""), ("memory.high", ""), ("cpu.weight", ""), ("cpu.max", "")])?;
-        let o = fx.run(
-            "cgset",
-            &["-r", "memory.limit_in_bytes=10485760", "-r", "memory.soft_limit_in_bytes=-1", "-r", "cpu.shares=512", "-r", "cpu.cfs_quota_us=50000", "g"],
-        )?;
-        ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
-        ensure_eq!(fx.read("sys/fs/cgroup/g/memory.max"), "10485760");
-        ensure_eq!(fx.read("sys/fs/cgroup/g/memory.high"), "max");
-        ensure_eq!(fx.read("sys/fs/cgroup/g/cpu.weight"), "50");
-        ensure_eq!(fx.read("sys/fs/cgroup/g/cpu.max"), "50000");
-        ensure!(!fx.path("sys/fs/cgroup/g/memory.limit_in_bytes").exists(), "no v1 file created");
-        // The period keeps the current quota (same length: the plain file's tail is overwritten).
-        fx.group("p", &[("cpu.max", "50000 100000\n")])?;
-        let o = fx.run("cgset", &["-r", "cpu.cfs_period_us=200000", "p"])?;
-        ensure_eq!(o.code, Some(0), "{}", o.show());
-        ensure_eq!(fx.read("sys/fs/cgroup/p/cpu.max"), "50000 200000\n");
-        // Reading: v1 names from v2 files, with v1 values.
-        fx.group("r", &[("memory.max", "max\n"), ("memory.high", "8388608\n"), ("cpu.weight", "100\n"), ("cpu.max", "25000 100000\n")])?;
-        let o = fx.run(
-            "cgget",
-            &["-r", "memory.limit_in_bytes", "-r", "memory.soft_limit_in_bytes", "-r", "cpu.shares", "-r", "cpu.cfs_quota_us", "-r", "cpu.cfs_period_us", "-r", "memory.max", "r"],
-        )?;
-        ensure_eq!(
-            o.stdout,
-            "r:\nmemory.limit_in_bytes: 9223372036854771712\nmemory.soft_limit_in_bytes: 8388608\ncpu.shares: 1024\ncpu.cfs_quota_us: 25000\ncpu.cfs_period_us: 100000\nmemory.max: max\n\n",
-            "{}",
-            o.show()
-        );
-        // An unmappable v1 name is a clear error, nothing written.
-        let o = fx.run("cgset", &["-r", "memory.swappiness=10", "g"])?;
-        ensure_eq!(o.code, Some(111), "{}", o.show());
-        ensure!(o.stderr.ends_with("cgset: cgroup modify error: memory.swappiness has no cgroup v2 equivalent \n"), "{}", o.stderr);
-        ensure!(!fx.path("sys/fs/cgroup/g/memory.swappiness").exists(), "nothing created");
-        let o = fx.run("cgget", &["-r", "memory.memsw.limit_in_bytes", "g"])?;
-        ensure_eq!(o.code, Some(111), "{}", o.show());
-        Ok(())
-    });
-    suite.test(
-        "fixture_v2::cgcreate_enables_controllers_and_tools_see_v2",
-        &[],
-        || {
-            let fx = V2Fixture::new()?;
-            fx.file("sys/fs/cgroup/top/cgroup.subtree_control", "memory\n")?;
-            fx.file("sys/fs/cgroup/top/cgroup.controllers", "cpu memory\n")?;
-            let o = fx.run("cgcreate", &["-g", "memory:top/new"])?;
-            ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
-            ensure!(fx.path("sys/fs/cgroup/top/new").is_dir(), "group created");
-            ensure_eq!(
-                fx.read("sys/fs/cgroup/cgroup.subtree_control"),
-                "+memory",
-                "the root lacked +memory"
-            );
-            ensure_eq!(
-                fx.read("sys/fs/cgroup/top/cgroup.subtree_control"),
-                "memory\n",
-                "top had it: untouched"
-            );
-            let o = fx.run("cgget", &["-m"])?;
-            ensure_eq!(o.stdout, "Unified Mode (Cgroup v2 only).\n");
-            let o = fx.run("cgget", &["-c"])?;
-            ensure_eq!(
-                o.stdout,
-                "#Controller\tVersion\ncpu\t2\nmemory\t2\npids\t2\n"
-            );
-            let o = fx.run("lssubsys", &["-im"])?;
-            let m = fx.path("sys/fs/cgroup").display().to_string();
-            ensure_eq!(o.stdout, format!("cpu 0 {m}\nmemory 0 {m}\npids 0 {m}\n"));
-            let o = fx.run("lscgroup", &["memory:/top"])?;
-            ensure_eq!(o.stdout, "memory:/top/\nmemory:/top/new\n");
-            // cgget -g memory reads the group's memory.* files; -a every controller it has.
-            fx.group(
-                "top/new",
-                &[
-                    ("memory.max", "max\n"),
-                    ("memory.stat", "anon 0\nfile 0\n"),
-                    ("cpu.weight", "100\n"),
-                ],
-            )?;
-            let o = fx.run("cgget", &["-g", "memory", "top/new"])?;
-            let mut lines: Vec<&str> = o.stdout.lines().collect();
-            lines.sort();
-            ensure_eq!(
-                lines,
-                vec![
-                    "",
-                    "\tfile 0",
-                    "memory.max: max",
-                    "memory.stat: anon 0",
-                    "top/new:"
-                ],
-                "{}",
-                o.show()
-            );
-            let o = fx.run("cgget", &["-n", "-a", "top/new"])?;
-            ensure!(
-                o.stdout.contains("cpu.weight: 100\n") && o.stdout.contains("memory.max: max\n"),
-                "{}",
-                o.show()
-            );
-            // A controller the unified hierarchy lacks.
-            let o = fx.run("cgcreate", &["-g", "blkio:x"])?;
-            ensure_eq!(o.code, Some(84), "{}", o.show());
-            ensure!(!fx.path("sys/fs/cgroup/x").exists(), "nothing created");
-            Ok(())
-        },
-    );
-    suite.test("fixture_v2::cgexec_and_cgclassify_follow_cgrules_without_g", &[], || {
-        let fx = V2Fixture::new()?;
-        fx.group("shells/sh", &[("cgroup.procs", "")])?;
-        fx.group("sleepers", &[("cgroup.procs", "")])?;
-        fx.file(
-            "etc/cgrules.conf",
-            "# user:process controllers destination\n*:sh memory shells/%p\n*:sleep memory sleepers\n",
-        )?;
-        // `*` = every controller: here all live in the one v2 hierarchy.
-        fx.group("star", &[("cgroup.procs", "")])?;
-        let o = fx.run("cgexec", &["-g", "*:star", "sh", "-c", "echo $$"])?;
-        ensure_eq!(o.code, Some(0), "{}", o.show());
-        ensure_eq!(fx.read("sys/fs/cgroup/star/cgroup.procs"), o.stdout.trim());
-        let o = fx.run("cgexec", &["sh", "-c", "echo $$"])?;
-        ensure_eq!(o.code, Some(0), "{}", o.show());
-        ensure_eq!(fx.read("sys/fs/cgroup/shells/sh/cgroup.procs"), o.stdout.trim(), "cgexec wrote its own pid");
-        // No matching rule: run where we are, nothing written.
-        let o = fx.run("cgexec", &["true"])?;
-        ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
-        let mut child = ChildGuard::spawn(Command::new("sleep").arg("30"))?;
-        let o = fx.run("cgclassify", &[&child.pid().to_string()])?;
-        ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
-        ensure_eq!(fx.read("sys/fs/cgroup/sleepers/cgroup.procs"), child.pid().to_string());
-        // A rule naming a group that does not exist.
-        fx.file("etc/cgrules.conf", "*:sleep memory nowhere\n")?;
-        let o = fx.run("cgclassify", &[&child.pid().to_string()])?;
-        ensure_eq!(o.code, Some(1), "{}", o.show());
-        ensure_eq!(o.stderr, format!("Error: change of cgroup failed for pid {}: Cgroup does not exist\n", child.pid()));
-        let _ = child.child.kill();
-        Ok(())
-    });
-
     systemd_lane_tests(&mut suite);
+    seam_tests(&mut suite);
 
     suite.run();
 }

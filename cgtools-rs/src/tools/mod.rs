@@ -127,28 +127,20 @@ pub(crate) fn values(m: &ArgMatches, id: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Test hook: `NSTOOLS_CGROUP_FIXTURE=DIR` reads `DIR/proc/self/mountinfo`, `DIR/proc/cgroups`
-/// and the mount points under `DIR`, so the tools run end to end on a fixture tree (a cgroup v2
-/// layout on a host that has none). Ignored when running with other privileges than the
-/// caller's (a setuid/setgid install), so it can never redirect a privileged write.
+/// The pseudo-filesystem roots of this run: `/proc` and `/` for the shipped binaries; a fixture
+/// tree only through [`crate::main_at`], a library call the tests make (no environment variable
+/// or option of a shipped binary can redirect what the tools read or write).
 ///
-/// Worked out once per process: several steps of one run need it (layout, rules, default scope).
+/// Set once per process at entry: several steps of one run need it (layout, rules, default scope).
+static ROOTS: std::sync::OnceLock<Roots> = std::sync::OnceLock::new();
+
+/// Fix the roots for this process (the first call wins; later calls change nothing).
+pub(crate) fn set_roots(roots: Roots) {
+    let _ = ROOTS.set(roots);
+}
+
 pub(crate) fn roots() -> &'static Roots {
-    static ROOTS: std::sync::OnceLock<Roots> = std::sync::OnceLock::new();
-    ROOTS.get_or_init(|| {
-        let same_ids = nix::unistd::getuid() == nix::unistd::geteuid()
-            && nix::unistd::getgid() == nix::unistd::getegid();
-        match std::env::var_os("NSTOOLS_CGROUP_FIXTURE") {
-            Some(dir) if same_ids && !dir.is_empty() => {
-                let dir = std::path::PathBuf::from(dir);
-                Roots {
-                    proc: dir.join("proc"),
-                    fs: dir,
-                }
-            }
-            _ => Roots::default(),
-        }
-    })
+    ROOTS.get_or_init(Roots::default)
 }
 
 /// The machine's layout; no cgroup filesystem at all is libcgroup's initialization failure.
