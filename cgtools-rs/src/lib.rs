@@ -21,6 +21,7 @@
 
 pub mod cglog;
 pub mod error;
+pub(crate) mod getopt;
 pub mod group;
 pub mod layout;
 pub mod names;

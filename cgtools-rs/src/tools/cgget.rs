@@ -10,10 +10,12 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Arg, ArgAction, Command};
+use clap::Command;
+
+use crate::getopt::{Opt, Syntax};
 use common::ToolError;
 
-use super::{bad_args, base, default_base, ignore_default_arg, layout, out, parse, values};
+use super::*;
 use crate::error::{CgError, Ecg};
 use crate::group;
 use crate::layout::{Hierarchy, Layout};
@@ -38,61 +40,40 @@ Print parameter(s) of given group(s).
   -v, --values-only		Print only values, not parameter names
 ";
 
-/// cgget's command line.
+/// cgget's command line (getopt `r:hnvg:ambc`).
+pub(crate) const SYNTAX: Syntax = Syntax {
+    name: "cgget",
+    about: "Print parameter(s) of given group(s)",
+    opts: &[
+        Opt::flag(
+            "variable",
+            'r',
+            "Define parameter to display (v1 and v2 names are translated as needed)",
+        )
+        .long("variable")
+        .value("name"),
+        HELP_OPT,
+        Opt::flag("no-headers", 'n', "Do not print headers"),
+        Opt::flag("values-only", 'v', "Print only values, not parameter names").long("values-only"),
+        Opt::flag(
+            "group",
+            'g',
+            "Controllers whose settings to display, optionally for one group",
+        )
+        .value("controllers>[:<path]"),
+        Opt::flag("all", 'a', "Print info about all relevant controllers").long("all"),
+        Opt::flag("mode", 'm', "Display the cgroup mode"),
+        IGNORE_DEFAULT,
+        Opt::flag("versions", 'c', "Display the controller and its version"),
+    ],
+    operands: Some(("path", "Groups to display")),
+    stop_at_operand: false,
+    help: HELP,
+    try_help: "-h'",
+};
+
 pub fn command_cgget() -> Command {
-    let flag = |id: &'static str, short: char, long: Option<&'static str>, help: &'static str| {
-        let a = Arg::new(id)
-            .short(short)
-            .action(ArgAction::SetTrue)
-            .help(help);
-        match long {
-            Some(l) => a.long(l),
-            None => a,
-        }
-    };
-    base("cgget", "Print parameter(s) of given group(s)")
-        .arg(flag(
-            "all",
-            'a',
-            Some("all"),
-            "Print info about all relevant controllers",
-        ))
-        .arg(flag(
-            "versions",
-            'c',
-            None,
-            "Display the controller and its version",
-        ))
-        .arg(flag("mode", 'm', None, "Display the cgroup mode"))
-        .arg(ignore_default_arg())
-        .arg(flag("no-headers", 'n', None, "Do not print headers"))
-        .arg(flag(
-            "values-only",
-            'v',
-            Some("values-only"),
-            "Print only values, not parameter names",
-        ))
-        .arg(
-            Arg::new("variable")
-                .short('r')
-                .long("variable")
-                .value_name("name")
-                .action(ArgAction::Append)
-                .help("Define parameter to display (v1 and v2 names are translated as needed)"),
-        )
-        .arg(
-            Arg::new("group")
-                .short('g')
-                .value_name("controllers>[:<path]")
-                .action(ArgAction::Append)
-                .help("Controllers whose settings to display, optionally for one group"),
-        )
-        .arg(
-            Arg::new("paths")
-                .value_name("path")
-                .action(ArgAction::Append)
-                .help("Groups to display"),
-        )
+    SYNTAX.command()
 }
 
 /// What to print for a group.
@@ -213,26 +194,26 @@ fn group_text(
 
 pub fn run_cgget(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
     if args.len() < 2 {
-        return Err(bad_args(prog, "-h"));
+        return Err(bad_args(prog, &SYNTAX));
     }
-    let Some(m) = parse(command_cgget(), prog, args, "-h", HELP)? else {
+    let Some(m) = parse(&SYNTAX, prog, args)? else {
         return Ok(0);
     };
-    let no_headers = m.get_flag("no-headers");
-    let values_only = m.get_flag("values-only");
-    let names = values(&m, "variable");
-    let gvals = values(&m, "group");
-    let paths = values(&m, "paths");
-    if m.get_flag("mode") || m.get_flag("versions") {
+    let no_headers = m.flag("no-headers");
+    let values_only = m.flag("values-only");
+    let names = m.values("variable");
+    let gvals = m.values("group");
+    let paths = m.operand_texts();
+    if m.flag("mode") || m.flag("versions") {
         let layout = layout(prog)?;
         let mut text = String::new();
-        if m.get_flag("mode") {
+        if m.flag("mode") {
             if let Some(mode) = layout.mode() {
                 text.push_str(mode.describe());
                 text.push('\n');
             }
         }
-        if m.get_flag("versions") {
+        if m.flag("versions") {
             text.push_str("#Controller\tVersion\n");
             for h in &layout.hierarchies {
                 for c in &h.controllers {
@@ -241,19 +222,19 @@ pub fn run_cgget(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             }
         }
         out(&text)?;
-        if names.is_empty() && gvals.is_empty() && paths.is_empty() && !m.get_flag("all") {
+        if names.is_empty() && gvals.is_empty() && paths.is_empty() && !m.flag("all") {
             return Ok(0);
         }
     }
-    if !names.is_empty() && (!gvals.is_empty() || m.get_flag("all")) {
-        return Err(bad_args(prog, "-h"));
+    if !names.is_empty() && (!gvals.is_empty() || m.flag("all")) {
+        return Err(bad_args(prog, &SYNTAX));
     }
     let mut groups: Vec<(String, Selection)> = Vec::new();
     let mut path_ctrls: Vec<String> = Vec::new();
     for g in &gvals {
         if g.contains(':') {
             let Some(spec) = parse_spec(g) else {
-                return Err(bad_args(prog, "-h"));
+                return Err(bad_args(prog, &SYNTAX));
             };
             let sel = if spec.controllers.is_empty() || spec.controllers.iter().any(|c| c == "*") {
                 Selection::All
@@ -276,7 +257,7 @@ pub fn run_cgget(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         groups.push((p.clone(), sel));
     }
     if groups.is_empty() {
-        return Err(bad_args(prog, "-h"));
+        return Err(bad_args(prog, &SYNTAX));
     }
     let layout = layout(prog)?;
     let base_path = default_base(&m, &layout);

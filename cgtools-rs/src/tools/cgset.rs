@@ -7,10 +7,12 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use clap::{Arg, ArgAction, Command};
+use clap::Command;
+
+use crate::getopt::{Opt, Syntax};
 use common::ToolError;
 
-use super::{base, default_base, ignore_default_arg, layout, parse, values, EXIT_BADARGS};
+use super::*;
 use crate::error::{CgError, Ecg};
 use crate::group;
 use crate::layout::{Hierarchy, Layout};
@@ -28,39 +30,41 @@ Set the parameters of given cgroup(s)
   -b					Ignore default systemd delegate hierarchy
 ";
 
-/// cgset's command line.
+/// cgset's command line (getopt `r:hbR`; `-R` is newer than libcgroup 3.1).
+pub(crate) const SYNTAX: Syntax = Syntax {
+    name: "cgset",
+    about: "Set the parameters of given cgroup(s)",
+    opts: &[
+        Opt::flag(
+            "rule",
+            'r',
+            "Define parameter to set (v1 and v2 names are translated as needed)",
+        )
+        .long("rule")
+        .value("name=value"),
+        HELP_OPT,
+        IGNORE_DEFAULT,
+        Opt::flag(
+            "recursive",
+            'R',
+            "Apply the parameters to the cgroup and all its descendants",
+        )
+        .long("recursive"),
+        Opt::long_only(
+            "copy-from",
+            "copy-from",
+            "Control group whose parameters will be copied",
+        )
+        .value("source_cgroup_path"),
+    ],
+    operands: Some(("cgroup_path", "Groups to modify")),
+    stop_at_operand: false,
+    help: HELP,
+    try_help: "--help'",
+};
+
 pub fn command_cgset() -> Command {
-    base("cgset", "Set the parameters of given cgroup(s)")
-        .arg(
-            Arg::new("rule")
-                .short('r')
-                .long("rule")
-                .alias("variable")
-                .value_name("name=value")
-                .action(ArgAction::Append)
-                .help("Define parameter to set (v1 and v2 names are translated as needed)"),
-        )
-        .arg(
-            Arg::new("recursive")
-                .short('R')
-                .long("recursive")
-                .action(ArgAction::SetTrue)
-                .help("Apply the parameters to the cgroup and all its descendants"),
-        )
-        .arg(
-            Arg::new("copy-from")
-                .long("copy-from")
-                .value_name("source_cgroup_path")
-                .action(ArgAction::Set)
-                .help("Control group whose parameters will be copied"),
-        )
-        .arg(ignore_default_arg())
-        .arg(
-            Arg::new("paths")
-                .value_name("cgroup_path")
-                .action(ArgAction::Append)
-                .help("Groups to modify"),
-        )
+    SYNTAX.command()
 }
 
 /// One `-r name=value`.
@@ -196,11 +200,11 @@ pub fn run_cgset(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         eprintln!("Usage is {prog} -r <name=value> <relative path to cgroup>");
         return Err(ToolError::Exit(EXIT_BADARGS).into());
     }
-    let Some(m) = parse(command_cgset(), prog, args, "--help", HELP)? else {
+    let Some(m) = parse(&SYNTAX, prog, args)? else {
         return Ok(0);
     };
     let mut settings = Vec::new();
-    for rule in values(&m, "rule") {
+    for rule in m.values("rule") {
         match rule.split_once('=') {
             Some((name, value)) if !value.is_empty() && !name.is_empty() => {
                 if controller_of(name).is_none() {
@@ -216,11 +220,11 @@ pub fn run_cgset(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             _ => return usage_fail(format!("wrong parameter of option -r: {rule}")),
         }
     }
-    let copy_from = m.get_one::<String>("copy-from").cloned();
+    let copy_from = m.one("copy-from");
     if copy_from.is_some() && !settings.is_empty() {
-        return Err(super::bad_args(prog, "--help"));
+        return Err(super::bad_args(prog, &SYNTAX));
     }
-    let paths = values(&m, "paths");
+    let paths = m.operand_texts();
     if paths.is_empty() {
         return usage_fail("no cgroup specified".into());
     }
@@ -258,12 +262,12 @@ pub fn run_cgset(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
                 })
                 .cloned()
                 .collect();
-            apply(prog, &layout, p, &todo, m.get_flag("recursive"))?;
+            apply(prog, &layout, p, &todo, m.flag("recursive"))?;
         }
         return Ok(0);
     }
     for p in &paths {
-        apply(prog, &layout, p, &settings, m.get_flag("recursive"))?;
+        apply(prog, &layout, p, &settings, m.flag("recursive"))?;
     }
     Ok(0)
 }

@@ -4,12 +4,12 @@
 use std::ffi::OsString;
 use std::path::Path;
 
-use clap::{Arg, ArgAction, Command};
+use clap::Command;
+
+use crate::getopt::{Opt, Syntax};
 use common::ToolError;
 
-use super::{
-    base, default_base, group_arg, ignore_default_arg, layout, out, parse, values, EXIT_BADARGS,
-};
+use super::*;
 use crate::group;
 use crate::layout::Hierarchy;
 use crate::path;
@@ -23,17 +23,26 @@ List all cgroups
   -b				Ignore default systemd delegate hierarchy
 ";
 
-/// lscgroup's command line.
+/// lscgroup's command line (getopt `hg:b`).
+pub(crate) const SYNTAX: Syntax = Syntax {
+    name: "lscgroup",
+    about: "List all cgroups",
+    opts: &[
+        HELP_OPT,
+        Opt {
+            long: Some("group"),
+            ..GROUP
+        },
+        IGNORE_DEFAULT,
+    ],
+    operands: Some(("controllers>:<path", "Control group to be displayed")),
+    stop_at_operand: false,
+    help: HELP,
+    try_help: "-h'",
+};
+
 pub fn command_lscgroup() -> Command {
-    base("lscgroup", "List all cgroups")
-        .arg(group_arg("Control group to be displayed (-g is optional)"))
-        .arg(ignore_default_arg())
-        .arg(
-            Arg::new("groups")
-                .value_name("controllers>:<path")
-                .action(ArgAction::Append)
-                .help("Control group to be displayed"),
-        )
+    SYNTAX.command()
 }
 
 /// `label:/path` for a group directory of `h`.
@@ -56,11 +65,11 @@ fn tree(h: &Hierarchy, label: &str, dir: &Path, text: &mut String) {
 }
 
 pub fn run_lscgroup(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
-    let Some(m) = parse(command_lscgroup(), prog, args, "-h", HELP)? else {
+    let Some(m) = parse(&SYNTAX, prog, args)? else {
         return Ok(0);
     };
     let mut specs = Vec::new();
-    for text in values(&m, "group").into_iter().chain(values(&m, "groups")) {
+    for text in m.values("group").into_iter().chain(m.operand_texts()) {
         match parse_spec(&text) {
             Some(s) => specs.push(s),
             None => {
