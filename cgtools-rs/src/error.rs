@@ -79,6 +79,15 @@ impl CgError {
     pub fn exit(&self) -> u8 {
         self.code.exit()
     }
+
+    /// The error as libcgroup reports it when moving a process (cgexec, cgclassify): a
+    /// controller that is not mounted is ECGROUPNOTALLOWED there.
+    pub fn when_moving(self) -> Self {
+        match self.code {
+            Ecg::SubsysNotMounted => CgError::new(Ecg::NotAllowed),
+            _ => self,
+        }
+    }
 }
 
 impl fmt::Display for CgError {

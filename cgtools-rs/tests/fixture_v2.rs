@@ -336,7 +336,7 @@ fn main() {
         // An unmappable v1 name is a clear error, nothing written.
         let o = fx.run("cgset", &["-r", "memory.swappiness=10", "g"])?;
         ensure_eq!(o.code, Some(111), "{}", o.show());
-        ensure!(o.stderr.ends_with("cgset: cgroup modify error: memory.swappiness has no cgroup v2 equivalent \n"), "{}", o.stderr);
+        ensure!(o.stderr.ends_with("cgset: cgroup modify error: memory.swappiness has no cgroup v2 equivalent\n"), "{}", o.stderr);
         ensure!(!fx.path("sys/fs/cgroup/g/memory.swappiness").exists(), "nothing created");
         let o = fx.run("cgget", &["-r", "memory.memsw.limit_in_bytes", "g"])?;
         ensure_eq!(o.code, Some(111), "{}", o.show());
@@ -367,7 +367,7 @@ fn main() {
             let o = fx.run("cgget", &["-c"])?;
             ensure_eq!(
                 o.stdout,
-                "#Controller\tVersion\ncpu\t2\nmemory\t2\npids\t2\n"
+                "#Controller\tVersion\ncpu        \t2\nmemory     \t2\npids       \t2\n"
             );
             let o = fx.run("lssubsys", &["-im"])?;
             let m = fx.path("sys/fs/cgroup").display().to_string();

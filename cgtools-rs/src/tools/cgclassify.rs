@@ -142,7 +142,11 @@ pub fn run_cgclassify(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             code = 1;
             continue;
         }
-        let mut result = Ok(());
+        let mut result = if pid == 0 {
+            Err(CgError::errno(libc::ENOENT))
+        } else {
+            Ok(())
+        };
         let by_rules;
         let specs = match &rules {
             Some(rules) => {
@@ -151,11 +155,11 @@ pub fn run_cgclassify(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             }
             None => &specs,
         };
-        'specs: for spec in specs {
+        'specs: for spec in specs.iter().filter(|_| result.is_ok()) {
             let targets = match resolve(&layout, &spec.controllers) {
                 Ok(t) => t,
                 Err(e) => {
-                    result = Err(e);
+                    result = Err(e.when_moving());
                     break;
                 }
             };

@@ -30,7 +30,7 @@ Create control group(s)
   -h, --help			Display this help
   -s, --tperm=mode		Tasks file permissions
   -t <tuid>:<tgid>		Owner of the tasks file
-  -b				Ignore default systemd delegate hierarchy
+  -b				Ignore default systemddelegate hierarchy
   -c, --scope			Create a delegated systemd scope
   -p, --pid=pid			Task pid to use to create systemd scope
   -S, --setdefault		Set this scope as the default scope delegate hierarchy
@@ -90,6 +90,9 @@ pub fn command_cgcreate() -> Command {
 }
 
 pub fn run_cgcreate(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
+    if args.len() < 2 {
+        return Err(bad_args(prog, &SYNTAX));
+    }
     let fail = |code: u8, msg: String| -> anyhow::Result<u8> {
         eprintln!("{prog}: {msg}");
         Err(ToolError::Exit(code).into())
@@ -236,14 +239,15 @@ pub fn run_cgcreate(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         }
         let mut created = Created::default();
         for (t, dir) in targets.iter().zip(&dirs) {
-            if let Err(e) = group::create(
-                t.hierarchy,
-                &t.controllers,
-                dir,
-                &opts,
-                caller,
-                &mut created,
-            ) {
+            // `*` makes the group in every hierarchy, cgroup2's included, without enabling any
+            // controller there (libcgroup 3.1): enabling all would change every ancestor.
+            let star = spec.controllers.iter().any(|c| c == "*");
+            let enable: &[String] = if star && t.hierarchy.version == crate::layout::Version::V2 {
+                &[]
+            } else {
+                &t.controllers
+            };
+            if let Err(e) = group::create(t.hierarchy, enable, dir, &opts, caller, &mut created) {
                 created.rollback();
                 // Without its idle process the scope is empty, and systemd removes it.
                 stop_idle(idle);

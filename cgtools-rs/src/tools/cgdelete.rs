@@ -64,7 +64,9 @@ pub fn run_cgdelete(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         match parse_spec(&text) {
             Some(s) => specs.push(s),
             None => {
-                eprintln!("{prog}: error parsing cgroup '{text}'");
+                // strtok has cut the text at its first colon.
+                let shown = text.split(':').next().unwrap_or_default();
+                eprintln!("{prog}: error parsing cgroup '{shown}'");
                 return Err(ToolError::Exit(EXIT_BADARGS).into());
             }
         }

@@ -108,7 +108,7 @@ pub fn run_cgexec(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
     for spec in &specs {
         let targets = match resolve(&layout, &spec.controllers) {
             Ok(t) => t,
-            Err(e) => return failed(e.exit()),
+            Err(e) => return failed(e.when_moving().exit()),
         };
         for t in &targets {
             let dir = match path::join(t.hierarchy.mount(), &spec.path) {

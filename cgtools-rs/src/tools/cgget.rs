@@ -25,19 +25,17 @@ use crate::spec::{controller_of, parse_spec};
 
 const HELP: &str = "\
 Usage: {prog} [-nv] [-r <name>] [-g <controllers>] [-a] <path> ...
-   or: {prog} [-nv] [-r <name>] -g <controllers>:<path> ...
-   or: {prog} [-m] [-c]
 Print parameter(s) of given group(s).
   -a, --all			Print info about all relevant controllers
-  -b				Ignore default systemd delegate hierarchy
-  -c				Display the controller and its version
   -g <controllers>		Controller which info should be displayed
   -g <controllers>:<path>	Control group which info should be displayed
   -h, --help			Display this help
-  -m				Display the cgroup mode
   -n				Do not print headers
-  -r, --variable  <name>	Define parameter to display
+  -r, --variable <name>		Define parameter to display
   -v, --values-only		Print only values, not parameter names
+  -m				Display the cgroup mode
+  -b				Ignore default systemd delegate hierarchy
+  -c				Display controller version
 ";
 
 /// cgget's command line (getopt `r:hnvg:ambc`).
@@ -134,7 +132,7 @@ fn group_text(
     let no_controller = |ctrl: &str| {
         fail(
             "cgget",
-            format!("cannot find controller '{ctrl}' in group '{rel}'"),
+            format!("cannot find controller '{ctrl}'"),
             Ecg::Other.exit(),
         )
     };
@@ -142,8 +140,8 @@ fn group_text(
         Selection::Names(names) => {
             for name in names {
                 let Some(ctrl) = controller_of(name) else {
-                    // libcgroup's message, line break and missing final newline included.
-                    eprint!("cgget: error parsing parameter name\n '{name}'");
+                    // libcgroup 3.1's message, missing final newline included.
+                    eprint!("cgget: error parsing parameter name '{name}'");
                     return Err(ToolError::Exit(Ecg::Inval.exit()).into());
                 };
                 let h = hierarchy_for(layout, ctrl).ok_or_else(|| no_controller(ctrl))?;
@@ -217,7 +215,7 @@ pub fn run_cgget(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             text.push_str("#Controller\tVersion\n");
             for h in &layout.hierarchies {
                 for c in &h.controllers {
-                    text.push_str(&format!("{c}\t{}\n", h.version.number()));
+                    text.push_str(&format!("{c:<11}\t{}\n", h.version.number()));
                 }
             }
         }
@@ -226,7 +224,11 @@ pub fn run_cgget(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             return Ok(0);
         }
     }
-    if !names.is_empty() && (!gvals.is_empty() || m.flag("all")) {
+    // `-g controllers:path` names the group itself: a positional group as well is a usage error.
+    let group_given = gvals.iter().any(|g| g.contains(':'));
+    if (!names.is_empty() && (!gvals.is_empty() || m.flag("all")))
+        || (group_given && !paths.is_empty())
+    {
         return Err(bad_args(prog, &SYNTAX));
     }
     let mut groups: Vec<(String, Selection)> = Vec::new();

@@ -21,11 +21,10 @@ use crate::path;
 use crate::spec::controller_of;
 
 const HELP: &str = "\
-Usage: {prog} [-r <name=value>] [-R] <cgroup_path> ...
+Usage: {prog} [-r <name=value>] <cgroup_path> ...
    or: {prog} --copy-from <source_cgroup_path> <cgroup_path> ...
 Set the parameters of given cgroup(s)
   -r, --variable <name>			Define parameter to set
-  -R, --recursive			Apply the parameters to the cgroup and all its descendants
   --copy-from <source_cgroup_path>	Control group whose parameters will be copied
   -b					Ignore default systemd delegate hierarchy
 ";
@@ -75,7 +74,7 @@ struct Setting {
 }
 
 fn modify_error(prog: &str, msg: impl std::fmt::Display, code: u8) -> anyhow::Error {
-    eprintln!("{prog}: cgroup modify error: {msg} ");
+    eprintln!("{prog}: cgroup modify error: {msg}");
     ToolError::Exit(code).into()
 }
 
@@ -197,7 +196,7 @@ pub fn run_cgset(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         Err(ToolError::Exit(EXIT_BADARGS).into())
     };
     if args.len() < 2 {
-        eprintln!("Usage is {prog} -r <name=value> <relative path to cgroup>");
+        eprintln!("Usage is {prog} -r <name=value> relative path to cgroup>");
         return Err(ToolError::Exit(EXIT_BADARGS).into());
     }
     let Some(m) = parse(&SYNTAX, prog, args)? else {
@@ -243,7 +242,7 @@ pub fn run_cgset(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             Ok(s) => s,
             Err(e) => {
                 // libcgroup's text; it then exits 0, we with the error's code.
-                eprintln!("cgroup {src} error: {e} ");
+                eprintln!("cgroup {src} error: {e}");
                 return Err(ToolError::Exit(e.exit()).into());
             }
         };

@@ -21,6 +21,7 @@ List all cgroups
   -g <controllers>:<path>	Control group to be displayed (-g is optional)
   -h, --help			Display this help
   -b				Ignore default systemd delegate hierarchy
+(Note: currently supported on cgroups v1 only)
 ";
 
 /// lscgroup's command line (getopt `hg:b`).
@@ -69,12 +70,14 @@ pub fn run_lscgroup(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         return Ok(0);
     };
     let mut specs = Vec::new();
-    for text in m.values("group").into_iter().chain(m.operand_texts()) {
+    // libcgroup 3.1 exits 255 here, and misspells the message for a positional group.
+    let given = m.values("group").into_iter().map(|t| (t, "and"));
+    for (text, and) in given.chain(m.operand_texts().into_iter().map(|t| (t, "an"))) {
         match parse_spec(&text) {
             Some(s) => specs.push(s),
             None => {
-                eprintln!("{prog}: cgroup controller and path parsing failed ({text})");
-                return Err(ToolError::Exit(EXIT_BADARGS).into());
+                eprintln!("{prog}: cgroup controller {and} path parsing failed ({text})");
+                return Err(ToolError::Exit(255).into());
             }
         }
     }

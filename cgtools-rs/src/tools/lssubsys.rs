@@ -23,6 +23,7 @@ List information about given controller(s) If no controller is set list informat
   -i, --hierarchies		Display information about hierarchies
   -m, --mount-points		Display mount points
   -M, --all-mount-points	Display all mount points
+(Note: currently supported on cgroups v1 only)
 ";
 
 /// lssubsys's command line (getopt `aimMh`).
