@@ -987,9 +987,12 @@ const ALLOWED: &[(&str, &str, Normalise)] = &[
             o.stdout = o.stdout.replace(" [-R]", "").lines().filter(|l| !l.starts_with("  -R, --recursive")).map(|l| format!("{l}\n")).collect();
         }
     }),
-    ("unknown-controller", "an unknown controller: 3.1 prints `controller X can't be add` (cut short, no newline) and exits 91 (cgcreate) or 0 (cgset); ours names the group and `Cgroup one of the needed subsystems is not mounted`, with a non-zero exit", |_, o| {
+    ("unknown-controller", "an unknown controller: 3.1 prints `controller X can't be add` (cut short, no newline) and exits 91 (cgcreate) or 0 (cgset) ; ours reports it, with a non-zero exit", |_, o| {
         o.stderr.clear();
         o.code = Some(1);
+    }),
+    ("ignored-controller", "cgdelete cpu,nosuchctl:G: 3.1 ignores the unknown controller, deletes cpu:G and exits 0; ours deletes nothing and says `controller nosuchctl can't be added` (93), as 3.1 does for nosuchctl:G alone", |_, o| {
+        *o = Outcome::default();
     }),
     ("every-hierarchy", "cgdelete of several controllers or groups: 3.1 removes the group from the first hierarchy only and then fails; ours removes it from each", |_, o| {
         *o = Outcome::default();
@@ -1144,7 +1147,8 @@ cpu:{G}/a/b memory:{G}/a/b ## every-hierarchy
 cpu:{A}
 -r cpu:{A}
 cpu:{A} -g cpu,memory:{A} ## every-hierarchy
-nosuchctl:{G} ## unknown-controller
+nosuchctl:{G}
+cpu,nosuchctl:{G}/a/b ## ignored-controller
 foo ## newline
 -g foo ## newline
 cpu: ## newline

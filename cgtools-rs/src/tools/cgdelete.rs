@@ -73,6 +73,16 @@ pub fn run_cgdelete(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
     }
     let layout = layout(prog)?;
     let base_path = default_base(&m, &layout);
+    // libcgroup 3.1 builds every group before deleting any: an unknown controller ends the run
+    // there, nothing deleted.
+    let unknown = specs
+        .iter()
+        .flat_map(|s| &s.controllers)
+        .find(|c| c.as_str() != "*" && layout.find(c).is_none());
+    if let Some(c) = unknown {
+        eprintln!("{prog}: controller {c} can't be added");
+        return Err(ToolError::Exit(Ecg::Fail.exit()).into());
+    }
     let mut code = 0;
     for spec in &specs {
         let mut first_error: Option<CgError> = None;
