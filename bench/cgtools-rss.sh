@@ -23,7 +23,9 @@ G=nst-rss-$$
 sleeper_pid=
 cleanup() {
     [ -n "$sleeper_pid" ] && kill "$sleeper_pid" 2>/dev/null && wait "$sleeper_pid" 2>/dev/null
-    "$ORIG/cgdelete" -r "cpu,memory:$G" 2>/dev/null || true
+    # One controller per call: Debian's cgdelete removes a multi-controller spec from the first only.
+    "$ORIG/cgdelete" -r "cpu:$G" 2>/dev/null || true
+    "$ORIG/cgdelete" -r "memory:$G" 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -60,7 +62,7 @@ done
 "$ORIG/cgcreate" -g "cpu,memory:$G/a"
 sleep 300 &
 sleeper_pid=$!
-gone() { "$ORIG/cgdelete" "cpu,memory:$G/new" 2>/dev/null || true; }
+gone() { "$OURS/cgdelete" "cpu,memory:$G/new" 2>/dev/null || true; }
 fresh() { "$ORIG/cgcreate" -g "cpu,memory:$G/new"; }
 BEFORE=gone row "cgcreate -g cpu,memory:G" cgcreate -g "cpu,memory:$G/new"
 BEFORE=fresh row "cgdelete cpu,memory:G" cgdelete "cpu,memory:$G/new"
