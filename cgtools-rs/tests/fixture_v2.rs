@@ -12,7 +12,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use cgtools::layout::Roots;
+use cgtools::Roots;
 use nstools_tests::gate::Need;
 use nstools_tests::guard::{unique_name, ChildGuard};
 use nstools_tests::run::run;

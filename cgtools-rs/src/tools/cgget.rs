@@ -104,7 +104,7 @@ fn hierarchy_for<'a>(layout: &'a Layout, ctrl: &str) -> Option<&'a Hierarchy> {
 }
 
 fn existing_dir(h: &Hierarchy, rel: &str) -> Option<PathBuf> {
-    path::join(h.mount(), rel).ok().filter(|d| group::exists(d))
+    path::join(h.mount(), rel).ok().filter(|d| path::is_dir(d))
 }
 
 /// Every setting of `ctrl` in the group, as lines.

@@ -89,7 +89,7 @@ fn group_dir<'a>(
         .or_else(|| (ctrl == "cgroup").then(|| layout.unified()).flatten())
         .ok_or_else(|| CgError::new(Ecg::ValueNotExist))?;
     let dir = path::join(h.mount(), rel).map_err(|_| CgError::new(Ecg::Inval))?;
-    if !group::exists(&dir) {
+    if !path::is_dir(&dir) {
         return Err(CgError::new(Ecg::ValueNotExist));
     }
     Ok((h, dir))
@@ -166,7 +166,7 @@ fn snapshot(layout: &Layout, src: &str) -> Result<Vec<Setting>, CgError> {
         let Ok(dir) = path::join(h.mount(), src) else {
             continue;
         };
-        if !group::exists(&dir) {
+        if !path::is_dir(&dir) {
             continue;
         }
         found = true;

@@ -110,7 +110,7 @@ pub fn run_lscgroup(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             let Ok(dir) = path::join(t.hierarchy.mount(), &rel) else {
                 continue;
             };
-            if group::exists(&dir) {
+            if path::is_dir(&dir) {
                 // On v2 the controllers typed (none for `:path`); on v1 the hierarchy's.
                 let label = match t.hierarchy.version {
                     crate::layout::Version::V2 => t.controllers.join(","),
