@@ -239,14 +239,17 @@ pub fn run_cgcreate(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         }
         let mut created = Created::default();
         for (t, dir) in targets.iter().zip(&dirs) {
-            // `*` makes the group in every hierarchy, cgroup2's included, without enabling any
-            // controller there (libcgroup 3.1): enabling all would change every ancestor.
+            // On a hybrid host `*` makes the group in cgroup2 too without enabling its few
+            // controllers there (as libcgroup 3.1 leaves them alone); on a cgroup2-only host `*`
+            // enables every controller, as any list of controllers does.
             let star = spec.controllers.iter().any(|c| c == "*");
-            let enable: &[String] = if star && t.hierarchy.version == crate::layout::Version::V2 {
-                &[]
-            } else {
-                &t.controllers
-            };
+            let hybrid = layout.mode() == Some(crate::layout::Mode::Hybrid);
+            let enable: &[String] =
+                if star && hybrid && t.hierarchy.version == crate::layout::Version::V2 {
+                    &[]
+                } else {
+                    &t.controllers
+                };
             if let Err(e) = group::create(t.hierarchy, enable, dir, &opts, caller, &mut created) {
                 created.rollback();
                 // Without its idle process the scope is empty, and systemd removes it.
