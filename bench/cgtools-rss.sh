@@ -22,7 +22,8 @@ NEWEST=$PWD/target/reference/bin
 G=nst-rss-$$
 sleeper_pid=
 cleanup() {
-    [ -n "$sleeper_pid" ] && kill "$sleeper_pid" 2>/dev/null && wait "$sleeper_pid" 2>/dev/null
+    # `|| true`: wait reports the kill (143), which set -e would take for a failure.
+    if [ -n "$sleeper_pid" ]; then kill "$sleeper_pid" 2>/dev/null && wait "$sleeper_pid" 2>/dev/null || true; fi
     # One controller per call: Debian's cgdelete removes a multi-controller spec from the first only.
     "$ORIG/cgdelete" -r "cpu:$G" 2>/dev/null || true
     "$ORIG/cgdelete" -r "memory:$G" 2>/dev/null || true
