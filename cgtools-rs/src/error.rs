@@ -21,7 +21,6 @@ pub enum Ecg {
     ValueNotExist = 50015,
     Other = 50016,
     ParseFail = 50019,
-    NonEmpty = 50030,
     NoVersionConvert = 50031,
 }
 
@@ -43,7 +42,6 @@ impl Ecg {
             Ecg::ValueNotExist => "Cgroup, requested group parameter does not exist",
             Ecg::Other => "Cgroup generic error",
             Ecg::ParseFail => "Cgroup parsing failed",
-            Ecg::NonEmpty => "Failed to remove a non-empty group",
             Ecg::NoVersionConvert => "Failed to convert from cgroup v1 to/from cgroup v2",
         }
     }
@@ -78,6 +76,15 @@ impl CgError {
 
     pub fn exit(&self) -> u8 {
         self.code.exit()
+    }
+
+    /// The error as libcgroup reports it when moving a process (cgexec, cgclassify): a
+    /// controller that is not mounted is ECGROUPNOTALLOWED there.
+    pub fn when_moving(self) -> Self {
+        match self.code {
+            Ecg::SubsysNotMounted => CgError::new(Ecg::NotAllowed),
+            _ => self,
+        }
     }
 }
 

@@ -178,11 +178,6 @@ pub fn descendants(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// True when `dir` is an existing directory (and not a symlink).
-pub fn exists(dir: &Path) -> bool {
-    std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
-}
-
 /// Move every task listed in `from`'s task file into `to`. Tasks that exit meanwhile are fine.
 fn move_tasks(h: &Hierarchy, from: &Path, to: &Path) -> Result<(), CgError> {
     let file = h.task_file();
@@ -247,7 +242,7 @@ pub fn delete(h: &Hierarchy, dir: &Path, recursive: bool) -> Result<(), CgError>
     if is_root && !recursive {
         return Ok(());
     }
-    if !exists(dir) {
+    if !path::is_dir(dir) {
         return Err(CgError::errno(libc::ENOENT));
     }
     let parent = if is_root {
@@ -285,7 +280,7 @@ fn remove_one(h: &Hierarchy, dir: &Path, parent: &Path) -> Result<(), CgError> {
 /// Move process `pid` with all its threads into the group at `dir` (via `cgroup.procs`).
 pub fn attach(dir: &Path, pid: i32) -> Result<(), CgError> {
     crate::cg_debug!("will move pid {pid} to cgroup {}", dir.display());
-    if !exists(dir) {
+    if !path::is_dir(dir) {
         crate::cg_warn!("Warning: cgroup {} does not exist", dir.display());
         return Err(CgError::new(Ecg::NotExist));
     }

@@ -141,11 +141,6 @@ fn under(fs: &Path, abs: &str) -> PathBuf {
 }
 
 impl Layout {
-    /// The machine's layout from `/proc/self/mountinfo` and `/proc/cgroups`.
-    pub fn load() -> io::Result<Layout> {
-        Layout::load_from(&Roots::default())
-    }
-
     /// The layout as seen through `roots` (fixtures in tests).
     pub fn load_from(roots: &Roots) -> io::Result<Layout> {
         let mountinfo = common::read_pseudo_file(roots.proc.join("self/mountinfo"))?;
@@ -258,13 +253,15 @@ impl Layout {
         self.hierarchies.iter().find(|h| h.carries(ctrl))
     }
 
-    /// The version of the hierarchy carrying `ctrl`.
+    /// The version of the hierarchy carrying `ctrl` (what the layout tests check).
+    #[cfg(test)]
     pub fn version_of(&self, ctrl: &str) -> Option<Version> {
         self.find(ctrl).map(|h| h.version)
     }
 
     /// Every mounted controller (no named hierarchies), v1 ones in mount order then v2 ones:
-    /// what `*` stands for.
+    /// what `*` stands for (checked by the layout tests; `spec::resolve` walks the hierarchies).
+    #[cfg(test)]
     pub fn all_controllers(&self) -> Vec<String> {
         self.hierarchies
             .iter()

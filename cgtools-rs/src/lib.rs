@@ -1,42 +1,47 @@
 //! libcgroup's command-line tools (`cgcreate cgexec cgdelete cgset cgget cgclassify lscgroup
 //! lssubsys`, options of libcgroup 3.x) on cgroup v1, hybrid and v2 hosts.
 //!
-//! * [`layout`]: the hierarchies, from `/proc/self/mountinfo` (roots are parameters).
-//! * [`path`]: group paths that cannot escape their hierarchy; knobs opened without creating.
-//! * [`spec`]: `-g ctrls:path`, owners and modes as libcgroup parses them.
-//! * [`group`]: create (owners, modes, v2 `subtree_control`), delete, attach, list.
-//! * [`names`]: v1 <-> v2 setting names and values for cgset/cgget.
-//! * [`rules`]: `/etc/cgrules.conf` placement for cgexec/cgclassify without `-g`.
-//! * [`error`]: libcgroup's error numbers, texts and exit codes.
-//! * [`cglog`]: `CGROUP_LOGLEVEL` (libcgroup's DEBUG/INFO/WARNING/ERROR) for every tool.
-//! * [`systemd`]: libcgroup 3.1's systemd scopes (`cgcreate -c -p -S`), the default slice/scope and
+//! * `layout`: the hierarchies, from `/proc/self/mountinfo` (roots are parameters).
+//! * `path`: group paths that cannot escape their hierarchy; knobs opened without creating.
+//! * `spec`: `-g ctrls:path`, owners and modes as libcgroup parses them.
+//! * `group`: create (owners, modes, v2 `subtree_control`), delete, attach, list.
+//! * `names`: v1 <-> v2 setting names and values for cgset/cgget.
+//! * `rules`: `/etc/cgrules.conf` placement for cgexec/cgclassify without `-g`.
+//! * `error`: libcgroup's error numbers, texts and exit codes.
+//! * `getopt`: glibc's getopt_long as the tools call it; each tool's options declared once.
+//! * `cglog`: `CGROUP_LOGLEVEL` (libcgroup's DEBUG/INFO/WARNING/ERROR) for every tool.
+//! * `systemd`: libcgroup 3.1's systemd scopes (`cgcreate -c -p -S`), the default slice/scope and
 //!   `-b`, the idle process and `-r`.
-//! * [`sys`]: the few raw system calls (pidfd, process name).
-//! * [`tools`]: one module per tool, each with its public `command_<tool>()`.
+//! * `sys`: the few raw system calls (pidfd, process name).
+//! * `tools`: one module per tool, each with its public `command_<tool>()`.
 //!
-//! Test hook: `NSTOOLS_CGROUP_FIXTURE=DIR` makes the tools read `DIR/proc/self/mountinfo`,
-//! `DIR/proc/cgroups`, `DIR/etc/cgrules.conf`, the systemd default `DIR/var/run/libcgroup/systemd`,
-//! `DIR/run/systemd/system` (is systemd PID 1) and the mount points under `DIR` (ignored when the
-//! process runs with privileges other than its caller's).
+//! Only [`main`], [`main_at`], [`Roots`], [`commands`], [`command`] and the `command_<tool>()`
+//! functions are public; everything else is `pub(crate)`, so the compiler reports dead code.
 //!
-//! Environment: `CGROUP_LOGLEVEL` as libcgroup ([`cglog`]); `NSTOOLS_LOG` (env_logger) too.
+//! Tests run the tools on a fixture tree through [`main_at`] (the roots are an argument of a
+//! library call); the shipped binaries call [`main`], which always reads the real `/proc` and `/`.
+//!
+//! Environment: `CGROUP_LOGLEVEL` as libcgroup (`cglog`); `NSTOOLS_LOG` (env_logger) too.
 
-pub mod cglog;
-pub mod error;
-pub mod group;
-pub mod layout;
-pub mod names;
-pub mod path;
-pub mod rules;
-pub mod spec;
-pub mod sys;
-pub mod systemd;
-pub mod tools;
+pub(crate) mod cglog;
+pub(crate) mod error;
+pub(crate) mod getopt;
+pub(crate) mod group;
+pub(crate) mod layout;
+pub(crate) mod names;
+pub(crate) mod path;
+pub(crate) mod rules;
+pub(crate) mod spec;
+pub(crate) mod sys;
+pub(crate) mod systemd;
+pub(crate) mod tools;
 
 use std::ffi::OsString;
 
 use common::println;
 use common::Tool;
+
+pub use layout::Roots;
 
 pub use tools::cgclassify::command_cgclassify;
 pub use tools::cgcreate::command_cgcreate;
@@ -82,6 +87,13 @@ pub fn command(tool: &str) -> Option<clap::Command> {
 
 /// Entry point shared by the `src/bin/*.rs` mains: `tool` is the program name.
 pub fn main(tool: &'static str, args: impl IntoIterator<Item = OsString>) -> u8 {
+    main_at(tool, args, Roots::default())
+}
+
+/// [`main`] reading `/proc` and the mount points under `roots` (a fixture tree in tests). Only
+/// the tests call it: no shipped binary takes the roots from its environment or arguments.
+pub fn main_at(tool: &'static str, args: impl IntoIterator<Item = OsString>, roots: Roots) -> u8 {
+    tools::set_roots(roots);
     let args: Vec<OsString> = args.into_iter().collect();
     // cgcreate's idle process for a systemd scope is this program again, under libcgroup's name.
     if args.len() == 1 && args[0] == systemd::IDLE_NAME {

@@ -1,12 +1,13 @@
 //! cgroup v1 <-> v2 setting names, so that v1-era tutorials work on v2 hosts and the reverse.
 //!
 //! libcgroup translates only in `cgxset`/`cgxget -1/-2`; cgset and cgget here do it whenever the
-//! named file is missing and the name belongs to the other version. The table and the value
+//! named file is missing and the name belongs to the other version. `PAIRS` holds each pair as one
+//! row (v1 name, v2 name, value to v2, value to v1); the table and the value
 //! conversions follow libcgroup's `src/abstraction-map.c`:
 //!
 //! | v1 | v2 | values |
 //! |---|---|---|
-//! | memory.limit_in_bytes | memory.max | `-1`/`9223372036854771712` <-> `max` |
+//! | memory.limit_in_bytes | memory.max | `-1`/`9223372036854771712` -> `max` -> `9223372036854771712` |
 //! | memory.soft_limit_in_bytes | memory.high | same |
 //! | cpu.shares | cpu.weight | weight = shares * 100 / 1024 (1..=10000) |
 //! | cpu.cfs_quota_us / cpu.cfs_period_us | cpu.max | first / second field, `-1` <-> `max` |
@@ -66,30 +67,19 @@ const V2_ONLY_PREFIX: &[&str] = &["io."];
 
 /// The version a setting name is written for, when it is specific to one.
 pub fn name_version(name: &str) -> Option<Version> {
-    match name {
-        "memory.limit_in_bytes"
-        | "memory.soft_limit_in_bytes"
-        | "cpu.shares"
-        | "cpu.cfs_quota_us"
-        | "cpu.cfs_period_us"
-        | "cpuset.cpu_exclusive"
-        | "cpuset.effective_cpus"
-        | "cpuset.effective_mems" => Some(Version::V1),
-        "memory.max"
-        | "memory.high"
-        | "cpu.weight"
-        | "cpu.max"
-        | "cpuset.cpus.partition"
-        | "cpuset.cpus.effective"
-        | "cpuset.mems.effective" => Some(Version::V2),
-        n if V1_ONLY.contains(&n) || V1_ONLY_PREFIX.iter().any(|p| n.starts_with(p)) => {
-            Some(Version::V1)
-        }
-        n if V2_ONLY.contains(&n) || V2_ONLY_PREFIX.iter().any(|p| n.starts_with(p)) => {
-            Some(Version::V2)
-        }
-        _ => None,
+    if PAIRS.iter().any(|p| p.v1 == name) {
+        return Some(Version::V1);
     }
+    if PAIRS.iter().any(|p| p.v2 == name) {
+        return Some(Version::V2);
+    }
+    if V1_ONLY.contains(&name) || V1_ONLY_PREFIX.iter().any(|p| name.starts_with(p)) {
+        return Some(Version::V1);
+    }
+    if V2_ONLY.contains(&name) || V2_ONLY_PREFIX.iter().any(|p| name.starts_with(p)) {
+        return Some(Version::V2);
+    }
+    None
 }
 
 /// Why a name cannot be used on this hierarchy.
@@ -143,32 +133,107 @@ pub fn mapping(version: Version, dir: &Path, name: &str) -> Mapping {
 }
 
 fn has_translation(name: &str) -> bool {
-    matches!(
-        name,
-        "memory.limit_in_bytes"
-            | "memory.soft_limit_in_bytes"
-            | "cpu.shares"
-            | "cpu.cfs_quota_us"
-            | "cpu.cfs_period_us"
-            | "cpuset.cpu_exclusive"
-            | "cpuset.effective_cpus"
-            | "cpuset.effective_mems"
-            | "memory.max"
-            | "memory.high"
-            | "cpu.weight"
-            | "cpu.max"
-            | "cpuset.cpus.partition"
-            | "cpuset.cpus.effective"
-            | "cpuset.mems.effective"
-    )
+    PAIRS.iter().any(|p| p.v1 == name || p.v2 == name)
 }
 
-fn inval() -> CgError {
-    CgError::errno(libc::EINVAL)
+/// One v1 setting and the v2 setting it corresponds to, with the value conversions both ways.
+/// `to_v2(v1_value, current_v2)` gives the v2 value (`current_v2`: what the v2 file holds, for
+/// `cpu.max`, which carries two v1 settings); `to_v1(v2_value)` gives the v1 value, `None` when
+/// the v2 value does not carry it (`cpu.max` without a period). `Err` is an invalid value.
+struct Pair {
+    v1: &'static str,
+    v2: &'static str,
+    to_v2: fn(&str, Option<&str>) -> Result<String, Invalid>,
+    to_v1: fn(&str) -> Result<Option<String>, Invalid>,
 }
 
-fn parse_num(v: &str) -> Result<i64, CgError> {
-    v.trim().parse::<i64>().map_err(|_| inval())
+/// A value the other version cannot take (EINVAL).
+struct Invalid;
+
+/// Every translated pair (libcgroup's `src/abstraction-map.c`). Several rows may share a v2
+/// name: they are written in this order, and read by folding their values in this order.
+#[rustfmt::skip]
+const PAIRS: &[Pair] = &[
+    Pair { v1: "memory.limit_in_bytes", v2: "memory.max", to_v2: memory_to_v2, to_v1: memory_to_v1 },
+    Pair { v1: "memory.soft_limit_in_bytes", v2: "memory.high", to_v2: memory_to_v2, to_v1: memory_to_v1 },
+    Pair { v1: "cpu.shares", v2: "cpu.weight", to_v2: |v, _| Ok(shares_to_weight(num(v)?).to_string()), to_v1: |v| Ok(Some(weight_to_shares(num(v)?).to_string())) },
+    Pair { v1: "cpu.cfs_period_us", v2: "cpu.max", to_v2: period_to_v2, to_v1: |v| v.split_whitespace().nth(1).map(|p| Ok(num(p)?.to_string())).transpose() },
+    Pair { v1: "cpu.cfs_quota_us", v2: "cpu.max", to_v2: quota_to_v2, to_v1: quota_to_v1 },
+    Pair { v1: "cpuset.cpu_exclusive", v2: "cpuset.cpus.partition", to_v2: exclusive_to_v2, to_v1: exclusive_to_v1 },
+    Pair { v1: "cpuset.effective_cpus", v2: "cpuset.cpus.effective", to_v2: |v, _| Ok(v.to_string()), to_v1: |v| Ok(Some(v.to_string())) },
+    Pair { v1: "cpuset.effective_mems", v2: "cpuset.mems.effective", to_v2: |v, _| Ok(v.to_string()), to_v1: |v| Ok(Some(v.to_string())) },
+];
+
+fn num(v: &str) -> Result<i64, Invalid> {
+    v.trim().parse::<i64>().map_err(|_| Invalid)
+}
+
+/// `-1` or v1's largest value is v2's `max`; anything else (`10M` too) as is.
+fn memory_to_v2(v: &str, _: Option<&str>) -> Result<String, Invalid> {
+    let unlimited = V1_UNLIMITED.parse::<i64>().unwrap_or(i64::MAX);
+    Ok(if v == "-1" || num(v).is_ok_and(|n| n >= unlimited) {
+        "max".into()
+    } else {
+        v.to_string()
+    })
+}
+
+fn memory_to_v1(v: &str) -> Result<Option<String>, Invalid> {
+    Ok(Some(if v == "max" {
+        V1_UNLIMITED.into()
+    } else {
+        v.to_string()
+    }))
+}
+
+/// The period after the current quota (`max` when there is none).
+fn period_to_v2(v: &str, current: Option<&str>) -> Result<String, Invalid> {
+    num(v)?;
+    let quota = current
+        .and_then(|c| c.split_whitespace().next())
+        .unwrap_or("max");
+    Ok(format!("{quota} {v}"))
+}
+
+/// The quota (`-1` is `max`), before the current period when there is one.
+fn quota_to_v2(v: &str, current: Option<&str>) -> Result<String, Invalid> {
+    let q = num(v)?;
+    let q = if q < 0 {
+        "max".to_string()
+    } else {
+        q.to_string()
+    };
+    Ok(match current.and_then(|c| c.split_whitespace().nth(1)) {
+        Some(period) => format!("{q} {period}"),
+        None => q,
+    })
+}
+
+fn quota_to_v1(v: &str) -> Result<Option<String>, Invalid> {
+    match v.split_whitespace().next() {
+        Some("max") => Ok(Some("-1".into())),
+        Some(q) => Ok(Some(num(q)?.to_string())),
+        None => Err(Invalid),
+    }
+}
+
+fn exclusive_to_v2(v: &str, _: Option<&str>) -> Result<String, Invalid> {
+    match v {
+        "1" => Ok("root".into()),
+        "0" => Ok("member".into()),
+        _ => Err(Invalid),
+    }
+}
+
+/// `root` and `isolated` partitions are exclusive (`root invalid (...)` is still a root).
+fn exclusive_to_v1(v: &str) -> Result<Option<String>, Invalid> {
+    if v.starts_with("root") || v.starts_with("isolated") {
+        Ok(Some("1".into()))
+    } else if v.starts_with("member") {
+        Ok(Some("0".into()))
+    } else {
+        Err(Invalid)
+    }
 }
 
 /// shares -> weight as libcgroup converts it.
@@ -189,90 +254,24 @@ pub fn translate_write(
     read: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Vec<(String, String)>, CgError> {
     let value = value.trim();
-    let one = |n: &str, v: String| Ok(vec![(n.to_string(), v)]);
-    match name {
-        // v1 names on v2
-        "memory.limit_in_bytes" | "memory.soft_limit_in_bytes" => {
-            let target = if name == "memory.limit_in_bytes" {
-                "memory.max"
-            } else {
-                "memory.high"
-            };
-            let v = if value == "-1" || value == V1_UNLIMITED {
-                "max".to_string()
-            } else {
-                value.to_string()
-            };
-            one(target, v)
-        }
-        "cpu.shares" => one(
-            "cpu.weight",
-            shares_to_weight(parse_num(value)?).to_string(),
-        ),
-        "cpu.cfs_quota_us" => {
-            let q = parse_num(value)?;
-            one("cpu.max", if q < 0 { "max".into() } else { q.to_string() })
-        }
-        "cpu.cfs_period_us" => {
-            parse_num(value)?;
-            let cur = read("cpu.max").unwrap_or_else(|| "max 100000".into());
-            let quota = cur.split_whitespace().next().unwrap_or("max").to_string();
-            one("cpu.max", format!("{quota} {value}"))
-        }
-        "cpuset.cpu_exclusive" => match value {
-            "1" => one("cpuset.cpus.partition", "root".into()),
-            "0" => one("cpuset.cpus.partition", "member".into()),
-            _ => Err(inval()),
-        },
-        "cpuset.effective_cpus" => one("cpuset.cpus.effective", value.into()),
-        "cpuset.effective_mems" => one("cpuset.mems.effective", value.into()),
-        // v2 names on v1
-        "memory.max" | "memory.high" => {
-            let target = if name == "memory.max" {
-                "memory.limit_in_bytes"
-            } else {
-                "memory.soft_limit_in_bytes"
-            };
-            one(
-                target,
-                if value == "max" {
-                    "-1".into()
-                } else {
-                    value.into()
-                },
-            )
-        }
-        "cpu.weight" => one(
-            "cpu.shares",
-            weight_to_shares(parse_num(value)?).to_string(),
-        ),
-        "cpu.max" => {
-            let mut fields = value.split_whitespace();
-            let quota = fields.next().ok_or_else(inval)?;
-            let quota = if quota == "max" {
-                "-1".to_string()
-            } else {
-                parse_num(quota)?.to_string()
-            };
-            let mut writes = Vec::new();
-            if let Some(period) = fields.next() {
-                writes.push((
-                    "cpu.cfs_period_us".to_string(),
-                    parse_num(period)?.to_string(),
-                ));
-            }
-            writes.push(("cpu.cfs_quota_us".to_string(), quota));
-            Ok(writes)
-        }
-        "cpuset.cpus.partition" => match value {
-            "root" | "isolated" => one("cpuset.cpu_exclusive", "1".into()),
-            "member" => one("cpuset.cpu_exclusive", "0".into()),
-            _ => Err(inval()),
-        },
-        "cpuset.cpus.effective" => one("cpuset.effective_cpus", value.into()),
-        "cpuset.mems.effective" => one("cpuset.effective_mems", value.into()),
-        _ => Err(CgError::new(Ecg::ValueNotExist)),
+    let inval = |_: Invalid| CgError::errno(libc::EINVAL);
+    if let Some(p) = PAIRS.iter().find(|p| p.v1 == name) {
+        let current = read(p.v2);
+        return Ok(vec![(
+            p.v2.to_string(),
+            (p.to_v2)(value, current.as_deref()).map_err(inval)?,
+        )]);
     }
+    let mut writes = Vec::new();
+    for p in PAIRS.iter().filter(|p| p.v2 == name) {
+        if let Some(v) = (p.to_v1)(value).map_err(inval)? {
+            writes.push((p.v1.to_string(), v));
+        }
+    }
+    if writes.is_empty() && !has_translation(name) {
+        return Err(CgError::new(Ecg::ValueNotExist));
+    }
+    Ok(writes)
 }
 
 /// Read v1-or-v2 `name` from a group of the other version, converting the value.
@@ -280,78 +279,19 @@ pub fn translate_read(
     name: &str,
     read: &dyn Fn(&str) -> std::io::Result<String>,
 ) -> std::io::Result<String> {
-    let bad = || std::io::Error::from_raw_os_error(libc::EINVAL);
-    let num = |s: &str| s.trim().parse::<i64>().map_err(|_| bad());
-    let field = |s: &str, i: usize| s.split_whitespace().nth(i).unwrap_or("").to_string();
-    Ok(match name {
-        "memory.limit_in_bytes" | "memory.soft_limit_in_bytes" => {
-            let v = read(if name == "memory.limit_in_bytes" {
-                "memory.max"
-            } else {
-                "memory.high"
-            })?;
-            if v.trim() == "max" {
-                V1_UNLIMITED.to_string()
-            } else {
-                v.trim().to_string()
-            }
-        }
-        "cpu.shares" => weight_to_shares(num(&read("cpu.weight")?)?).to_string(),
-        "cpu.cfs_quota_us" => {
-            let q = field(&read("cpu.max")?, 0);
-            if q == "max" {
-                "-1".into()
-            } else {
-                q
-            }
-        }
-        "cpu.cfs_period_us" => field(&read("cpu.max")?, 1),
-        "cpuset.cpu_exclusive" => {
-            if read("cpuset.cpus.partition")?.starts_with("root") {
-                "1".into()
-            } else {
-                "0".into()
-            }
-        }
-        "cpuset.effective_cpus" => read("cpuset.cpus.effective")?.trim_end().to_string(),
-        "cpuset.effective_mems" => read("cpuset.mems.effective")?.trim_end().to_string(),
-        "memory.max" | "memory.high" => {
-            let v = read(if name == "memory.max" {
-                "memory.limit_in_bytes"
-            } else {
-                "memory.soft_limit_in_bytes"
-            })?;
-            let v = v.trim();
-            if v == "-1"
-                || num(v).is_ok_and(|n| n >= V1_UNLIMITED.parse::<i64>().unwrap_or(i64::MAX))
-            {
-                "max".into()
-            } else {
-                v.to_string()
-            }
-        }
-        "cpu.weight" => shares_to_weight(num(&read("cpu.shares")?)?).to_string(),
-        "cpu.max" => {
-            let q = num(&read("cpu.cfs_quota_us")?)?;
-            let p = read("cpu.cfs_period_us")?.trim().to_string();
-            let q = if q < 0 {
-                "max".to_string()
-            } else {
-                q.to_string()
-            };
-            format!("{q} {p}")
-        }
-        "cpuset.cpus.partition" => {
-            if read("cpuset.cpu_exclusive")?.trim() == "1" {
-                "root".into()
-            } else {
-                "member".into()
-            }
-        }
-        "cpuset.cpus.effective" => read("cpuset.effective_cpus")?.trim_end().to_string(),
-        "cpuset.mems.effective" => read("cpuset.effective_mems")?.trim_end().to_string(),
-        _ => return Err(std::io::Error::from_raw_os_error(libc::ENOENT)),
-    })
+    let inval = |_: Invalid| std::io::Error::from_raw_os_error(libc::EINVAL);
+    if let Some(p) = PAIRS.iter().find(|p| p.v1 == name) {
+        let v2 = read(p.v2)?;
+        return (p.to_v1)(v2.trim())
+            .map_err(inval)?
+            .ok_or_else(|| inval(Invalid));
+    }
+    let mut value: Option<String> = None;
+    for p in PAIRS.iter().filter(|p| p.v2 == name) {
+        let v1 = read(p.v1)?;
+        value = Some((p.to_v2)(v1.trim(), value.as_deref()).map_err(inval)?);
+    }
+    value.ok_or_else(|| std::io::Error::from_raw_os_error(libc::ENOENT))
 }
 
 /// Read `name` from the group at `dir` of `version`, translating when needed: the value as cgget
@@ -477,7 +417,7 @@ mod tests {
     fn writes_v2_names_on_v1() {
         assert_eq!(
             w("memory.max", "max", None).unwrap(),
-            pairs(&[("memory.limit_in_bytes", "-1")])
+            pairs(&[("memory.limit_in_bytes", V1_UNLIMITED)])
         );
         assert_eq!(
             w("memory.max", "10485760", None).unwrap(),
@@ -485,7 +425,7 @@ mod tests {
         );
         assert_eq!(
             w("memory.high", "max", None).unwrap(),
-            pairs(&[("memory.soft_limit_in_bytes", "-1")])
+            pairs(&[("memory.soft_limit_in_bytes", V1_UNLIMITED)])
         );
         assert_eq!(
             w("cpu.weight", "100", None).unwrap(),

@@ -124,6 +124,11 @@ pub fn write_knob(dir: &Path, name: &str, value: &str) -> io::Result<()> {
     Ok(())
 }
 
+/// True when `dir` is an existing directory (and not a symlink).
+pub(crate) fn is_dir(dir: &Path) -> bool {
+    std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

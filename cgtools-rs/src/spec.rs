@@ -2,7 +2,7 @@
 //! modes, parsed the way libcgroup's `tools-common.c` does, and resolved against a [`Layout`].
 
 use crate::error::{CgError, Ecg};
-use crate::layout::{Hierarchy, Layout, Version};
+use crate::layout::{Hierarchy, Layout};
 
 /// One `-g controllers:path` argument.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,15 +161,11 @@ pub fn controller_of(name: &str) -> Option<&str> {
         .filter(|c| !c.is_empty())
 }
 
-/// True for a hierarchy of this version.
-pub fn is_v2(h: &Hierarchy) -> bool {
-    h.version == Version::V2
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::layout::fixtures::*;
+    use crate::layout::Version;
 
     fn spec(c: &[&str], p: &str) -> Option<Spec> {
         Some(Spec {
@@ -259,7 +255,7 @@ mod tests {
         let t = resolve(&l, &[]).unwrap();
         assert_eq!(t.len(), 1);
         assert!(t[0].controllers.is_empty());
-        assert!(is_v2(t[0].hierarchy));
+        assert_eq!(t[0].hierarchy.version, Version::V2);
         let t = resolve(&l, &["*".into()]).unwrap();
         assert_eq!(t.len(), 3);
         assert_eq!(

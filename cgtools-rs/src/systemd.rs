@@ -139,7 +139,7 @@ pub fn read_default(roots: &Roots, layout: &Layout) -> Option<String> {
     let path = name.cgroup_path();
     if let Some(h) = unit_hierarchy(layout) {
         let dir = crate::path::join(h.mount(), &path).ok();
-        if !dir.as_deref().is_some_and(crate::group::exists) {
+        if !dir.as_deref().is_some_and(crate::path::is_dir) {
             crate::cg_warn!(
                 "Warning: systemd default cgroup {line} does not exist in {}, continuing without systemd default cgroup.",
                 h.mount().display()

@@ -5,14 +5,13 @@
 
 use std::ffi::OsString;
 
-use clap::{Arg, ArgAction, Command};
+use clap::Command;
+
+use crate::getopt::{Opt, Syntax};
 use common::eprintln;
 use common::ToolError;
 
-use super::{
-    bad_args, base, default_base, group_arg, ignore_default_arg, layout, parse, replace_idle_arg,
-    sticky_arg, values, EXIT_BADARGS,
-};
+use super::*;
 use crate::error::{CgError, Ecg};
 use crate::group;
 use crate::path;
@@ -29,28 +28,30 @@ Move running task(s) to given cgroups
   -r				Replace the default idle_thread spawned for the systemd scope
 ";
 
-/// cgclassify's command line.
+/// cgclassify's command line (getopt `+g:shbr`).
+pub(crate) const SYNTAX: Syntax = Syntax {
+    name: "cgclassify",
+    about: "Move running task(s) to given cgroups",
+    opts: &[
+        GROUP,
+        STICKY,
+        HELP_OPT,
+        Opt::long_only(
+            "cancel-sticky",
+            "cancel-sticky",
+            "cgred daemon change pidlist and children tasks",
+        ),
+        IGNORE_DEFAULT,
+        REPLACE_IDLE,
+    ],
+    operands: Some(("pid", "Processes to move (all their threads)")),
+    stop_at_operand: true,
+    help: HELP,
+    try_help: "'-h'",
+};
+
 pub fn command_cgclassify() -> Command {
-    base("cgclassify", "Move running task(s) to given cgroups")
-        .arg(group_arg("Control group to be used as target"))
-        .arg(sticky_arg())
-        .arg(
-            Arg::new("cancel-sticky")
-                .long("cancel-sticky")
-                .action(ArgAction::SetTrue)
-                .help("cgred daemon change pidlist and children tasks"),
-        )
-        .arg(ignore_default_arg())
-        .arg(replace_idle_arg(
-            "Replace the default idle_thread spawned for the systemd scope (with the first pid)",
-        ))
-        .arg(
-            Arg::new("pids")
-                .value_name("pid")
-                .action(ArgAction::Append)
-                .allow_negative_numbers(true)
-                .help("Processes to move (all their threads)"),
-        )
+    SYNTAX.command()
 }
 
 /// strtol(text, &end, 10) with `*end == '\0'`: libcgroup's pid check.
@@ -92,13 +93,13 @@ fn rule_specs(rules: &[crate::rules::Rule], pid: i32) -> Vec<crate::spec::Spec> 
 
 pub fn run_cgclassify(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
     if args.len() < 2 {
-        return Err(bad_args(prog, "-h"));
+        return Err(bad_args(prog, &SYNTAX));
     }
-    let Some(m) = parse(command_cgclassify(), prog, args, "-h", HELP)? else {
+    let Some(m) = parse(&SYNTAX, prog, args)? else {
         return Ok(0);
     };
     let mut specs = Vec::new();
-    for text in values(&m, "group") {
+    for text in m.values("group") {
         match parse_spec(&text) {
             Some(s) => specs.push(s),
             None => {
@@ -120,13 +121,13 @@ pub fn run_cgclassify(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         None
     };
     let no_rules = specs.is_empty() && rules.is_none();
-    if no_rules && !values(&m, "pids").is_empty() {
+    if no_rules && !m.operand_texts().is_empty() {
         crate::cglog::compat(
             crate::cglog::Level::Error,
             format_args!("Error: failed to parse the configuration rules"),
         );
     }
-    for text in values(&m, "pids") {
+    for text in m.operand_texts() {
         let Some(pid) = parse_pid(&text) else {
             eprintln!("Error: {text} is not valid pid.");
             code = 2;
@@ -140,7 +141,11 @@ pub fn run_cgclassify(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             code = 1;
             continue;
         }
-        let mut result = Ok(());
+        let mut result = if pid == 0 {
+            Err(CgError::errno(libc::ENOENT))
+        } else {
+            Ok(())
+        };
         let by_rules;
         let specs = match &rules {
             Some(rules) => {
@@ -149,11 +154,11 @@ pub fn run_cgclassify(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             }
             None => &specs,
         };
-        'specs: for spec in specs {
+        'specs: for spec in specs.iter().filter(|_| result.is_ok()) {
             let targets = match resolve(&layout, &spec.controllers) {
                 Ok(t) => t,
                 Err(e) => {
-                    result = Err(e);
+                    result = Err(e.when_moving());
                     break;
                 }
             };
@@ -178,7 +183,7 @@ pub fn run_cgclassify(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             code = 1;
         }
     }
-    if m.get_flag("replace-idle") {
+    if m.flag("replace-idle") {
         if let Some(Some(pid)) = first_moved {
             if let Err(e) = crate::systemd::replace_idle(super::roots(), &layout, pid as u32) {
                 eprintln!("{e}");

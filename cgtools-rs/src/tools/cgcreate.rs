@@ -7,13 +7,13 @@
 
 use std::ffi::OsString;
 
-use clap::{Arg, ArgAction, Command};
+use clap::Command;
+
+use crate::getopt::{Opt, Syntax};
 use common::ToolError;
 use common::{eprintln, println};
 
-use super::{
-    base, default_base, group_arg, ignore_default_arg, layout, parse, values, EXIT_BADARGS,
-};
+use super::*;
 use crate::error::Ecg;
 use crate::group::{self, CreateOptions, Created};
 use crate::layout::Layout;
@@ -31,152 +31,139 @@ Create control group(s)
   -h, --help			Display this help
   -s, --tperm=mode		Tasks file permissions
   -t <tuid>:<tgid>		Owner of the tasks file
-  -b				Ignore default systemd delegate hierarchy
+  -b				Ignore default systemddelegate hierarchy
   -c, --scope			Create a delegated systemd scope
   -p, --pid=pid			Task pid to use to create systemd scope
   -S, --setdefault		Set this scope as the default scope delegate hierarchy
 ";
 
-/// cgcreate's command line.
+/// cgcreate's command line (getopt `a:t:g:hd:f:s:bcp:S`).
+pub(crate) const SYNTAX: Syntax = Syntax {
+    name: "cgcreate",
+    about: "Create control group(s)",
+    opts: &[
+        Opt::flag("admin", 'a', "Owner of the group and all its files")
+            .long("admin")
+            .value("agid>:<auid"),
+        Opt::flag("task", 't', "Owner of the tasks file")
+            .long("task")
+            .value("tuid>:<tgid"),
+        HELP_OPT,
+        Opt::flag("dperm", 'd', "Group directory permissions")
+            .long("dperm")
+            .value("mode"),
+        Opt::flag("fperm", 'f', "Group file permissions")
+            .long("fperm")
+            .value("mode"),
+        Opt::flag("tperm", 's', "Tasks file permissions")
+            .long("tperm")
+            .value("mode"),
+        GROUP,
+        IGNORE_DEFAULT,
+        Opt::flag(
+            "scope",
+            'c',
+            "Create a delegated systemd scope (path <slice>.slice/<name>.scope)",
+        )
+        .long("scope"),
+        Opt::flag(
+            "pid",
+            'p',
+            "Task pid to use to create systemd scope (default: an idle process)",
+        )
+        .long("pid")
+        .value("pid"),
+        Opt::flag(
+            "setdefault",
+            'S',
+            "Set this scope as the default scope delegate hierarchy",
+        )
+        .long("setdefault"),
+    ],
+    operands: None,
+    stop_at_operand: false,
+    help: HELP,
+    try_help: "-h",
+};
+
 pub fn command_cgcreate() -> Command {
-    let set = |id: &'static str, short: char, long: &'static str, name: &'static str, help| {
-        Arg::new(id)
-            .short(short)
-            .long(long)
-            .value_name(name)
-            .action(ArgAction::Set)
-            .help(help)
-    };
-    base("cgcreate", "Create control group(s)")
-        .arg(set(
-            "admin",
-            'a',
-            "admin",
-            "agid>:<auid",
-            "Owner of the group and all its files",
-        ))
-        .arg(set(
-            "task",
-            't',
-            "task",
-            "tuid>:<tgid",
-            "Owner of the tasks file",
-        ))
-        .arg(set(
-            "dperm",
-            'd',
-            "dperm",
-            "mode",
-            "Group directory permissions",
-        ))
-        .arg(set("fperm", 'f', "fperm", "mode", "Group file permissions"))
-        .arg(set("tperm", 's', "tperm", "mode", "Tasks file permissions"))
-        .arg(group_arg(
-            "Control group which should be added (`*` = all controllers)",
-        ))
-        .arg(ignore_default_arg())
-        .arg(
-            Arg::new("scope")
-                .short('c')
-                .long("scope")
-                .action(ArgAction::SetTrue)
-                .help("Create a delegated systemd scope (path <slice>.slice/<name>.scope)"),
-        )
-        .arg(
-            set(
-                "pid",
-                'p',
-                "pid",
-                "pid",
-                "Task pid to use to create systemd scope (default: an idle process)",
-            )
-            // getopt hands `-p -5` the `-5`: an invalid pid, not an unknown option.
-            .allow_hyphen_values(true),
-        )
-        .arg(
-            Arg::new("setdefault")
-                .short('S')
-                .long("setdefault")
-                .action(ArgAction::SetTrue)
-                .help("Set this scope as the default scope delegate hierarchy"),
-        )
-        .arg(
-            Arg::new("extra")
-                .action(ArgAction::Append)
-                .hide(true)
-                .value_name("ARG")
-                .help("Operands are not accepted (an error, as in libcgroup)"),
-        )
+    SYNTAX.command()
 }
 
 pub fn run_cgcreate(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
-    let Some(m) = parse(command_cgcreate(), prog, args, "-h", HELP)? else {
-        return Ok(0);
-    };
+    if args.len() < 2 {
+        return Err(bad_args(prog, &SYNTAX));
+    }
     let fail = |code: u8, msg: String| -> anyhow::Result<u8> {
         eprintln!("{prog}: {msg}");
         Err(ToolError::Exit(code).into())
     };
+    // Owners, modes, the pid and each -g are checked as getopt returns them, as libcgroup does:
+    // a bad value before -h is an error, after it the help wins.
     let mut opts = CreateOptions::default();
-    for (id, slot) in [("admin", &mut opts.admin), ("task", &mut opts.task)] {
-        if let Some(text) = m.get_one::<String>(id) {
-            match parse_owner(text) {
-                Ok(o) => *slot = o,
-                // libcgroup exits 0 here without creating anything; an error is an error.
-                Err(e) => return fail(EXIT_BADARGS, e.to_string()),
-            }
-        }
-    }
-    for (id, slot) in [
-        ("dperm", &mut opts.dperm),
-        ("fperm", &mut opts.fperm),
-        ("tperm", &mut opts.tperm),
-    ] {
-        if let Some(text) = m.get_one::<String>(id) {
-            match parse_mode(text) {
-                Some(mode) => *slot = Some(mode),
-                None => {
+    let mut scope_pid = None;
+    let mut specs = Vec::new();
+    let check = |id: &str, text: &str| -> anyhow::Result<()> {
+        let usage = |msg: String| -> anyhow::Result<()> {
+            eprintln!("{prog}: {msg}");
+            Err(ToolError::Exit(EXIT_BADARGS).into())
+        };
+        match id {
+            // libcgroup exits 0 here without creating anything; an error is an error.
+            "admin" => match parse_owner(text) {
+                Ok(o) => opts.admin = o,
+                Err(e) => return usage(e.to_string()),
+            },
+            "task" => match parse_owner(text) {
+                Ok(o) => opts.task = o,
+                Err(e) => return usage(e.to_string()),
+            },
+            "dperm" | "fperm" | "tperm" => {
+                let Some(mode) = parse_mode(text) else {
                     // libcgroup prints this one on stdout.
                     println!("{prog} wrong mode format {text}");
                     return Err(ToolError::Exit(255).into());
+                };
+                match id {
+                    "dperm" => opts.dperm = Some(mode),
+                    "fperm" => opts.fperm = Some(mode),
+                    _ => opts.tperm = Some(mode),
                 }
             }
+            "pid" => match text.parse::<i64>() {
+                Ok(p) if p > 1 && p <= i64::from(i32::MAX) => scope_pid = Some(p as u32),
+                _ => return usage(format!("Invalid pid {text}")),
+            },
+            "group" => match parse_spec(text) {
+                Some(spec) => specs.push(spec),
+                None => {
+                    return usage(format!(
+                        "cgroup controller and path parsing failed ({text})"
+                    ))
+                }
+            },
+            _ => {}
         }
-    }
-    let scope = m.get_flag("scope");
-    if scope && m.get_flag("ignore-default") {
+        Ok(())
+    };
+    let Some(m) = parse_checked(&SYNTAX, prog, args, check)? else {
+        return Ok(0);
+    };
+    let scope = m.flag("scope");
+    if scope && m.flag("ignore-default") {
         return fail(
             EXIT_BADARGS,
             "\"-b\" and \"-c\" are mutually exclusive".into(),
         );
     }
-    if !scope && m.get_flag("setdefault") {
+    if !scope && m.flag("setdefault") {
         return fail(EXIT_BADARGS, "\"-S\" requires \"-c\" to be provided".into());
     }
-    let mut scope_pid = None;
-    if let Some(text) = m.get_one::<String>("pid") {
-        if !scope {
-            return fail(EXIT_BADARGS, "\"-p\" requires \"-c\" to be provided".into());
-        }
-        match text.parse::<i64>() {
-            Ok(p) if p > 1 && p <= i64::from(i32::MAX) => scope_pid = Some(p as u32),
-            _ => return fail(EXIT_BADARGS, format!("Invalid pid {text}")),
-        }
+    if scope_pid.is_some() && !scope {
+        return fail(EXIT_BADARGS, "\"-p\" requires \"-c\" to be provided".into());
     }
-    if let Some(extra) = values(&m, "extra").first() {
+    if let Some(extra) = m.operand_texts().first() {
         return fail(EXIT_BADARGS, format!("wrong arguments ({extra})"));
-    }
-    let mut specs = Vec::new();
-    for text in values(&m, "group") {
-        match parse_spec(&text) {
-            Some(s) => specs.push(s),
-            None => {
-                return fail(
-                    EXIT_BADARGS,
-                    format!("cgroup controller and path parsing failed ({text})"),
-                )
-            }
-        }
     }
     if specs.is_empty() {
         return fail(EXIT_BADARGS, "no cgroup specified".into());
@@ -253,14 +240,18 @@ pub fn run_cgcreate(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         }
         let mut created = Created::default();
         for (t, dir) in targets.iter().zip(&dirs) {
-            if let Err(e) = group::create(
-                t.hierarchy,
-                &t.controllers,
-                dir,
-                &opts,
-                caller,
-                &mut created,
-            ) {
+            // On a hybrid host `*` makes the group in cgroup2 too without enabling its few
+            // controllers there (as libcgroup 3.1 leaves them alone); on a cgroup2-only host `*`
+            // enables every controller, as any list of controllers does.
+            let star = spec.controllers.iter().any(|c| c == "*");
+            let hybrid = layout.mode() == Some(crate::layout::Mode::Hybrid);
+            let enable: &[String] =
+                if star && hybrid && t.hierarchy.version == crate::layout::Version::V2 {
+                    &[]
+                } else {
+                    &t.controllers
+                };
+            if let Err(e) = group::create(t.hierarchy, enable, dir, &opts, caller, &mut created) {
                 created.rollback();
                 // Without its idle process the scope is empty, and systemd removes it.
                 stop_idle(idle);
@@ -268,7 +259,7 @@ pub fn run_cgcreate(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             }
         }
         if let Some(name) = scopes.get(i) {
-            if m.get_flag("setdefault") {
+            if m.flag("setdefault") {
                 if let Err(e) = systemd::write_default(roots, name) {
                     return fail(
                         Ecg::Other.exit(),

@@ -6,14 +6,13 @@
 
 use std::ffi::OsString;
 
-use clap::{Arg, ArgAction, Command};
+use clap::Command;
+
+use crate::getopt::{Opt, Syntax};
 use common::eprintln;
 use common::ToolError;
 
-use super::{
-    bad_args, base, default_base, group_arg, ignore_default_arg, layout, parse, values,
-    EXIT_BADARGS,
-};
+use super::*;
 use crate::error::{CgError, Ecg};
 use crate::group;
 use crate::path;
@@ -28,48 +27,63 @@ Remove control group(s)
   -b				Ignore default systemd delegate hierarchy
 ";
 
-/// cgdelete's command line.
+/// cgdelete's command line (getopt `rhg:b`).
+pub(crate) const SYNTAX: Syntax = Syntax {
+    name: "cgdelete",
+    about: "Remove control group(s)",
+    opts: &[
+        Opt::flag("recursive", 'r', "Recursively remove all subgroups").long("recursive"),
+        HELP_OPT,
+        Opt {
+            long: Some("group"),
+            ..GROUP
+        },
+        IGNORE_DEFAULT,
+    ],
+    operands: Some(("controllers>:<path", "Control group to be removed")),
+    stop_at_operand: false,
+    help: HELP,
+    try_help: "--help'",
+};
+
 pub fn command_cgdelete() -> Command {
-    base("cgdelete", "Remove control group(s)")
-        .arg(
-            Arg::new("recursive")
-                .short('r')
-                .long("recursive")
-                .action(ArgAction::SetTrue)
-                .help("Recursively remove all subgroups"),
-        )
-        .arg(group_arg("Control group to be removed (-g is optional)"))
-        .arg(ignore_default_arg())
-        .arg(
-            Arg::new("groups")
-                .value_name("controllers>:<path")
-                .action(ArgAction::Append)
-                .help("Control group to be removed"),
-        )
+    SYNTAX.command()
 }
 
 pub fn run_cgdelete(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
     if args.len() < 2 {
-        return Err(bad_args(prog, "--help"));
+        return Err(bad_args(prog, &SYNTAX));
     }
-    let Some(m) = parse(command_cgdelete(), prog, args, "--help", HELP)? else {
+    let Some(m) = parse(&SYNTAX, prog, args)? else {
         return Ok(0);
     };
-    let recursive = m.get_flag("recursive");
+    let recursive = m.flag("recursive");
     // -g values and positional specs, each kind in its own order, as getopt hands them over
     // (options first, then the operands it permuted to the end).
     let mut specs: Vec<Spec> = Vec::new();
-    for text in values(&m, "group").into_iter().chain(values(&m, "groups")) {
+    for text in m.values("group").into_iter().chain(m.operand_texts()) {
         match parse_spec(&text) {
             Some(s) => specs.push(s),
             None => {
-                eprintln!("{prog}: error parsing cgroup '{text}'");
+                // strtok has cut the text at its first colon.
+                let shown = text.split(':').next().unwrap_or_default();
+                eprintln!("{prog}: error parsing cgroup '{shown}'");
                 return Err(ToolError::Exit(EXIT_BADARGS).into());
             }
         }
     }
     let layout = layout(prog)?;
     let base_path = default_base(&m, &layout);
+    // libcgroup 3.1 builds every group before deleting any: an unknown controller ends the run
+    // there, nothing deleted.
+    let unknown = specs
+        .iter()
+        .flat_map(|s| &s.controllers)
+        .find(|c| c.as_str() != "*" && layout.find(c).is_none());
+    if let Some(c) = unknown {
+        eprintln!("{prog}: controller {c} can't be added");
+        return Err(ToolError::Exit(Ecg::Fail.exit()).into());
+    }
     let mut code = 0;
     for spec in &specs {
         let mut first_error: Option<CgError> = None;

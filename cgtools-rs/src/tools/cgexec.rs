@@ -8,14 +8,13 @@
 use std::ffi::{CString, OsString};
 use std::os::unix::ffi::OsStrExt;
 
-use clap::{Arg, ArgAction, Command};
+use clap::Command;
+
+use crate::getopt::Syntax;
 use common::eprintln;
 use common::ToolError;
 
-use super::{
-    bad_args, base, default_base, group_arg, ignore_default_arg, layout, parse, replace_idle_arg,
-    sticky_arg, values,
-};
+use super::*;
 use crate::group;
 use crate::path;
 use crate::spec::{parse_spec, resolve};
@@ -31,64 +30,27 @@ Run the task in given control group(s)
 ";
 
 /// cgexec's command line (getopt `+g:shbr`: options end at the command).
-pub fn command_cgexec() -> Command {
-    base("cgexec", "Run the task in given control group(s)")
-        .arg(group_arg("Control group which should be added"))
-        .arg(sticky_arg())
-        .arg(ignore_default_arg())
-        .arg(replace_idle_arg(
-            "Replace the default idle_thread spawned for the systemd scope",
-        ))
-        .arg(
-            Arg::new("command")
-                .value_name("command")
-                .action(ArgAction::Append)
-                .num_args(1..)
-                .trailing_var_arg(true)
-                .value_parser(clap::value_parser!(OsString))
-                .help("The program to run, with its arguments"),
-        )
-}
+pub(crate) const SYNTAX: Syntax = Syntax {
+    name: "cgexec",
+    about: "Run the task in given control group(s)",
+    opts: &[GROUP, STICKY, HELP_OPT, IGNORE_DEFAULT, REPLACE_IDLE],
+    operands: Some(("command", "The program to run, with its arguments")),
+    stop_at_operand: true,
+    help: HELP,
+    try_help: "--help",
+};
 
-/// getopt's `+` mode: options end at the first operand. clap would keep parsing the command's
-/// own options, so a `--` is put before the first operand.
-pub fn stop_at_command(args: &[OsString]) -> Vec<OsString> {
-    let mut out: Vec<OsString> = args.iter().take(1).cloned().collect();
-    let mut i = 1;
-    while i < args.len() {
-        let a = args[i].as_bytes();
-        if a == b"--" {
-            break;
-        }
-        if a.len() < 2 || a[0] != b'-' {
-            out.push(OsString::from("--"));
-            break;
-        }
-        out.push(args[i].clone());
-        // `-g VALUE` (also at the end of a cluster like `-sg VALUE`) and `--g...`/`--gr` never:
-        // only -g takes a value.
-        let takes_value = a[1] != b'-' && a.ends_with(b"g") && !a[1..a.len() - 1].contains(&b'g');
-        if takes_value && i + 1 < args.len() {
-            out.push(args[i + 1].clone());
-            i += 1;
-        }
-        i += 1;
-    }
-    out.extend(args.iter().skip(i).cloned());
-    out
+pub fn command_cgexec() -> Command {
+    SYNTAX.command()
 }
 
 pub fn run_cgexec(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
-    let args = &stop_at_command(args);
-    let Some(m) = parse(command_cgexec(), prog, args, "--help", HELP)? else {
+    let Some(m) = parse(&SYNTAX, prog, args)? else {
         return Ok(0);
     };
-    let command: Vec<OsString> = m
-        .get_many::<OsString>("command")
-        .map(|v| v.cloned().collect())
-        .unwrap_or_default();
+    let command: Vec<OsString> = m.operands.clone();
     let mut specs = Vec::new();
-    for text in values(&m, "group") {
+    for text in m.values("group") {
         match parse_spec(&text) {
             Some(s) => specs.push(s),
             None => {
@@ -98,7 +60,7 @@ pub fn run_cgexec(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         }
     }
     if command.is_empty() {
-        return Err(bad_args(prog, "--help"));
+        return Err(bad_args(prog, &SYNTAX));
     }
     let layout = layout(prog)?;
     let base_path = default_base(&m, &layout);
@@ -147,7 +109,7 @@ pub fn run_cgexec(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
     for spec in &specs {
         let targets = match resolve(&layout, &spec.controllers) {
             Ok(t) => t,
-            Err(e) => return failed(e.exit()),
+            Err(e) => return failed(e.when_moving().exit()),
         };
         for t in &targets {
             let dir = match path::join(t.hierarchy.mount(), &spec.path) {
@@ -163,7 +125,7 @@ pub fn run_cgexec(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             }
         }
     }
-    if m.get_flag("replace-idle") {
+    if m.flag("replace-idle") {
         if let Err(e) = crate::systemd::replace_idle(super::roots(), &layout, pid as u32) {
             eprintln!("{e}");
             return Err(ToolError::Exit(crate::error::Ecg::Other.exit()).into());
@@ -184,7 +146,7 @@ pub fn run_cgexec(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::stop_at_command;
+    use super::SYNTAX;
     use std::ffi::OsString;
 
     fn v(a: &[&str]) -> Vec<OsString> {
@@ -193,26 +155,30 @@ mod tests {
 
     #[test]
     fn options_end_at_the_command() {
-        let table: &[(&[&str], &[&str])] = &[
+        let table: &[(&[&str], &[&str], &[&str])] = &[
             (
                 &["cgexec", "-g", "cpu:/", "ls", "-l"],
-                &["cgexec", "-g", "cpu:/", "--", "ls", "-l"],
+                &["cpu:/"],
+                &["ls", "-l"],
             ),
             (
                 &["cgexec", "-gcpu:/", "--sticky", "echo", "-g"],
-                &["cgexec", "-gcpu:/", "--sticky", "--", "echo", "-g"],
+                &["cpu:/"],
+                &["echo", "-g"],
             ),
-            (
-                &["cgexec", "-sg", "cpu:/", "x"],
-                &["cgexec", "-sg", "cpu:/", "--", "x"],
-            ),
-            (&["cgexec", "--", "x", "-z"], &["cgexec", "--", "x", "-z"]),
-            (&["cgexec", "-z", "x"], &["cgexec", "-z", "--", "x"]),
-            (&["cgexec"], &["cgexec"]),
-            (&["cgexec", "-g"], &["cgexec", "-g"]),
+            (&["cgexec", "-sg", "cpu:/", "x"], &["cpu:/"], &["x"]),
+            (&["cgexec", "--", "x", "-z"], &[], &["x", "-z"]),
+            (&["cgexec"], &[], &[]),
         ];
-        for (input, want) in table {
-            assert_eq!(stop_at_command(&v(input)), v(want), "{input:?}");
+        for (input, groups, command) in table {
+            let m = SYNTAX.getopt(&v(input));
+            assert_eq!(m.error, None, "{input:?}");
+            assert_eq!(m.values("group"), *groups, "{input:?}");
+            assert_eq!(m.operand_texts(), *command, "{input:?}");
         }
+        let m = SYNTAX.getopt(&v(&["cgexec", "-sg", "cpu:/", "x"]));
+        assert!(m.flag("sticky"));
+        assert!(SYNTAX.getopt(&v(&["cgexec", "-z", "x"])).error.is_some());
+        assert!(SYNTAX.getopt(&v(&["cgexec", "-g"])).error.is_some());
     }
 }

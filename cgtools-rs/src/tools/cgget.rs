@@ -10,11 +10,13 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Arg, ArgAction, Command};
+use clap::Command;
+
+use crate::getopt::{Opt, Syntax};
 use common::ToolError;
 use common::{eprint, eprintln};
 
-use super::{bad_args, base, default_base, ignore_default_arg, layout, out, parse, values};
+use super::*;
 use crate::error::{CgError, Ecg};
 use crate::group;
 use crate::layout::{Hierarchy, Layout};
@@ -24,76 +26,53 @@ use crate::spec::{controller_of, parse_spec};
 
 const HELP: &str = "\
 Usage: {prog} [-nv] [-r <name>] [-g <controllers>] [-a] <path> ...
-   or: {prog} [-nv] [-r <name>] -g <controllers>:<path> ...
-   or: {prog} [-m] [-c]
 Print parameter(s) of given group(s).
   -a, --all			Print info about all relevant controllers
-  -b				Ignore default systemd delegate hierarchy
-  -c				Display the controller and its version
   -g <controllers>		Controller which info should be displayed
   -g <controllers>:<path>	Control group which info should be displayed
   -h, --help			Display this help
-  -m				Display the cgroup mode
   -n				Do not print headers
-  -r, --variable  <name>	Define parameter to display
+  -r, --variable <name>		Define parameter to display
   -v, --values-only		Print only values, not parameter names
+  -m				Display the cgroup mode
+  -b				Ignore default systemd delegate hierarchy
+  -c				Display controller version
 ";
 
-/// cgget's command line.
+/// cgget's command line (getopt `r:hnvg:ambc`).
+pub(crate) const SYNTAX: Syntax = Syntax {
+    name: "cgget",
+    about: "Print parameter(s) of given group(s)",
+    opts: &[
+        Opt::flag(
+            "variable",
+            'r',
+            "Define parameter to display (v1 and v2 names are translated as needed)",
+        )
+        .long("variable")
+        .value("name"),
+        HELP_OPT,
+        Opt::flag("no-headers", 'n', "Do not print headers"),
+        Opt::flag("values-only", 'v', "Print only values, not parameter names").long("values-only"),
+        Opt::flag(
+            "group",
+            'g',
+            "Controllers whose settings to display, optionally for one group",
+        )
+        .value("controllers>[:<path]"),
+        Opt::flag("all", 'a', "Print info about all relevant controllers").long("all"),
+        Opt::flag("mode", 'm', "Display the cgroup mode"),
+        IGNORE_DEFAULT,
+        Opt::flag("versions", 'c', "Display the controller and its version"),
+    ],
+    operands: Some(("path", "Groups to display")),
+    stop_at_operand: false,
+    help: HELP,
+    try_help: "-h'",
+};
+
 pub fn command_cgget() -> Command {
-    let flag = |id: &'static str, short: char, long: Option<&'static str>, help: &'static str| {
-        let a = Arg::new(id)
-            .short(short)
-            .action(ArgAction::SetTrue)
-            .help(help);
-        match long {
-            Some(l) => a.long(l),
-            None => a,
-        }
-    };
-    base("cgget", "Print parameter(s) of given group(s)")
-        .arg(flag(
-            "all",
-            'a',
-            Some("all"),
-            "Print info about all relevant controllers",
-        ))
-        .arg(flag(
-            "versions",
-            'c',
-            None,
-            "Display the controller and its version",
-        ))
-        .arg(flag("mode", 'm', None, "Display the cgroup mode"))
-        .arg(ignore_default_arg())
-        .arg(flag("no-headers", 'n', None, "Do not print headers"))
-        .arg(flag(
-            "values-only",
-            'v',
-            Some("values-only"),
-            "Print only values, not parameter names",
-        ))
-        .arg(
-            Arg::new("variable")
-                .short('r')
-                .long("variable")
-                .value_name("name")
-                .action(ArgAction::Append)
-                .help("Define parameter to display (v1 and v2 names are translated as needed)"),
-        )
-        .arg(
-            Arg::new("group")
-                .short('g')
-                .value_name("controllers>[:<path]")
-                .action(ArgAction::Append)
-                .help("Controllers whose settings to display, optionally for one group"),
-        )
-        .arg(
-            Arg::new("paths")
-                .value_name("path")
-                .action(ArgAction::Append)
-                .help("Groups to display"),
-        )
+    SYNTAX.command()
 }
 
 /// What to print for a group.
@@ -126,7 +105,7 @@ fn hierarchy_for<'a>(layout: &'a Layout, ctrl: &str) -> Option<&'a Hierarchy> {
 }
 
 fn existing_dir(h: &Hierarchy, rel: &str) -> Option<PathBuf> {
-    path::join(h.mount(), rel).ok().filter(|d| group::exists(d))
+    path::join(h.mount(), rel).ok().filter(|d| path::is_dir(d))
 }
 
 /// Every setting of `ctrl` in the group, as lines.
@@ -154,7 +133,7 @@ fn group_text(
     let no_controller = |ctrl: &str| {
         fail(
             "cgget",
-            format!("cannot find controller '{ctrl}' in group '{rel}'"),
+            format!("cannot find controller '{ctrl}'"),
             Ecg::Other.exit(),
         )
     };
@@ -162,8 +141,8 @@ fn group_text(
         Selection::Names(names) => {
             for name in names {
                 let Some(ctrl) = controller_of(name) else {
-                    // libcgroup's message, line break and missing final newline included.
-                    eprint!("cgget: error parsing parameter name\n '{name}'");
+                    // libcgroup 3.1's message, missing final newline included.
+                    eprint!("cgget: error parsing parameter name '{name}'");
                     return Err(ToolError::Exit(Ecg::Inval.exit()).into());
                 };
                 let h = hierarchy_for(layout, ctrl).ok_or_else(|| no_controller(ctrl))?;
@@ -214,47 +193,51 @@ fn group_text(
 
 pub fn run_cgget(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
     if args.len() < 2 {
-        return Err(bad_args(prog, "-h"));
+        return Err(bad_args(prog, &SYNTAX));
     }
-    let Some(m) = parse(command_cgget(), prog, args, "-h", HELP)? else {
+    let Some(m) = parse(&SYNTAX, prog, args)? else {
         return Ok(0);
     };
-    let no_headers = m.get_flag("no-headers");
-    let values_only = m.get_flag("values-only");
-    let names = values(&m, "variable");
-    let gvals = values(&m, "group");
-    let paths = values(&m, "paths");
-    if m.get_flag("mode") || m.get_flag("versions") {
+    let no_headers = m.flag("no-headers");
+    let values_only = m.flag("values-only");
+    let names = m.values("variable");
+    let gvals = m.values("group");
+    let paths = m.operand_texts();
+    if m.flag("mode") || m.flag("versions") {
         let layout = layout(prog)?;
         let mut text = String::new();
-        if m.get_flag("mode") {
+        if m.flag("mode") {
             if let Some(mode) = layout.mode() {
                 text.push_str(mode.describe());
                 text.push('\n');
             }
         }
-        if m.get_flag("versions") {
+        if m.flag("versions") {
             text.push_str("#Controller\tVersion\n");
             for h in &layout.hierarchies {
                 for c in &h.controllers {
-                    text.push_str(&format!("{c}\t{}\n", h.version.number()));
+                    text.push_str(&format!("{c:<11}\t{}\n", h.version.number()));
                 }
             }
         }
         out(&text);
-        if names.is_empty() && gvals.is_empty() && paths.is_empty() && !m.get_flag("all") {
+        if names.is_empty() && gvals.is_empty() && paths.is_empty() && !m.flag("all") {
             return Ok(0);
         }
     }
-    if !names.is_empty() && (!gvals.is_empty() || m.get_flag("all")) {
-        return Err(bad_args(prog, "-h"));
+    // `-g controllers:path` names the group itself: a positional group as well is a usage error.
+    let group_given = gvals.iter().any(|g| g.contains(':'));
+    if (!names.is_empty() && (!gvals.is_empty() || m.flag("all")))
+        || (group_given && !paths.is_empty())
+    {
+        return Err(bad_args(prog, &SYNTAX));
     }
     let mut groups: Vec<(String, Selection)> = Vec::new();
     let mut path_ctrls: Vec<String> = Vec::new();
     for g in &gvals {
         if g.contains(':') {
             let Some(spec) = parse_spec(g) else {
-                return Err(bad_args(prog, "-h"));
+                return Err(bad_args(prog, &SYNTAX));
             };
             let sel = if spec.controllers.is_empty() || spec.controllers.iter().any(|c| c == "*") {
                 Selection::All
@@ -277,7 +260,7 @@ pub fn run_cgget(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         groups.push((p.clone(), sel));
     }
     if groups.is_empty() {
-        return Err(bad_args(prog, "-h"));
+        return Err(bad_args(prog, &SYNTAX));
     }
     let layout = layout(prog)?;
     let base_path = default_base(&m, &layout);

@@ -7,11 +7,13 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use clap::{Arg, ArgAction, Command};
+use clap::Command;
+
+use crate::getopt::{Opt, Syntax};
 use common::eprintln;
 use common::ToolError;
 
-use super::{base, default_base, ignore_default_arg, layout, parse, values, EXIT_BADARGS};
+use super::*;
 use crate::error::{CgError, Ecg};
 use crate::group;
 use crate::layout::{Hierarchy, Layout};
@@ -20,48 +22,49 @@ use crate::path;
 use crate::spec::controller_of;
 
 const HELP: &str = "\
-Usage: {prog} [-r <name=value>] [-R] <cgroup_path> ...
+Usage: {prog} [-r <name=value>] <cgroup_path> ...
    or: {prog} --copy-from <source_cgroup_path> <cgroup_path> ...
 Set the parameters of given cgroup(s)
   -r, --variable <name>			Define parameter to set
-  -R, --recursive			Apply the parameters to the cgroup and all its descendants
   --copy-from <source_cgroup_path>	Control group whose parameters will be copied
   -b					Ignore default systemd delegate hierarchy
 ";
 
-/// cgset's command line.
+/// cgset's command line (getopt `r:hbR`; `-R` is newer than libcgroup 3.1).
+pub(crate) const SYNTAX: Syntax = Syntax {
+    name: "cgset",
+    about: "Set the parameters of given cgroup(s)",
+    opts: &[
+        Opt::flag(
+            "rule",
+            'r',
+            "Define parameter to set (v1 and v2 names are translated as needed)",
+        )
+        .long("rule")
+        .value("name=value"),
+        HELP_OPT,
+        IGNORE_DEFAULT,
+        Opt::flag(
+            "recursive",
+            'R',
+            "Apply the parameters to the cgroup and all its descendants",
+        )
+        .long("recursive"),
+        Opt::long_only(
+            "copy-from",
+            "copy-from",
+            "Control group whose parameters will be copied",
+        )
+        .value("source_cgroup_path"),
+    ],
+    operands: Some(("cgroup_path", "Groups to modify")),
+    stop_at_operand: false,
+    help: HELP,
+    try_help: "--help'",
+};
+
 pub fn command_cgset() -> Command {
-    base("cgset", "Set the parameters of given cgroup(s)")
-        .arg(
-            Arg::new("rule")
-                .short('r')
-                .long("rule")
-                .alias("variable")
-                .value_name("name=value")
-                .action(ArgAction::Append)
-                .help("Define parameter to set (v1 and v2 names are translated as needed)"),
-        )
-        .arg(
-            Arg::new("recursive")
-                .short('R')
-                .long("recursive")
-                .action(ArgAction::SetTrue)
-                .help("Apply the parameters to the cgroup and all its descendants"),
-        )
-        .arg(
-            Arg::new("copy-from")
-                .long("copy-from")
-                .value_name("source_cgroup_path")
-                .action(ArgAction::Set)
-                .help("Control group whose parameters will be copied"),
-        )
-        .arg(ignore_default_arg())
-        .arg(
-            Arg::new("paths")
-                .value_name("cgroup_path")
-                .action(ArgAction::Append)
-                .help("Groups to modify"),
-        )
+    SYNTAX.command()
 }
 
 /// One `-r name=value`.
@@ -72,7 +75,7 @@ struct Setting {
 }
 
 fn modify_error(prog: &str, msg: impl std::fmt::Display, code: u8) -> anyhow::Error {
-    eprintln!("{prog}: cgroup modify error: {msg} ");
+    eprintln!("{prog}: cgroup modify error: {msg}");
     ToolError::Exit(code).into()
 }
 
@@ -87,7 +90,7 @@ fn group_dir<'a>(
         .or_else(|| (ctrl == "cgroup").then(|| layout.unified()).flatten())
         .ok_or_else(|| CgError::new(Ecg::ValueNotExist))?;
     let dir = path::join(h.mount(), rel).map_err(|_| CgError::new(Ecg::Inval))?;
-    if !group::exists(&dir) {
+    if !path::is_dir(&dir) {
         return Err(CgError::new(Ecg::ValueNotExist));
     }
     Ok((h, dir))
@@ -164,7 +167,7 @@ fn snapshot(layout: &Layout, src: &str) -> Result<Vec<Setting>, CgError> {
         let Ok(dir) = path::join(h.mount(), src) else {
             continue;
         };
-        if !group::exists(&dir) {
+        if !path::is_dir(&dir) {
             continue;
         }
         found = true;
@@ -194,14 +197,14 @@ pub fn run_cgset(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         Err(ToolError::Exit(EXIT_BADARGS).into())
     };
     if args.len() < 2 {
-        eprintln!("Usage is {prog} -r <name=value> <relative path to cgroup>");
+        eprintln!("Usage is {prog} -r <name=value> relative path to cgroup>");
         return Err(ToolError::Exit(EXIT_BADARGS).into());
     }
-    let Some(m) = parse(command_cgset(), prog, args, "--help", HELP)? else {
+    let Some(m) = parse(&SYNTAX, prog, args)? else {
         return Ok(0);
     };
     let mut settings = Vec::new();
-    for rule in values(&m, "rule") {
+    for rule in m.values("rule") {
         match rule.split_once('=') {
             Some((name, value)) if !value.is_empty() && !name.is_empty() => {
                 if controller_of(name).is_none() {
@@ -217,11 +220,11 @@ pub fn run_cgset(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             _ => return usage_fail(format!("wrong parameter of option -r: {rule}")),
         }
     }
-    let copy_from = m.get_one::<String>("copy-from").cloned();
+    let copy_from = m.one("copy-from");
     if copy_from.is_some() && !settings.is_empty() {
-        return Err(super::bad_args(prog, "--help"));
+        return Err(super::bad_args(prog, &SYNTAX));
     }
-    let paths = values(&m, "paths");
+    let paths = m.operand_texts();
     if paths.is_empty() {
         return usage_fail("no cgroup specified".into());
     }
@@ -240,7 +243,7 @@ pub fn run_cgset(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             Ok(s) => s,
             Err(e) => {
                 // libcgroup's text; it then exits 0, we with the error's code.
-                eprintln!("cgroup {src} error: {e} ");
+                eprintln!("cgroup {src} error: {e}");
                 return Err(ToolError::Exit(e.exit()).into());
             }
         };
@@ -259,12 +262,12 @@ pub fn run_cgset(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
                 })
                 .cloned()
                 .collect();
-            apply(prog, &layout, p, &todo, m.get_flag("recursive"))?;
+            apply(prog, &layout, p, &todo, m.flag("recursive"))?;
         }
         return Ok(0);
     }
     for p in &paths {
-        apply(prog, &layout, p, &settings, m.get_flag("recursive"))?;
+        apply(prog, &layout, p, &settings, m.flag("recursive"))?;
     }
     Ok(0)
 }

@@ -4,13 +4,13 @@
 use std::ffi::OsString;
 use std::path::Path;
 
-use clap::{Arg, ArgAction, Command};
+use clap::Command;
+
+use crate::getopt::{Opt, Syntax};
 use common::eprintln;
 use common::ToolError;
 
-use super::{
-    base, default_base, group_arg, ignore_default_arg, layout, out, parse, values, EXIT_BADARGS,
-};
+use super::*;
 use crate::group;
 use crate::layout::Hierarchy;
 use crate::path;
@@ -22,19 +22,29 @@ List all cgroups
   -g <controllers>:<path>	Control group to be displayed (-g is optional)
   -h, --help			Display this help
   -b				Ignore default systemd delegate hierarchy
+(Note: currently supported on cgroups v1 only)
 ";
 
-/// lscgroup's command line.
+/// lscgroup's command line (getopt `hg:b`).
+pub(crate) const SYNTAX: Syntax = Syntax {
+    name: "lscgroup",
+    about: "List all cgroups",
+    opts: &[
+        HELP_OPT,
+        Opt {
+            long: Some("group"),
+            ..GROUP
+        },
+        IGNORE_DEFAULT,
+    ],
+    operands: Some(("controllers>:<path", "Control group to be displayed")),
+    stop_at_operand: false,
+    help: HELP,
+    try_help: "-h'",
+};
+
 pub fn command_lscgroup() -> Command {
-    base("lscgroup", "List all cgroups")
-        .arg(group_arg("Control group to be displayed (-g is optional)"))
-        .arg(ignore_default_arg())
-        .arg(
-            Arg::new("groups")
-                .value_name("controllers>:<path")
-                .action(ArgAction::Append)
-                .help("Control group to be displayed"),
-        )
+    SYNTAX.command()
 }
 
 /// `label:/path` for a group directory of `h`.
@@ -57,16 +67,18 @@ fn tree(h: &Hierarchy, label: &str, dir: &Path, text: &mut String) {
 }
 
 pub fn run_lscgroup(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
-    let Some(m) = parse(command_lscgroup(), prog, args, "-h", HELP)? else {
+    let Some(m) = parse(&SYNTAX, prog, args)? else {
         return Ok(0);
     };
     let mut specs = Vec::new();
-    for text in values(&m, "group").into_iter().chain(values(&m, "groups")) {
+    // libcgroup 3.1 exits 255 here, and misspells the message for a positional group.
+    let given = m.values("group").into_iter().map(|t| (t, "and"));
+    for (text, and) in given.chain(m.operand_texts().into_iter().map(|t| (t, "an"))) {
         match parse_spec(&text) {
             Some(s) => specs.push(s),
             None => {
-                eprintln!("{prog}: cgroup controller and path parsing failed ({text})");
-                return Err(ToolError::Exit(EXIT_BADARGS).into());
+                eprintln!("{prog}: cgroup controller {and} path parsing failed ({text})");
+                return Err(ToolError::Exit(255).into());
             }
         }
     }
@@ -99,7 +111,7 @@ pub fn run_lscgroup(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             let Ok(dir) = path::join(t.hierarchy.mount(), &rel) else {
                 continue;
             };
-            if group::exists(&dir) {
+            if path::is_dir(&dir) {
                 // On v2 the controllers typed (none for `:path`); on v1 the hierarchy's.
                 let label = match t.hierarchy.version {
                     crate::layout::Version::V2 => t.controllers.join(","),

@@ -7,9 +7,11 @@
 
 use std::ffi::OsString;
 
-use clap::{Arg, ArgAction, Command};
+use clap::Command;
 
-use super::{base, layout, out, parse, values};
+use crate::getopt::{Opt, Syntax};
+
+use super::*;
 use crate::layout::{Hierarchy, Layout, Version};
 
 const HELP: &str = "\
@@ -21,36 +23,33 @@ List information about given controller(s) If no controller is set list informat
   -i, --hierarchies		Display information about hierarchies
   -m, --mount-points		Display mount points
   -M, --all-mount-points	Display all mount points
+(Note: currently supported on cgroups v1 only)
 ";
 
-/// lssubsys's command line.
-pub fn command_lssubsys() -> Command {
-    let flag = |id: &'static str, short: char, help: &'static str| {
-        Arg::new(id)
-            .short(short)
-            .long(id)
-            .action(ArgAction::SetTrue)
-            .help(help)
-    };
-    base("lssubsys", "List information about given controller(s)")
-        .arg(flag(
+/// lssubsys's command line (getopt `aimMh`).
+pub(crate) const SYNTAX: Syntax = Syntax {
+    name: "lssubsys",
+    about: "List information about given controller(s)",
+    opts: &[
+        Opt::flag(
             "all",
             'a',
             "Display information about all controllers (including not mounted ones)",
-        ))
-        .arg(flag(
-            "hierarchies",
-            'i',
-            "Display information about hierarchies",
-        ))
-        .arg(flag("mount-points", 'm', "Display mount points"))
-        .arg(flag("all-mount-points", 'M', "Display all mount points"))
-        .arg(
-            Arg::new("controllers")
-                .value_name("controller")
-                .action(ArgAction::Append)
-                .help("Controllers to describe"),
         )
+        .long("all"),
+        Opt::flag("hierarchies", 'i', "Display information about hierarchies").long("hierarchies"),
+        Opt::flag("mount-points", 'm', "Display mount points").long("mount-points"),
+        Opt::flag("all-mount-points", 'M', "Display all mount points").long("all-mount-points"),
+        HELP_OPT,
+    ],
+    operands: Some(("controller", "Controllers to describe")),
+    stop_at_operand: false,
+    help: HELP,
+    try_help: "-h'",
+};
+
+pub fn command_lssubsys() -> Command {
+    SYNTAX.command()
 }
 
 /// What to print.
@@ -125,17 +124,17 @@ pub fn listing(layout: &Layout, wanted: &[String], flags: Flags) -> String {
 }
 
 pub fn run_lssubsys(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
-    let Some(m) = parse(command_lssubsys(), prog, args, "-h", HELP)? else {
+    let Some(m) = parse(&SYNTAX, prog, args)? else {
         return Ok(0);
     };
     let flags = Flags {
-        all: m.get_flag("all"),
-        hierarchies: m.get_flag("hierarchies"),
-        mounts: m.get_flag("mount-points"),
-        all_mounts: m.get_flag("all-mount-points"),
+        all: m.flag("all"),
+        hierarchies: m.flag("hierarchies"),
+        mounts: m.flag("mount-points"),
+        all_mounts: m.flag("all-mount-points"),
     };
     let layout = layout(prog)?;
-    out(&listing(&layout, &values(&m, "controllers"), flags));
+    out(&listing(&layout, &m.operand_texts(), flags));
     Ok(0)
 }
 

@@ -13,73 +13,46 @@ pub mod lssubsys;
 
 use std::ffi::OsString;
 
-use clap::{Arg, ArgAction, ArgMatches, Command};
-use common::cli::{from_clap, ClapOutcome};
 use common::ToolError;
 use common::{eprintln, print};
 
 use crate::error::{CgError, Ecg};
+pub(crate) use crate::getopt::HELP as HELP_OPT;
+use crate::getopt::{Matches, Opt, Syntax};
 use crate::layout::{Layout, Roots};
 
 /// libcgroup 3.1+'s `EXIT_BADARGS`.
 pub const EXIT_BADARGS: u8 = 129;
 
-/// The skeleton shared by every tool: no clap help/version (libcgroup's `-h` text is ours to
-/// print), getopt-like repeated options and unambiguous long-option prefixes.
-pub(crate) fn base(name: &'static str, about: &'static str) -> Command {
-    Command::new(name)
-        .about(about)
-        .version(common::VERSION)
-        .disable_help_flag(true)
-        .disable_version_flag(true)
-        .args_override_self(true)
-        .infer_long_args(true)
-        .arg(
-            Arg::new("help")
-                .short('h')
-                .long("help")
-                .action(ArgAction::SetTrue)
-                .help("Display this help"),
-        )
-}
-
 /// `-g <controllers>:<path>`, repeatable.
-pub(crate) fn group_arg(help: &'static str) -> Arg {
-    Arg::new("group")
-        .short('g')
-        .value_name("controllers>:<path")
-        .action(ArgAction::Append)
-        .help(help)
-}
+pub(crate) const GROUP: Opt =
+    Opt::flag("group", 'g', "Control group (`*` = all controllers)").value("controllers>:<path");
 
-/// `-s`/`--sticky` of cgexec and cgclassify (a no-op without the cgred daemon).
-pub(crate) fn sticky_arg() -> Arg {
-    Arg::new("sticky")
-        .short('s')
-        .long("sticky")
-        .action(ArgAction::SetTrue)
-        .help("cgred daemon does not change pidlist and children tasks")
-}
+/// `--sticky` of cgexec and cgclassify (a no-op without the cgred daemon).
+pub(crate) const STICKY: Opt = Opt::flag(
+    "sticky",
+    's',
+    "cgred daemon does not change pidlist and children tasks",
+)
+.long("sticky");
 
 /// `-b` (libcgroup 3.1 `WITH_SYSTEMD`): ignore the default slice/scope recorded by `cgcreate -S`.
-pub(crate) fn ignore_default_arg() -> Arg {
-    Arg::new("ignore-default")
-        .short('b')
-        .action(ArgAction::SetTrue)
-        .help("Ignore default systemd delegate hierarchy")
-}
+pub(crate) const IGNORE_DEFAULT: Opt = Opt::flag(
+    "ignore-default",
+    'b',
+    "Ignore default systemd delegate hierarchy",
+);
 
 /// `-r` of cgexec and cgclassify: replace the scope's idle process.
-pub(crate) fn replace_idle_arg(help: &'static str) -> Arg {
-    Arg::new("replace-idle")
-        .short('r')
-        .action(ArgAction::SetTrue)
-        .help(help)
-}
+pub(crate) const REPLACE_IDLE: Opt = Opt::flag(
+    "replace-idle",
+    'r',
+    "Replace the default idle_thread spawned for the systemd scope (with the first pid)",
+);
 
 /// The systemd default slice/scope paths are relative to (`None` with `-b` or without one).
-pub(crate) fn default_base(m: &ArgMatches, layout: &Layout) -> Option<String> {
-    if m.get_flag("ignore-default") {
+pub(crate) fn default_base(m: &Matches, layout: &Layout) -> Option<String> {
+    if m.flag("ignore-default") {
         crate::cg_debug!("-b: ignoring the systemd default cgroup");
         return None;
     }
@@ -87,68 +60,61 @@ pub(crate) fn default_base(m: &ArgMatches, layout: &Layout) -> Option<String> {
 }
 
 /// The usage-error line every libcgroup tool prints, exit 129.
-pub(crate) fn bad_args(prog: &str, help_flag: &str) -> anyhow::Error {
-    eprintln!("Wrong input parameters, try {prog} {help_flag} for more information.");
+pub(crate) fn bad_args(prog: &str, syntax: &Syntax) -> anyhow::Error {
+    eprintln!(
+        "Wrong input parameters, try {prog} {} for more information.",
+        syntax.try_help
+    );
     ToolError::Exit(EXIT_BADARGS).into()
 }
 
-/// Parse `args` with `cmd`; getopt's own message (`PROG: invalid option -- 'z'`) comes first on a
-/// usage error. `Ok(None)` means `-h` was handled (help printed).
+/// Read `args` with getopt; `Ok(None)` means `-h` was handled (help printed).
 pub(crate) fn parse(
-    cmd: Command,
+    syntax: &Syntax,
     prog: &str,
     args: &[OsString],
-    help_flag: &str,
-    help: &str,
-) -> anyhow::Result<Option<ArgMatches>> {
-    match cmd.try_get_matches_from(args) {
-        Ok(m) => {
-            if m.get_flag("help") {
-                print!("{}", help.replace("{prog}", prog));
-                return Ok(None);
-            }
-            Ok(Some(m))
+) -> anyhow::Result<Option<Matches>> {
+    parse_checked(syntax, prog, args, |_, _| Ok(()))
+}
+
+/// [`parse`], calling `check` on each option in the order getopt returns it, as the C tools act
+/// on each option when they see it: `-h` after a bad value is not reached, `-h` before it is.
+/// getopt's own message (`PROG: invalid option -- 'z'`) comes before the usage-error line.
+pub(crate) fn parse_checked(
+    syntax: &Syntax,
+    prog: &str,
+    args: &[OsString],
+    mut check: impl FnMut(&'static str, &str) -> anyhow::Result<()>,
+) -> anyhow::Result<Option<Matches>> {
+    let m = syntax.getopt(args);
+    for (id, value) in &m.given {
+        if *id == "help" {
+            out(&syntax.help.replace("{prog}", prog));
+            return Ok(None);
         }
-        Err(err) => {
-            if let ClapOutcome::Usage(ToolError::Usage(msg)) = from_clap(err, args) {
-                if !msg.is_empty() {
-                    eprintln!("{prog}: {msg}");
-                }
-            }
-            Err(bad_args(prog, help_flag))
-        }
+        check(id, &value.as_deref().unwrap_or_default().to_string_lossy())?;
     }
+    if let Some(e) = &m.error {
+        eprintln!("{prog}: {e}");
+        return Err(bad_args(prog, syntax));
+    }
+    Ok(Some(m))
 }
 
-/// All values of a repeatable option, in command-line order.
-pub(crate) fn values(m: &ArgMatches, id: &str) -> Vec<String> {
-    m.get_many::<String>(id)
-        .map(|v| v.cloned().collect())
-        .unwrap_or_default()
-}
-
-/// Test hook: `NSTOOLS_CGROUP_FIXTURE=DIR` reads `DIR/proc/self/mountinfo`, `DIR/proc/cgroups`
-/// and the mount points under `DIR`, so the tools run end to end on a fixture tree (a cgroup v2
-/// layout on a host that has none). Ignored when running with other privileges than the
-/// caller's (a setuid/setgid install), so it can never redirect a privileged write.
+/// The pseudo-filesystem roots of this run: `/proc` and `/` for the shipped binaries; a fixture
+/// tree only through [`crate::main_at`], a library call the tests make (no environment variable
+/// or option of a shipped binary can redirect what the tools read or write).
 ///
-/// Worked out once per process: several steps of one run need it (layout, rules, default scope).
+/// Set once per process at entry: several steps of one run need it (layout, rules, default scope).
+static ROOTS: std::sync::OnceLock<Roots> = std::sync::OnceLock::new();
+
+/// Fix the roots for this process (the first call wins; later calls change nothing).
+pub(crate) fn set_roots(roots: Roots) {
+    let _ = ROOTS.set(roots);
+}
+
 pub(crate) fn roots() -> &'static Roots {
-    static ROOTS: std::sync::OnceLock<Roots> = std::sync::OnceLock::new();
-    ROOTS.get_or_init(|| {
-        let same_ids = nix::unistd::getuid() == nix::unistd::geteuid()
-            && nix::unistd::getgid() == nix::unistd::getegid();
-        match std::env::var_os("NSTOOLS_CGROUP_FIXTURE") {
-            Some(dir) if same_ids && !dir.is_empty() => {
-                let dir = std::path::PathBuf::from(dir);
-                Roots {
-                    proc: dir.join("proc"),
-                    fs: dir,
-                }
-            }
-            _ => Roots::default(),
-        }
-    })
+    ROOTS.get_or_init(Roots::default)
 }
 
 /// The machine's layout; no cgroup filesystem at all is libcgroup's initialization failure.
