@@ -15,9 +15,13 @@ pub mod caps;
 pub mod cli;
 pub mod error;
 pub mod exec;
+#[cfg(any(test, feature = "proptest"))]
+pub mod fuzz;
 pub mod mountinfo;
 pub mod ns;
 pub mod parse;
+#[cfg(test)]
+mod proptests;
 pub mod start;
 pub mod wait;
 
