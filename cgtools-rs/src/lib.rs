@@ -27,6 +27,8 @@ pub mod group;
 pub mod layout;
 pub mod names;
 pub mod path;
+#[cfg(test)]
+mod proptests;
 pub mod rules;
 pub mod spec;
 pub mod sys;

@@ -164,7 +164,7 @@ pub fn argv(
 }
 
 /// Fragments that only Rust's own formatting produces: an OS error's ` (os error N)`, Debug
-/// output of an `Option`, an `io::Error` or a struct, a panic's wording.
+/// output of an `Option`, an `io::Error` or a struct, a panic's wording, clap's own messages.
 const RUST_FRAGMENTS: &[&str] = &[
     "(os error",
     "Some(",
@@ -176,6 +176,13 @@ const RUST_FRAGMENTS: &[&str] = &[
     "ParseIntError",
     "panicked",
     "unwrap",
+    "invalid UTF-8",
+    "unexpected argument",
+    "For more information, try",
+    "tip:",
+    "[possible values",
+    "cannot be used multiple times",
+    "the following required arguments",
 ];
 
 /// The error-style property: `text` (what the tool prints on stderr, possibly several lines) is

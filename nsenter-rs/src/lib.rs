@@ -15,6 +15,8 @@
 pub mod cgroup;
 pub mod cli;
 pub mod plan;
+#[cfg(test)]
+mod proptests;
 pub mod run;
 mod sys;
 

@@ -101,6 +101,7 @@ pub(crate) fn parse(
     help_flag: &str,
     help: &str,
 ) -> anyhow::Result<Option<ArgMatches>> {
+    let args = &as_text(&cmd, args);
     match cmd.try_get_matches_from(args) {
         Ok(m) => {
             if m.get_flag("help") {
@@ -118,6 +119,28 @@ pub(crate) fn parse(
             Err(bad_args(prog, help_flag))
         }
     }
+}
+
+/// argv as clap must see it. getopt takes any bytes and libcgroup shows them in its messages
+/// (`cannot find controller '\xff'`), where clap refuses a non-UTF-8 `String` value with a message
+/// of its own (`invalid UTF-8 was detected`). So every argument clap reads as text is given as
+/// (lossy) text; only a command to run keeps its bytes: cgexec's, after the `--` that
+/// [`cgexec::stop_at_command`] puts before it.
+pub(crate) fn as_text(cmd: &Command, args: &[OsString]) -> Vec<OsString> {
+    let keeps_bytes = cmd
+        .get_positionals()
+        .any(|a| a.get_value_parser().type_id() == std::any::TypeId::of::<OsString>());
+    let text_end = match keeps_bytes {
+        true => args.iter().position(|a| a == "--").unwrap_or(args.len()),
+        false => args.len(),
+    };
+    args.iter()
+        .enumerate()
+        .map(|(i, a)| match i < text_end {
+            true => a.to_string_lossy().into_owned().into(),
+            false => a.clone(),
+        })
+        .collect()
 }
 
 /// All values of a repeatable option, in command-line order.
