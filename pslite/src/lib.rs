@@ -15,6 +15,8 @@
 pub mod cli;
 pub mod output;
 pub mod proc;
+#[cfg(test)]
+mod proptests;
 pub mod run;
 pub mod spec;
 pub mod sys;
