@@ -30,6 +30,8 @@ pub(crate) mod group;
 pub(crate) mod layout;
 pub(crate) mod names;
 pub(crate) mod path;
+#[cfg(test)]
+mod proptests;
 pub(crate) mod rules;
 pub(crate) mod spec;
 pub(crate) mod sys;

@@ -236,14 +236,15 @@ fn exclusive_to_v1(v: &str) -> Result<Option<String>, Invalid> {
     }
 }
 
-/// shares -> weight as libcgroup converts it.
+/// shares -> weight as libcgroup converts it (C `long` arithmetic: a huge value wraps, where
+/// Rust's checked debug arithmetic would panic).
 pub fn shares_to_weight(shares: i64) -> i64 {
-    (shares * 100 / 1024).clamp(1, 10000)
+    (shares.wrapping_mul(100) / 1024).clamp(1, 10000)
 }
 
-/// weight -> shares as libcgroup converts it.
+/// weight -> shares as libcgroup converts it (wrapping like C's `long`).
 pub fn weight_to_shares(weight: i64) -> i64 {
-    (weight * 1024 / 100).max(2)
+    (weight.wrapping_mul(1024) / 100).max(2)
 }
 
 /// The writes that set v1-or-v2 `name` to `value` on a group of the other version. `read` reads

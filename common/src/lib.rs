@@ -18,10 +18,14 @@ pub mod caps;
 pub mod cli;
 pub mod error;
 pub mod exec;
+#[cfg(any(test, feature = "proptest"))]
+pub mod fuzz;
 pub mod getopt;
 pub mod mountinfo;
 pub mod ns;
 pub mod parse;
+#[cfg(test)]
+mod proptests;
 pub mod start;
 pub mod stdio;
 pub mod wait;

@@ -9,6 +9,8 @@
 
 pub mod cli;
 pub mod plan;
+#[cfg(test)]
+mod proptests;
 pub mod run;
 pub mod sys;
 

@@ -16,6 +16,8 @@
 mod cgroup;
 mod cli;
 mod plan;
+#[cfg(test)]
+mod proptests;
 mod run;
 mod sys;
 

@@ -20,6 +20,8 @@ mod item;
 mod output;
 mod print;
 mod proc;
+#[cfg(test)]
+mod proptests;
 mod run;
 mod spec;
 mod sys;

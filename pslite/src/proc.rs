@@ -401,7 +401,8 @@ pub(crate) fn parse_u64(b: &[u8]) -> u64 {
 pub(crate) fn parse_i64(b: &[u8]) -> i64 {
     let b = trim_ascii(b);
     match b.first() {
-        Some(b'-') => -(parse_u64(&b[1..]) as i64),
+        // Wrapping like the C conversion: `-9223372036854775808` must not panic.
+        Some(b'-') => (parse_u64(&b[1..]) as i64).wrapping_neg(),
         _ => parse_u64(b) as i64,
     }
 }

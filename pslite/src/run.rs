@@ -536,11 +536,21 @@ impl<W: Write> Runner<'_, W> {
             first_child.entry(p.ppid).or_insert(i);
         }
         let mut prefix = Vec::new();
+        let mut shown = vec![false; n];
         for i in (0..n).rev() {
             if pids.contains(&procs[i].ppid) {
                 continue;
             }
-            self.show_tree(procs, &first_child, &mut prefix, i, 0, false, fmt)?;
+            self.show_tree(
+                procs,
+                &first_child,
+                &mut prefix,
+                &mut shown,
+                i,
+                0,
+                false,
+                fmt,
+            )?;
         }
         Ok(())
     }
@@ -551,11 +561,17 @@ impl<W: Write> Runner<'_, W> {
         procs: &[&Proc],
         first_child: &HashMap<i32, usize>,
         prefix: &mut Vec<u8>,
+        shown: &mut [bool],
         me: usize,
         level: usize,
         have_sibling: bool,
         fmt: &[Col],
     ) -> std::io::Result<()> {
+        // Each process once: repeated ids (a status file without `Pid:` gives tid 0, as in
+        // procps) would otherwise make a cycle that recurses until the stack overflows.
+        if std::mem::replace(&mut shown[me], true) {
+            return Ok(());
+        }
         let set = |prefix: &mut Vec<u8>, i: usize, c: u8| {
             if prefix.len() <= i {
                 prefix.resize(i + 1, b' ');
@@ -585,7 +601,7 @@ impl<W: Write> Runner<'_, W> {
             } else {
                 level + 1
             };
-            self.show_tree(procs, first_child, prefix, i, next_level, more, fmt)?;
+            self.show_tree(procs, first_child, prefix, shown, i, next_level, more, fmt)?;
             i += 1;
             if !more {
                 break;

@@ -14,6 +14,8 @@
 
 mod cli;
 mod plan;
+#[cfg(test)]
+mod proptests;
 mod run;
 mod sys;
 
