@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use nstools_tests::bins::bin_dir;
 use nstools_tests::gate::Need;
+use nstools_tests::lane::run_live;
 use nstools_tests::run::run_with;
 use nstools_tests::suite::exclusive;
 use nstools_tests::{ensure, ensure_eq, Suite, TestCgroup, TestResult};
@@ -86,10 +87,11 @@ fn runs_verbatim_with_our_tools() -> TestResult {
     let play_before = user_exists("play");
     let mounts_before = proc_mounts();
 
-    let outcome = run_with(
+    // Each step's header and each failed verdict show as they come (the run takes a minute).
+    let outcome = run_live(
         &mut driver(&["--dd-count", DD_COUNT]),
-        None,
         Duration::from_secs(900),
+        |line| line.starts_with("=== ") || line.starts_with("=> FAILED"),
     )?;
     let out = &outcome.stdout;
     let fail = |msg: String| format!("{msg}\n\n{}", outcome.show());
