@@ -61,7 +61,8 @@ start_vm() {
     : >"$out/console.log"
     : >"$out/results.log"
     echo "$1" >"$out/accel"
-    stage --log "$out/console.log" "boot: qemu under $1 (killed after ${timeout_s}s), kernel $kernel; the heartbeat shows the console's last line"
+    # The heartbeat adds the console's last line: the check the VM is running.
+    stage --log "$out/console.log" "boot: qemu under $1 (killed after ${timeout_s} s)"
     # The in-VM watchdog fires 15 s before this VM's timeout, by the host's clock.
     local deadline=$(($(date +%s) + timeout_s - 15))
     # --foreground keeps qemu in our process group, so whoever kills the lane's group kills qemu.
