@@ -1,6 +1,7 @@
 # Progress lines for the long test scripts (sourced): one line per stage with the elapsed seconds,
-# and a heartbeat that repeats the current stage after 10 s without a line, so that nobody watching
-# a release build, an mmdebstrap or a VM wonders whether anything is happening.
+# and a heartbeat that repeats the current stage when 9 s passed without a line (so a line comes at
+# least every 10 s): nobody watching a release build, an mmdebstrap or a VM need wonder whether
+# anything is happening.
 #
 #   progress_begin NAME          the clock starts; lines read `NAME: [ 12s] what`
 #   stage [--log FILE] WHAT...   a stage line; with --log the heartbeat adds FILE's last line
@@ -48,12 +49,12 @@ _progress_heartbeat() {
         kill -0 "$owner" 2>/dev/null || break
         { read -r since && read -r what && read -r log; } <"$file" 2>/dev/null || continue
         now=$(date +%s)
-        # Silent for 10 s: neither a stage line nor a heartbeat since.
-        ((now - since >= 10 && now - beat >= 10)) || continue
+        # Silent for 9 s (read once a second): a line at least every 10 s.
+        ((now - since >= 9 && now - beat >= 9)) || continue
         beat=$now
         tail_line=
         [[ -n $log && -s $log ]] &&
-            tail_line=" | $(tail -n 1 "$log" 2>/dev/null | tr -d '\r' | tr -c '[:print:]' ' ' | cut -c1-100)"
+            tail_line=" | $(tail -n 1 "$log" 2>/dev/null | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' | tr -d '\r' | tr -c '[:print:]' ' ' | cut -c1-100)"
         _progress_line "... $what ($((now - since)) s in this stage)$tail_line"
     done
     rm -f "$file"

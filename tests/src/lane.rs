@@ -8,12 +8,12 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::run::{run_with, Outcome};
-use crate::{ensure, ensure_eq, TestResult};
+use crate::{ensure, ensure_eq, ChildGuard, TestResult};
 
 /// What each check reported: `Ok` or the reason it failed.
 pub type Results = BTreeMap<String, Result<(), String>>;
@@ -109,34 +109,18 @@ pub fn run_live(
 ) -> Result<Outcome, String> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot spawn {cmd:?}: {e}"))?;
-    let pgid = child.id() as i32;
-    let out_pipe = child.stdout.take().expect("piped stdout");
-    let err_pipe = child.stderr.take().expect("piped stderr");
+        .stderr(Stdio::piped());
+    // Its own process group, killed when the guard drops: on timeout, and after the command
+    // ended, so that what it left in the group (a heartbeat, a VM) goes and the pipes close.
+    let mut guard = ChildGuard::spawn(cmd)?;
+    let out_pipe = guard.child.stdout.take().expect("piped stdout");
+    let err_pipe = guard.child.stderr.take().expect("piped stderr");
     let out_reader = std::thread::spawn(move || echo_lines(out_pipe, echo_stdout));
     let err_reader = std::thread::spawn(move || echo_lines(err_pipe, |_| true));
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            break status;
-        }
-        if start.elapsed() > deadline {
-            // SAFETY: killpg on the group this function created.
-            unsafe { libc::killpg(pgid, libc::SIGKILL) };
-            let _ = child.wait();
-            return Err(format!(
-                "{cmd:?} did not finish within {deadline:?}: killed"
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    // What the command left in its group (a heartbeat, a VM) goes too, so the pipes close.
-    // SAFETY: as above; the group may already be empty (ESRCH is fine).
-    unsafe { libc::killpg(pgid, libc::SIGKILL) };
+    let status = guard
+        .wait_timeout(deadline)
+        .map_err(|e| format!("{cmd:?} did not finish: {e}: killed"))?;
+    drop(guard);
     Ok(Outcome {
         stdout: out_reader.join().unwrap_or_default(),
         stderr: err_reader.join().unwrap_or_default(),
