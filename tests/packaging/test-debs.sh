@@ -343,8 +343,8 @@ expect_eq "the originals are untouched by nstools" "$sums_before" "$(originals_s
 check "/usr/bin/unshare is still util-linux's" \
     bash -c '[[ $(chroot "$1" /usr/bin/unshare --version) == *util-linux* ]]' _ "$root"
 
+stage "1. the man page and the bash, zsh and fish completions of each of the ${#TOOLS[@]} tools"
 for tool in "${TOOLS[@]}"; do
-    stage "1. man page and bash, zsh, fish completions of $tool"
     page="${orig_man[$tool]}"
     ours_page="$LIB/man/${page#/usr/share/man/}"
     expect_eq "man -w $tool with $LIB/bin first on PATH finds ours" "$ours_page" \
