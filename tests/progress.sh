@@ -20,8 +20,13 @@ progress_begin() {
     export NSTOOLS_PROGRESS_NAME NSTOOLS_PROGRESS_T0 NSTOOLS_PROGRESS_FILE
     printf '%s\n%s\n\n' "$NSTOOLS_PROGRESS_T0" "start" >"$NSTOOLS_PROGRESS_FILE"
     # The heartbeat ends within a second of this script (it polls the script's pid), removes the
-    # state file, and never holds stdout (a caller may be reading it through $(...)).
+    # state file, and never holds stdout (a caller may be reading it through $(...)). It runs in a
+    # process group of its own (job control on for that one `&`): whoever kills this script's group
+    # when it is done (the tests do) must not kill the heartbeat before it removed the file.
+    local monitor=${-//[^m]/}
+    set -m
     _progress_heartbeat "$$" >/dev/null &
+    [[ -n $monitor ]] || set +m
 }
 
 _progress_line() {
