@@ -3,7 +3,8 @@
 # least every 10 s): nobody watching a release build, an mmdebstrap or a VM need wonder whether
 # anything is happening.
 #
-#   progress_begin NAME          the clock starts; lines read `NAME: [ 12s] what`
+#   progress_begin NAME [QUIET]  the clock starts; lines read `NAME: [ 12s] what`; the heartbeat
+#                                speaks after QUIET seconds without a line (default 9)
 #   stage [--log FILE] WHAT...   a stage line; with --log the heartbeat adds FILE's last line
 #
 # Every line goes to stderr (stdout may be parsed: fetch-kernel.sh prints a path, the lanes their
@@ -15,6 +16,7 @@ progress_begin() {
         return 0
     fi
     NSTOOLS_PROGRESS_NAME=$1
+    local quiet=${2:-9}
     NSTOOLS_PROGRESS_T0=$(date +%s)
     NSTOOLS_PROGRESS_FILE=$(mktemp "${TMPDIR:-/tmp}/nstools-progress.XXXXXX") || return 0
     export NSTOOLS_PROGRESS_NAME NSTOOLS_PROGRESS_T0 NSTOOLS_PROGRESS_FILE
@@ -25,7 +27,7 @@ progress_begin() {
     # when it is done (the tests do) must not kill the heartbeat before it removed the file.
     local monitor=${-//[^m]/}
     set -m
-    _progress_heartbeat "$$" >/dev/null &
+    _progress_heartbeat "$$" "$quiet" >/dev/null &
     [[ -n $monitor ]] || set +m
 }
 
@@ -47,20 +49,20 @@ stage() {
 }
 
 _progress_heartbeat() {
-    local owner=$1 file=$NSTOOLS_PROGRESS_FILE since what log beat=0 now tail_line i
+    local owner=$1 quiet=$2 file=$NSTOOLS_PROGRESS_FILE since what log beat=0 now tail_line i
     trap 'rm -f "$file"; exit 0' TERM INT
     for ((i = 0; i < 86400; i++)); do
         sleep 1
         kill -0 "$owner" 2>/dev/null || break
         { read -r since && read -r what && read -r log; } <"$file" 2>/dev/null || continue
         now=$(date +%s)
-        # Silent for 9 s (read once a second): a line at least every 10 s.
-        ((now - since >= 9 && now - beat >= 9)) || continue
+        # Quiet for 9 s (read once a second): a line at least every 10 s.
+        ((now - since >= quiet && now - beat >= quiet)) || continue
         beat=$now
         tail_line=
         [[ -n $log && -s $log ]] &&
             tail_line=" | $(tail -n 1 "$log" 2>/dev/null | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' | tr -d '\r' | tr -c '[:print:]' ' ' | cut -c1-100)"
-        _progress_line "... $what ($((now - since)) s in this stage)$tail_line"
+        _progress_line "... $what ($((now - since)) s so far)$tail_line"
     done
     rm -f "$file"
 }

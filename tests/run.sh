@@ -24,18 +24,19 @@ fi
 
 log=$(mktemp "${TMPDIR:-/tmp}/nstools-tests.XXXXXX")
 trap 'rm -f "$log"' EXIT
-# A heartbeat over the whole output: when a test binary is quiet for 9 s, a line says what came
-# last. Kept from the tests' environment, so that each long script keeps its own name and clock.
+# A heartbeat over the whole output: when a test binary is quiet for 10 s, a line says what came
+# last (the long scripts' own heartbeats speak after 9 s, so this one only fills real silences).
+# Kept from the tests' environment, so that each long script keeps its own name and clock.
 # shellcheck source=progress.sh
 . tests/progress.sh
-progress_begin tests/run.sh
+progress_begin tests/run.sh 10
 export -n NSTOOLS_PROGRESS_NAME NSTOOLS_PROGRESS_T0 NSTOOLS_PROGRESS_FILE
 { cargo build --workspace --bins && cargo test --workspace --no-fail-fast; } 2>&1 |
     while IFS= read -r line; do
         printf '%s\n' "$line"
         printf '%s\n' "$line" >>"$log"
         printf -v now '%(%s)T' -1
-        printf '%s\n%s\n\n' "$now" "running; the last line: ${line:0:90}" >"$NSTOOLS_PROGRESS_FILE"
+        printf '%s\n%s\n\n' "$now" "quiet after: ${line:0:90}" >"$NSTOOLS_PROGRESS_FILE"
     done
 status=${PIPESTATUS[0]}
 
