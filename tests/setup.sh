@@ -10,70 +10,95 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-start=$(date +%s)
-stage() { printf 'setup: [%3ds] %s\n' "$(($(date +%s) - start))" "$*"; }
+# shellcheck source=progress.sh
+. tests/progress.sh
+progress_begin setup
 
-# package -> what needs it. One row per package; the tests name these packages when one is missing.
+# The one table of what the tests need: package, the programs of it the tests look for (`-`: none
+# by name), and what needs it. One row per package. tests/src/gate.rs reads this table (at compile
+# time) to name the package and the command to install when a test's program is missing.
 packages=(
-    "util-linux      unshare, nsenter, setpriv, taskset: the Debian 12 originals (second reference)"
-    "procps          ps and top: the Debian 12 original (second reference), the walkthrough"
-    "cgroup-tools    cgcreate ... lssubsys: the Debian 12 originals (second reference)"
-    "numactl         memhog: the Debian 12 original (second reference)"
-    "uidmap          newuidmap/newgidmap: unshare --map-users/--map-groups/--map-auto tests"
-    "passwd          useradd/userdel: tests that run as a throw-away user"
-    "python3         the walkthrough runner (walkthrough/run.py)"
-    "qemu-system-x86 the cgroup v2 and systemd lanes (VMs)"
-    "busybox-static  the cgroup v2 lane's initramfs"
-    "cpio            the lanes' initramfs"
-    "dash            the cgroup v2 lane's /bin/sh"
-    "dpkg-dev        the packaging test (dpkg-shlibdeps)"
-    "lintian         the packaging test"
-    "mmdebstrap      the packaging test, the systemd lane, the newest-release reference root"
-    "patchelf        the newest-release reference root (runs trixie's binaries with trixie's loader)"
+    "util-linux      unshare,nsenter,setpriv,taskset  the Debian 12 originals (second reference); taskset for the walkthrough"
+    "procps          ps,top                            ps: the Debian 12 original (second reference); top for the walkthrough"
+    "cgroup-tools    cgcreate,cgexec,cgdelete,cgset,cgget,cgclassify,lscgroup,lssubsys  the Debian 12 originals (second reference)"
+    "numactl         memhog                            the Debian 12 original (second reference)"
+    "uidmap          newuidmap,newgidmap               unshare --map-users/--map-groups/--map-auto tests"
+    "passwd          useradd,userdel                   tests that run as a throw-away user; the walkthrough's user play"
+    "python3         python3                           the walkthrough runner (walkthrough/run.py)"
+    "bash            bash                              the lanes' and the packaging test's scripts"
+    "dash            dash,sh                           the cgroup v2 lane's /bin/sh; sh for the tests' shell lines"
+    "apt             apt-get                           the lanes fetch Debian's kernel package (apt-get download)"
+    "systemd         busctl                            cgcreate's systemd-scope failure path (a bus that is not there)"
+    "qemu-system-x86 qemu-system-x86_64                the cgroup v2 and systemd lanes (VMs)"
+    "busybox-static  busybox                           the cgroup v2 lane's initramfs"
+    "cpio            cpio                              the lanes' initramfs"
+    "dpkg-dev        dpkg-shlibdeps                    the packaging test (cargo-deb computes Depends with it)"
+    "lintian         lintian                           the packaging test"
+    "mmdebstrap      mmdebstrap                        the packaging test, the systemd lane, the newest-release reference root"
+    "patchelf        patchelf                          the newest-release reference root (runs trixie's binaries with trixie's loader)"
 )
+# Not a Debian package: cargo-deb builds the .debs (the packaging test). Pinned, as CI was.
 CARGO_DEB_VERSION=3.8.0
 
 missing=()
 for row in "${packages[@]}"; do
-    pkg=${row%% *}
+    read -r pkg _ <<<"$row"
     status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)
     [[ $status == "install ok installed" ]] || missing+=("$pkg")
 done
 
+command -v cargo >/dev/null || {
+    echo "setup: cargo is not on PATH: install a Rust toolchain (https://rustup.rs), then run $0 again" >&2
+    exit 1
+}
 have_cargo_deb() { cargo deb --version 2>/dev/null | grep -qF "$CARGO_DEB_VERSION"; }
+cargo_deb_install=(cargo install cargo-deb --version "$CARGO_DEB_VERSION" --locked)
 
 if [[ $(id -u) != 0 ]]; then
     if ((${#missing[@]})); then
-        stage "not root: cannot install these packages; the tests that need them will be skipped:"
+        stage "not root: these packages are missing, and the tests that need them will be skipped:"
         for row in "${packages[@]}"; do
-            for pkg in "${missing[@]}"; do [[ ${row%% *} == "$pkg" ]] && echo "  $row"; done
+            read -r pkg _ reason <<<"$row"
+            for want in "${missing[@]}"; do [[ $want == "$pkg" ]] && printf '  %-16s %s\n' "$pkg" "$reason" >&2; done
         done
-        echo "  as root: apt-get install ${missing[*]}"
+        echo "  to install them, as root: apt-get install ${missing[*]}   (or run $0 as root)" >&2
     fi
-    have_cargo_deb || echo "  cargo-deb $CARGO_DEB_VERSION: cargo install cargo-deb --version $CARGO_DEB_VERSION --locked"
+    have_cargo_deb || echo "  cargo-deb $CARGO_DEB_VERSION is missing (the packaging test): ${cargo_deb_install[*]}" >&2
+    [[ -x target/reference/bin/unshare ]] ||
+        echo "  the newest released originals (target/reference) are missing: run $0 as root" >&2
+    stage "nothing installed (not root)"
     exit 0
 fi
 
 if ((${#missing[@]})); then
     export DEBIAN_FRONTEND=noninteractive
-    stage "apt-get update"
-    apt-get update -qq || { echo "setup: apt-get update failed: is the Debian mirror in /etc/apt/sources.list reachable?" >&2; exit 1; }
-    stage "apt-get install ${missing[*]}"
-    if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/nstools-setup-apt.log 2>&1; then
-        tail -n 20 /tmp/nstools-setup-apt.log >&2
-        echo "setup: apt-get install ${missing[*]} failed (log: /tmp/nstools-setup-apt.log)" >&2
+    log=$(mktemp "${TMPDIR:-/tmp}/nstools-setup-apt.XXXXXX")
+    stage --log "$log" "apt-get update (missing: ${missing[*]})"
+    apt-get update >"$log" 2>&1 || {
+        tail -n 20 "$log" >&2
+        echo "setup: apt-get update failed (log: $log): is the Debian mirror of /etc/apt/sources.list reachable?" >&2
+        exit 1
+    }
+    stage --log "$log" "apt-get install ${missing[*]}"
+    if ! apt-get install -y --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
+        tail -n 20 "$log" >&2
+        echo "setup: apt-get install ${missing[*]} failed (log: $log)" >&2
         exit 1
     fi
+    rm -f "$log"
 fi
 
 if ! have_cargo_deb; then
-    stage "cargo install cargo-deb $CARGO_DEB_VERSION (compiles it: about 4 minutes on 2 cores)"
-    if ! cargo install cargo-deb --version "$CARGO_DEB_VERSION" --locked --quiet; then
-        echo "setup: cargo install cargo-deb --version $CARGO_DEB_VERSION --locked failed" >&2
+    log=$(mktemp "${TMPDIR:-/tmp}/nstools-setup-cargo-deb.XXXXXX")
+    stage --log "$log" "${cargo_deb_install[*]} (compiles it: about 4 minutes on 2 cores)"
+    if ! "${cargo_deb_install[@]}" >"$log" 2>&1; then
+        tail -n 20 "$log" >&2
+        echo "setup: ${cargo_deb_install[*]} failed (log: $log)" >&2
         exit 1
     fi
+    rm -f "$log"
 fi
 
-stage "the newest-release reference root (tests/reference/make-root.sh)"
+stage "the newest released originals (tests/reference/make-root.sh)"
 tests/reference/make-root.sh || exit 1
 stage "ready"

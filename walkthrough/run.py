@@ -5,12 +5,16 @@ As root, from a fresh clone:  walkthrough/run.py
 builds the workspace (cargo build --workspace --bins) and types every command line of the
 document into real interactive shells (bash on a pty), exactly as written, `sudo` prefix included.
 Each step prints the command line, its real output and one line saying what it showed; the run
-ends with a table (step | expected | seen | ok | binary) and exits non-zero if any step failed.
+ends with a table (step, ok, what was seen, which binary ran; the same table with what each step
+expects, in Markdown, goes to a file), the line `N of N steps ok`, and exits non-zero if any step
+failed.
 
   --check          do not build; run against BIN_DIR as it is (the end-to-end test uses this)
   --bin-dir DIR    the binaries to put first on PATH (default: NSTOOLS_BIN_DIR, else the
                    workspace's target/debug); giving one implies no build
   --dd-count N     count= of the CPU-shares dd runs (default 2000 as in the document)
+  --markdown FILE  where to write the closing table in Markdown, for pasting (default:
+                   target/walkthrough-summary.md)
 
 How the lines stay verbatim:
 - `sudo`: this runs as root and sudo's secure_path would swap the system's tools in, so a `sudo`
@@ -22,7 +26,7 @@ How the lines stay verbatim:
 - Docker has no engine here: each docker line is replaced by its nstools equivalent, marked.
 - Literal pids of the author's machine (942, 1032) are replaced by the real ones, marked.
 
-Leaves nothing behind: every process it started (by pid, in its own terminal sessions), the
+Leaves nothing behind, however the run ends (a failed step, a crash, Ctrl-C): every process it started (by pid, in its own terminal sessions), the
 cgroups playground, mycgroup and nstools-walkthrough (only when this run made them: it refuses to
 start if they exist), the user `play` (only if it created it), its temp dir. Never touches a path
 containing `process_api`.
@@ -44,6 +48,7 @@ import sys
 import tempfile
 import termios
 import time
+import traceback
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOC = os.path.join(REPO, "walkthrough", "walkthrough.md")
@@ -59,6 +64,15 @@ CONTAINER_HOSTNAME = "nstools-container"
 PROMPT_RE = re.compile(r"<<nst:([0-9?]+)>> $")
 ANSI_RE = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|[()][0-9A-Za-z]|[=>78]|\][^\x07]*\x07)")
 COLS, ROWS = 250, 50
+
+# Output that reads like an error but is what the original tools give too: (regex, note printed
+# after the output). Each was checked with util-linux 2.41.5's nsenter (target/reference/bin).
+EXPECTED_NOISE = [
+    (re.compile(r"Cannot set tty process group \(No such process\)"),
+     "# note: not a failure: on exit, dash cannot hand the terminal back to a process group "
+     "outside the PID namespace it runs in (ESRCH, status 2); util-linux 2.41.5's nsenter gives "
+     "the same"),
+]
 
 # Every step of the table, in order: (id, expected).
 STEPS = [
@@ -184,8 +198,11 @@ def pump_all(terms, timeout):
 
 
 def read(path, default=""):
+    """A /proc or /sys file as text. Any process may have a name that is not UTF-8 (comm and stat
+    hold its bytes), so undecodable bytes become surrogates instead of an exception: compared, they
+    match no name we look for; printed, they are escaped (stdout uses backslashreplace)."""
     try:
-        with open(path) as f:
+        with open(path, encoding="utf-8", errors="surrogateescape") as f:
             return f.read()
     except OSError:
         return default
@@ -311,6 +328,16 @@ class Walkthrough:
         self.covered = []  # document lines run (verbatim or by their marked replacement)
         self.tmp = tempfile.mkdtemp(prefix="nstools-walkthrough.")
         self.started = []  # (pid, start time) of processes this run started (the container)
+        self.group_before = None  # whether the group play existed (memory() finds out)
+        try:
+            self.prepare(bin_dir)
+        except BaseException:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise
+
+    def prepare(self, bin_dir):
+        """The temp dir's contents (sudo shim, empty HOME), the shells' environment, the host facts
+        the checks compare with."""
         os.mkdir(os.path.join(self.tmp, "bin"))
         os.mkdir(os.path.join(self.tmp, "home"))
         with open(os.path.join(self.tmp, "home", ".bashrc"), "w") as f:
@@ -420,6 +447,9 @@ class Walkthrough:
             print(show(out) if show else out)
         if status is not None:
             print(f"[status {status}]")
+        for pattern, note in EXPECTED_NOISE:
+            if pattern.search(out):
+                print(note)
         sys.stdout.flush()
         return out, status
 
@@ -1025,9 +1055,21 @@ class Walkthrough:
         )
 
     def cleanup(self):
+        """Undo what this run did. Each part runs even if one before it failed."""
         print("\n=== cleanup ===", flush=True)
-        for term in TERMS:
-            self.kill_session(term)
+        parts = [(f"{term.name}'s session", lambda t=term: self.kill_session(t)) for term in TERMS]
+        parts.append(("the processes this run started", self.kill_started))
+        parts += [(path, lambda p=path: remove_group(p)) for path in self.owned]
+        if self.created_user:
+            parts.append(("the user play", self.remove_user))
+        parts.append((self.tmp, lambda: shutil.rmtree(self.tmp, ignore_errors=True)))
+        for what, undo in parts:
+            try:
+                undo()
+            except Exception as e:  # go on with the rest; left_behind() reports what stayed
+                print(f"# cleanup of {what} failed: {e!r}")
+
+    def kill_started(self):
         for pid, start in self.started:
             if alive(pid, start):
                 print(f"# killing {pid} (started by this run)")
@@ -1035,12 +1077,10 @@ class Walkthrough:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
-        for path in self.owned:
-            remove_group(path)
-        if self.created_user:
-            r = subprocess.run(["userdel", "play"], capture_output=True, text=True)
-            print(f"# userdel play: status {r.returncode} {r.stderr.strip()}")
-        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def remove_user(self):
+        r = subprocess.run(["userdel", "play"], capture_output=True, text=True)
+        print(f"# userdel play: status {r.returncode} {r.stderr.strip()}")
 
     def kill_session(self, term):
         """Kill every process of the terminal's session (all started by this run), leader last."""
@@ -1174,15 +1214,61 @@ exec "$@"
 """
 
 
-def print_table(results):
-    rows = [("step", "expected", "seen", "ok", "binary")]
+def table_rows(results):
+    """(step, expected, seen, ok, binary) for every step, in order; a step that never reported is
+    `not run`."""
+    rows = []
     for sid, expected in STEPS:
         seen, ok, binary = results.get(sid, ("not run", False, "-"))
-        rows.append((sid, expected, seen, "yes" if ok else "NO", binary))
+        rows.append((sid, expected, seen, ok, binary))
+    return rows
+
+
+def wrap(text, width):
+    """`text` in lines of at most `width` columns, broken at spaces (a longer word stands alone)."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return lines + [line] if line else lines or [""]
+
+
+def print_table(rows, width):
+    """The closing table for a terminal: step, ok, then what was seen and the binary that ran,
+    wrapped to `width` columns below one another."""
+    step_w = max(len("step"), *(len(r[0]) for r in rows))
+    indent = step_w + 2 + 3 + 2
+    text_w = max(40, width - indent)
     print("\n=== summary ===")
-    for r in rows:
-        print("| " + " | ".join(c.replace("|", "/") for c in r) + " |")
-    return all(r[3] == "yes" for r in rows[1:])
+    print(f"{'step':<{step_w}}  {'ok':<3}  seen [binary]")
+    for sid, _expected, seen, ok, binary in rows:
+        text = seen if binary == "-" else f"{seen} [{binary}]"
+        lines = wrap(text, text_w)
+        print(f"{sid:<{step_w}}  {'yes' if ok else 'NO':<3}  {lines[0]}")
+        for line in lines[1:]:
+            print(" " * indent + line)
+
+
+def markdown_table(rows):
+    """The same table in Markdown (GitHub's tables: a header, a separator row, `|` escaped)."""
+    def cell(text):
+        return " ".join(str(text).split()).replace("|", "\\|")
+
+    out = ["| step | expected | seen | ok | binary |", "|---|---|---|---|---|"]
+    for sid, expected, seen, ok, binary in rows:
+        cells = (sid, expected, seen, "yes" if ok else "NO", binary)
+        out.append("| " + " | ".join(cell(c) for c in cells) + " |")
+    return "\n".join(out) + "\n"
+
+
+def closing_line(rows):
+    ok = sum(1 for r in rows if r[3])
+    line = f"{ok} of {len(rows)} steps ok"
+    failed = [r[0] for r in rows if not r[3]]
+    return line + (f"; not ok: {', '.join(failed)}" if failed else "")
 
 
 def preflight(bin_dir):
@@ -1208,15 +1294,34 @@ def preflight(bin_dir):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="do not build; run against BIN_DIR")
-    parser.add_argument("--bin-dir", default=os.environ.get("NSTOOLS_BIN_DIR"))
-    parser.add_argument("--dd-count", type=int, default=2000)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="Run it as root. It refuses to start if the cgroups playground, mycgroup or "
+        "nstools-walkthrough exist, and leaves nothing behind however it ends.",
+    )
+    parser.add_argument(
+        "--check", action="store_true",
+        help="do not build; run against BIN_DIR as it is (tests/tests/walkthrough.rs uses this)")
+    parser.add_argument(
+        "--bin-dir", metavar="DIR", default=os.environ.get("NSTOOLS_BIN_DIR"),
+        help="the binaries to put first on PATH (default: $NSTOOLS_BIN_DIR, else the workspace's "
+        "target/debug); giving one implies no build")
+    parser.add_argument(
+        "--dd-count", metavar="N", type=int, default=2000,
+        help="count= of the two CPU-shares dd runs, in MiB (default: 2000, as in the document; "
+        "the test uses 200)")
+    parser.add_argument(
+        "--markdown", metavar="FILE",
+        help="where to write the closing table in Markdown, with what each step expects, for "
+        "pasting (default: target/walkthrough-summary.md)")
     args = parser.parse_args()
-    sys.stdout.reconfigure(line_buffering=True)
+    # A name or path from /proc may hold bytes that are not UTF-8 (see read()): escape, never die.
+    sys.stdout.reconfigure(line_buffering=True, errors="backslashreplace")
+    sys.stderr.reconfigure(errors="backslashreplace")
 
     target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(REPO, "target")
     bin_dir = os.path.abspath(args.bin_dir or os.path.join(target, "debug"))
+    markdown = os.path.abspath(args.markdown or os.path.join(target, "walkthrough-summary.md"))
     if not args.check and not args.bin_dir:
         print("$ cargo build --workspace --bins", flush=True)
         r = subprocess.run(["cargo", "build", "--workspace", "--bins"], cwd=REPO)
@@ -1229,13 +1334,48 @@ def main():
             print(f"walkthrough: {p}", file=sys.stderr)
         return 2
 
-    w = Walkthrough(bin_dir, args.dd_count)
-
     def stop(signum, _frame):
         raise Fatal(f"stopped by signal {signum}")
 
     for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, stop)
+    w = None
+    refused = False
+    # Whatever happens from here on (a failed step, a bug, a signal), cleanup runs.
+    try:
+        w = Walkthrough(bin_dir, args.dd_count)
+        refused = not run_sections(w, bin_dir)
+    except (Abort, Fatal) as e:
+        if w:
+            w.stopped(f"the run cannot go on: {e}")
+    except Exception as e:  # a bug in this script: still clean up, still report
+        traceback.print_exc()
+        if w:
+            w.stopped(f"the run cannot go on: internal error: {e!r}")
+    finally:
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(s, signal.SIG_IGN)
+        if w:
+            w.cleanup()
+    if w is None or refused:
+        return 2
+    w.left_behind()
+    rows = table_rows(w.results)
+    print_table(rows, shutil.get_terminal_size((100, 24)).columns)
+    try:
+        os.makedirs(os.path.dirname(markdown), exist_ok=True)
+        with open(markdown + ".part", "w") as f:
+            f.write(markdown_table(rows))
+        os.replace(markdown + ".part", markdown)
+        print(f"# the same table in Markdown, with what each step expects: {markdown}")
+    except OSError as e:
+        print(f"walkthrough: cannot write {markdown}: {e}", file=sys.stderr)
+    print(closing_line(rows))
+    return 0 if all(r[3] for r in rows) else 1
+
+
+def run_sections(w, bin_dir):
+    """The walkthrough itself, section by section; False when it refused to start."""
     print(f"# the walkthrough: {DOC}")
     print(f"# BIN_DIR (first on PATH after the sudo shim): {bin_dir}")
     print(f"# sudo: {w.sudo}, a shim that runs the command as is with this PATH, since we are "
@@ -1246,31 +1386,24 @@ def main():
         print(f"# command -v {tool}: {where}")
         if os.path.dirname(where or "") != bin_dir:
             print(f"walkthrough: {tool} resolves to {where}, not {bin_dir}", file=sys.stderr)
-            shutil.rmtree(w.tmp, ignore_errors=True)
-            return 2
+            return False
     try:
-        try:
-            w.t1 = Term("term1", w.env)
-            w.t2 = Term("term2", w.env)
-            print(f"# term1: your shell (pid {w.t1.pid}, {w.t1.tty}); term2: a separate "
-                  f"connection to the host (pid {w.t2.pid}, {w.t2.tty})")
-            for section in (w.pid_namespace, w.containers, w.memory, w.cgroup_namespace,
-                            w.cpu_shares):
-                try:
-                    section()
-                except Abort as e:
-                    w.stopped(str(e))
-                    for term in TERMS:
-                        w.reset(term)
-        except (Abort, Fatal) as e:
-            w.stopped(f"the run cannot go on: {e}")
-        w.coverage()
-    finally:
-        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(s, signal.SIG_IGN)
-        w.cleanup()
-    w.left_behind()
-    return 0 if print_table(w.results) else 1
+        w.t1 = Term("term1", w.env)
+        w.t2 = Term("term2", w.env)
+        print(f"# term1: your shell (pid {w.t1.pid}, {w.t1.tty}); term2: a separate "
+              f"connection to the host (pid {w.t2.pid}, {w.t2.tty})")
+        for section in (w.pid_namespace, w.containers, w.memory, w.cgroup_namespace,
+                        w.cpu_shares):
+            try:
+                section()
+            except Abort as e:
+                w.stopped(str(e))
+                for term in TERMS:
+                    w.reset(term)
+    except (Abort, Fatal) as e:
+        w.stopped(f"the run cannot go on: {e}")
+    w.coverage()
+    return True
 
 
 if __name__ == "__main__":

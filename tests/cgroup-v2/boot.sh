@@ -21,6 +21,10 @@ out=${3:?usage: boot.sh KERNEL INITRAMFS OUT_DIR}
 timeout_s=${NSTOOLS_V2_TIMEOUT:-240}
 qemu=${NSTOOLS_V2_QEMU:-qemu-system-x86_64}
 
+# shellcheck source=../progress.sh
+. "$(dirname "$0")/../progress.sh"
+progress_begin boot
+
 command -v "$qemu" >/dev/null || { echo "boot: $qemu is not installed (apt-get install qemu-system-x86)" >&2; exit 2; }
 
 kvm_works() {
@@ -33,6 +37,7 @@ case $forced in
     "" | kvm | tcg) ;;
     *) echo "boot: NSTOOLS_V2_ACCEL must be kvm or tcg" >&2; exit 2 ;;
 esac
+[[ -z $forced ]] && stage "boot: is KVM usable? (qemu -accel kvm, at most 20 s)"
 if [[ -n $forced ]]; then
     accel=$forced
 elif kvm_works; then
@@ -56,7 +61,8 @@ start_vm() {
     : >"$out/console.log"
     : >"$out/results.log"
     echo "$1" >"$out/accel"
-    echo "boot: accel=$1 timeout=${timeout_s}s kernel=$kernel" >&2
+    # The heartbeat adds the console's last line: the check the VM is running.
+    stage --log "$out/console.log" "boot: qemu under $1 (killed after ${timeout_s} s)"
     # The in-VM watchdog fires 15 s before this VM's timeout, by the host's clock.
     local deadline=$(($(date +%s) + timeout_s - 15))
     # --foreground keeps qemu in our process group, so whoever kills the lane's group kills qemu.
@@ -83,7 +89,7 @@ trap 'exit 143' TERM
 # A host where KVM showed no sign of life once is remembered (per host kernel) in OUT_DIR/..
 probe_memo=$out/../kvm-no-sign-of-life.$(uname -r)
 if [[ $accel == kvm && -z $forced && -e $probe_memo ]]; then
-    echo "boot: KVM showed no sign of life here before ($probe_memo): using TCG" >&2
+    stage "boot: KVM showed no sign of life here before ($probe_memo): using TCG"
     accel=tcg
 fi
 start_vm "$accel"
@@ -97,7 +103,7 @@ if [[ $accel == kvm && -z $forced ]]; then
         sleep 0.1
     done
     if ! grep -q 'Linux version' "$out/console.log"; then
-        echo "boot: KVM guest showed no sign of life within ${probe}s ($(tr -d '\r' <"$out/console.log" | tail -n 1)): using TCG" >&2
+        stage "boot: KVM guest showed no sign of life within ${probe}s ($(tr -d '\r' <"$out/console.log" | tail -n 1)): using TCG"
         touch "$probe_memo"
         stop_vm
         accel=tcg

@@ -9,6 +9,8 @@
 # CACHE_DIR/<package>_<version>/vmlinuz, where later runs find it. Nothing comes from outside Debian's
 # packages. Needs `apt-get update` to have been run once. Exit 2 when no kernel can be had.
 set -euo pipefail
+# shellcheck source=../progress.sh
+. "$(dirname "$0")/../progress.sh"
 
 cache=${1:?usage: fetch-kernel.sh CACHE_DIR}
 
@@ -46,6 +48,7 @@ fi
 mkdir -p "$cache"
 tmp=$(mktemp -d "$cache/fetch.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+stage --log "$tmp/apt.log" "fetch-kernel: apt-get download $pkg=$version (about 70 MB from the Debian mirror)"
 # apt-get download writes into the current directory; as root it warns that the sandbox user cannot
 # write there, which is harmless.
 if ! (cd "$tmp" && apt-get download -q "$pkg=$version" >"$tmp/apt.log" 2>&1); then
@@ -66,5 +69,5 @@ if [[ ! -s $image ]]; then
 fi
 mkdir -p "$dest"
 mv "$image" "$dest/vmlinuz.part" && mv "$dest/vmlinuz.part" "$dest/vmlinuz"
-echo "fetch-kernel: $pkg $version extracted to $dest/vmlinuz" >&2
+stage "fetch-kernel: $pkg $version extracted to $dest/vmlinuz"
 echo "$dest/vmlinuz"

@@ -3,6 +3,9 @@
 # their second serial port (results.log) and each check's transcript after a `# ---- NAME` line on
 # the console (console.log).
 
+# shellcheck source=../progress.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../progress.sh"
+
 # lane_require "APT HINT" PROGRAM...: exit 2 (cannot start) unless every program is installed.
 lane_require() {
     local hint=$1 prog

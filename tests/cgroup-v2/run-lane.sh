@@ -25,19 +25,24 @@ work=${NSTOOLS_V2_WORK:-$repo/target/cgroup-v2}
 
 # shellcheck source=../cgroup-v2/lane-lib.sh
 . "$repo/tests/cgroup-v2/lane-lib.sh"
+progress_begin cgroup-v2-lane
 lane_require "apt-get install qemu-system-x86 busybox-static cpio" qemu-system-x86_64 busybox cpio flock
+stage "waiting for the lane's lock ($work/lock)"
 lane_lock "$work"
 
 t0=$(now)
+stage "kernel (fetch-kernel.sh)"
 kernel=$("$here/fetch-kernel.sh" "$work/kernel") || exit 2
 t1=$(now)
 lane_fresh_run "$work"
+stage "initramfs: busybox, dash and our binaries from $bin_dir"
 "$here/build-initramfs.sh" "$bin_dir" "$run/initramfs.cpio.gz" || exit 2
 t2=$(now)
 boot_status=0
 "$here/boot.sh" "$kernel" "$run/initramfs.cpio.gz" "$run" || boot_status=$?
 t3=$(now)
 [[ $boot_status == 2 ]] && exit 2
+stage "the VM is off: reading its results"
 
 lane_verdict "$run" "$boot_status" "${NSTOOLS_V2_TIMEOUT:-240}"
 

@@ -35,6 +35,10 @@ if [ "${NSTOOLS_PKG_IN_NS:-}" != 1 ]; then
     exec env NSTOOLS_PKG_IN_NS=1 /usr/bin/unshare --mount --propagation private -- "$0" "$@"
 fi
 
+# shellcheck source=../progress.sh
+. "$repo/tests/progress.sh"
+progress_begin packaging
+
 TOOLS=(unshare nsenter cgcreate cgexec cgdelete cgset cgget cgclassify lscgroup lssubsys memhog ps)
 LIB=/usr/lib/nstools
 SUITE=bookworm
@@ -93,13 +97,18 @@ in_root() {
 }
 
 # ---------------------------------------------------------------------------------------------
-echo "== build and lint"
 if [ $# -ge 1 ]; then
     debs="$(cd "$1" && pwd)"
 else
     debs="$tmp/debs"
-    "$repo/packaging/build-debs.sh" "$debs" >/dev/null
+    stage --log "$tmp/build.log" "build: packaging/build-debs.sh (a release build with fat LTO: minutes the first time)"
+    "$repo/packaging/build-debs.sh" "$debs" >"$tmp/build.log" 2>&1 || {
+        tail -n 40 "$tmp/build.log"
+        echo "packaging/build-debs.sh failed" >&2
+        exit 1
+    }
 fi
+stage "lint: lintian on both packages"
 main_deb="$(ls "$debs"/nstools_*_amd64.deb)"
 subst_deb="$(ls "$debs"/nstools-substitute_*_amd64.deb)"
 version="$(dpkg-deb -f "$main_deb" Version)"
@@ -131,7 +140,7 @@ check "nstools ships nothing outside /usr/lib/nstools and its doc directory" \
         -e "^./usr/lib/nstools/" -e "^./usr/share/doc/nstools/" <<<"$1"' _ "$listing"
 
 # ---------------------------------------------------------------------------------------------
-echo "== mmdebstrap $SUITE"
+stage --log "$tmp/mmdebstrap.log" "mmdebstrap: a minimal $SUITE root with the originals (about a minute)"
 mirror="$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)" ||
     mirror=""
 mirror="${mirror:-http://deb.debian.org/debian}"
@@ -201,6 +210,7 @@ originals_sums() {
                 -e "s|$(diverted_man "$tool")\$|${orig_man[$tool]}|"
     done
 }
+stage "the root's files and the originals' checksums, before any installation"
 before="$(snapshot)"
 sums_before="$(originals_sums)"
 orig_ps="$(in_root "$DEFAULT_PATH" ps aux)"
@@ -320,7 +330,7 @@ freezer:/" "$(cut -d: -f2- <<<"$out")"
 }
 
 # ---------------------------------------------------------------------------------------------
-echo "== 1. nstools"
+stage "1. install nstools: versions, man pages, completions, the walkthrough's commands"
 out="$(in_root "$DEFAULT_PATH" dpkg -i "$main_in" 2>&1)" && rc=0 || rc=$?
 expect_eq "dpkg -i nstools succeeds (its Depends are met by a minimal root)" 0 "$rc"
 [ "$rc" = 0 ] || echo "$out"
@@ -333,6 +343,7 @@ expect_eq "the originals are untouched by nstools" "$sums_before" "$(originals_s
 check "/usr/bin/unshare is still util-linux's" \
     bash -c '[[ $(chroot "$1" /usr/bin/unshare --version) == *util-linux* ]]' _ "$root"
 
+stage "1. the man page and the bash, zsh and fish completions of each of the ${#TOOLS[@]} tools"
 for tool in "${TOOLS[@]}"; do
     page="${orig_man[$tool]}"
     ours_page="$LIB/man/${page#/usr/share/man/}"
@@ -364,10 +375,11 @@ done
 check "without XDG_DATA_DIRS fish has no memhog completion (so the one above is ours)" bash -c '
     ! chroot "$1" env -i PATH=/usr/bin:/bin HOME=/tmp fish -c "complete -C \"memhog --ver\"" |
         grep -q "^--version"' _ "$root"
+stage "1. the walkthrough's commands with $LIB/bin first on PATH"
 walkthrough "$OURS_PATH" ours-first-on-PATH
 
 # ---------------------------------------------------------------------------------------------
-echo "== 2. nstools-substitute"
+stage "2. install nstools-substitute: diversions, links, the walkthrough's commands"
 out="$(in_root "$DEFAULT_PATH" dpkg -i "$subst_in" 2>&1)" && rc=0 || rc=$?
 expect_eq "dpkg -i nstools-substitute succeeds" 0 "$rc"
 [ "$rc" = 0 ] || echo "$out"
@@ -398,10 +410,11 @@ out="$(in_root "$DEFAULT_PATH" dpkg -i "$subst_in" 2>&1)" && rc=0 || rc=$?
 expect_eq "reinstalling nstools-substitute succeeds" 0 "$rc"
 [ "$rc" = 0 ] || echo "$out"
 substitute_in_place
+stage "2. the walkthrough's commands with the default PATH"
 walkthrough "$DEFAULT_PATH" substitute
 
 # ---------------------------------------------------------------------------------------------
-echo "== 3. purge nstools-substitute"
+stage "3. purge nstools-substitute: the originals back, byte for byte"
 out="$(in_root "$DEFAULT_PATH" dpkg --purge nstools-substitute 2>&1)" && rc=0 || rc=$?
 expect_eq "dpkg --purge nstools-substitute succeeds" 0 "$rc"
 [ "$rc" = 0 ] || echo "$out"
@@ -413,7 +426,7 @@ check "/usr/bin/unshare is util-linux's again" \
     bash -c '[[ $(chroot "$1" /usr/bin/unshare --version) == *util-linux* ]]' _ "$root"
 
 # ---------------------------------------------------------------------------------------------
-echo "== 4. purge nstools"
+stage "4. purge nstools: the root as before, file for file"
 out="$(in_root "$DEFAULT_PATH" dpkg --purge nstools 2>&1)" && rc=0 || rc=$?
 expect_eq "dpkg --purge nstools succeeds" 0 "$rc"
 [ "$rc" = 0 ] || echo "$out"

@@ -26,8 +26,8 @@ TOOLS=(
     usr/bin/memhog
 )
 
-start=$(date +%s)
-stage() { printf 'reference: [%3ds] %s\n' "$(($(date +%s) - start))" "$*" >&2; }
+# shellcheck source=../progress.sh
+. "$top/tests/progress.sh"
 fail() { echo "reference: $*" >&2; exit 1; }
 
 if [[ ${1:-} == --print-versions ]]; then
@@ -41,6 +41,7 @@ complete() {
     for t in "${TOOLS[@]}"; do [[ -x $bin/${t##*/} ]] || return 1; done
 }
 complete && exit 0
+progress_begin reference
 
 [[ $(id -u) == 0 ]] || fail "making the root needs root (mmdebstrap --mode=root)"
 for prog in mmdebstrap patchelf; do
@@ -57,15 +58,10 @@ mirror=$(awk '/^URIs:/ { print $2; exit } /^deb / { print $2; exit }' \
 mirror=${mirror:-http://deb.debian.org/debian}
 if [[ ! -x $root/usr/bin/unshare ]]; then
     rm -rf "$root" "$root.part"
-    stage "mmdebstrap $SUITE ($PACKAGES) from $mirror (about a minute)"
+    stage --log "$dir/mmdebstrap.log" "mmdebstrap $SUITE ($PACKAGES) from $mirror (about a minute)"
     mmdebstrap --mode=root --variant=minbase --include="$PACKAGES" "$SUITE" "$root.part" "$mirror" \
         >"$dir/mmdebstrap.log" 2>&1 &
     pid=$!
-    # One line every 10 s, so a slow mirror is not a silent one.
-    while kill -0 "$pid" 2>/dev/null; do
-        sleep 10
-        kill -0 "$pid" 2>/dev/null && stage "mmdebstrap: $(tail -n 1 "$dir/mmdebstrap.log" | cut -c1-100)"
-    done
     wait "$pid" || {
         tail -n 20 "$dir/mmdebstrap.log" >&2
         fail "mmdebstrap $SUITE from $mirror failed (log: $dir/mmdebstrap.log): is the mirror reachable?"

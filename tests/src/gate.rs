@@ -97,8 +97,11 @@ fn probe(need: &Need) -> Option<String> {
             Some(root) => probe_mkdir(&root),
         },
         Need::Original(path) => {
-            let p = Path::new(path);
-            (!p.is_file()).then(|| format!("{path} is not installed"))
+            let program = Path::new(path).file_name().and_then(|n| n.to_str());
+            (!Path::new(path).is_file()).then(|| match program.and_then(install_hint) {
+                Some(hint) => format!("{path} is not installed; {hint}"),
+                None => format!("{path} is not installed"),
+            })
         }
         Need::Newest(tool) => {
             let path = crate::bins::newest(tool);
@@ -109,10 +112,70 @@ fn probe(need: &Need) -> Option<String> {
                 )
             })
         }
-        Need::Program(name) => common_path_lookup(name)
-            .is_none()
-            .then(|| format!("{name} not found on PATH")),
+        Need::Program(name) => {
+            common_path_lookup(name)
+                .is_none()
+                .then(|| match install_hint(name) {
+                    Some(hint) => format!("not found; {hint}"),
+                    None => "not found".into(),
+                })
+        }
     }
+}
+
+/// tests/setup.sh, whose table says which package gives each program the tests look for: the one
+/// place for that fact, read here so that a missing program's reason names what to install.
+const SETUP: &str = include_str!("../setup.sh");
+
+/// One row of setup.sh's table: (package, programs, what needs it).
+pub fn setup_packages() -> Vec<(&'static str, Vec<&'static str>, &'static str)> {
+    let Some(start) = SETUP.find("\npackages=(\n") else {
+        return Vec::new();
+    };
+    SETUP[start..]
+        .lines()
+        .skip(2)
+        .map(str::trim)
+        .take_while(|line| *line != ")")
+        .filter_map(|line| {
+            let row = line.strip_prefix('"')?.strip_suffix('"')?;
+            let (package, rest) = row.split_once(char::is_whitespace)?;
+            let (programs, reason) = rest.trim_start().split_once(char::is_whitespace)?;
+            let programs = match programs {
+                "-" => Vec::new(),
+                list => list.split(',').collect(),
+            };
+            Some((package, programs, reason.trim()))
+        })
+        .collect()
+}
+
+/// The version of cargo-deb setup.sh installs (`CARGO_DEB_VERSION=...`).
+pub fn cargo_deb_version() -> Option<&'static str> {
+    SETUP
+        .lines()
+        .find_map(|l| l.strip_prefix("CARGO_DEB_VERSION="))
+        .map(str::trim)
+}
+
+/// How to get `program`: `install it with: apt-get install PACKAGE (or run tests/setup.sh as
+/// root)`, from setup.sh's table; `None` for a program the table does not know.
+pub fn install_hint(program: &str) -> Option<String> {
+    let command = if program == "cargo-deb" {
+        format!(
+            "cargo install cargo-deb --version {} --locked",
+            cargo_deb_version()?
+        )
+    } else {
+        let package = setup_packages()
+            .into_iter()
+            .find(|(_, programs, _)| programs.contains(&program))?
+            .0;
+        format!("apt-get install {package}")
+    };
+    Some(format!(
+        "install it with: {command} (or run tests/setup.sh as root)"
+    ))
 }
 
 fn common_path_lookup(name: &str) -> Option<PathBuf> {
@@ -202,4 +265,95 @@ pub fn unified_mount() -> Option<PathBuf> {
 /// True when `NSTOOLS_REQUIRE_PRIVILEGED=1`: unmet needs fail instead of skipping.
 pub fn privileged_required() -> bool {
     std::env::var("NSTOOLS_REQUIRE_PRIVILEGED").is_ok_and(|v| v == "1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn setup_table_has_one_row_per_package_with_programs_and_a_reason() {
+        let rows = setup_packages();
+        assert!(rows.len() >= 15, "setup.sh's table was not read: {rows:?}");
+        let mut packages: Vec<&str> = rows.iter().map(|r| r.0).collect();
+        packages.sort();
+        packages.dedup();
+        assert_eq!(packages.len(), rows.len(), "a package has two rows");
+        let mut programs: Vec<&str> = rows.iter().flat_map(|r| r.1.clone()).collect();
+        let count = programs.len();
+        programs.sort();
+        programs.dedup();
+        assert_eq!(
+            programs.len(),
+            count,
+            "a program is listed under two packages"
+        );
+        for (package, _, reason) in &rows {
+            assert!(reason.len() > 10, "{package} has no reason: {reason:?}");
+        }
+        assert_eq!(cargo_deb_version(), Some("3.8.0"));
+    }
+
+    #[test]
+    fn a_missing_program_names_its_package_and_the_command() {
+        assert_eq!(
+            install_hint("cpio").as_deref(),
+            Some("install it with: apt-get install cpio (or run tests/setup.sh as root)")
+        );
+        assert_eq!(
+            install_hint("qemu-system-x86_64").as_deref(),
+            Some(
+                "install it with: apt-get install qemu-system-x86 (or run tests/setup.sh as root)"
+            )
+        );
+        assert_eq!(
+            install_hint("cargo-deb").as_deref(),
+            Some("install it with: cargo install cargo-deb --version 3.8.0 --locked (or run tests/setup.sh as root)")
+        );
+        assert_eq!(install_hint("no-such-program-anywhere"), None);
+        assert_eq!(
+            probe(&Need::Program("nstools-no-such-program")).as_deref(),
+            Some("not found")
+        );
+        assert_eq!(
+            probe(&Need::Original("/nonexistent/cgcreate")).as_deref(),
+            Some("/nonexistent/cgcreate is not installed; install it with: apt-get install cgroup-tools (or run tests/setup.sh as root)")
+        );
+    }
+
+    /// Every program and original the test binaries need by name is in setup.sh's table, so a
+    /// missing one always says what to install, and setup.sh installs it: they cannot drift.
+    #[test]
+    fn every_program_the_tests_need_is_in_the_setup_table() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+        let mut needed = Vec::new();
+        for entry in std::fs::read_dir(&dir).expect("tests/tests") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("readable test source");
+            for (marker, is_path) in [("Need::Program(\"", false), ("Need::Original(\"", true)] {
+                for piece in text.split(marker).skip(1) {
+                    let literal = piece.split('"').next().unwrap_or("");
+                    let program = if is_path {
+                        literal.rsplit('/').next().unwrap_or("")
+                    } else {
+                        literal
+                    };
+                    needed.push((path.file_name().unwrap().to_owned(), program.to_string()));
+                }
+            }
+        }
+        assert!(needed.len() > 20, "no needs found under {}", dir.display());
+        let unknown: Vec<_> = needed
+            .iter()
+            .filter(|(_, program)| program != "nstools-tool") // foundation's deliberately missing tool
+            .filter(|(_, program)| install_hint(program).is_none())
+            .collect();
+        assert!(
+            unknown.is_empty(),
+            "programs the tests need but tests/setup.sh's table does not list: {unknown:?}"
+        );
+    }
 }

@@ -1,13 +1,19 @@
 //! The qemu lanes (`tests/cgroup-v2/`, `tests/systemd-lane/`): a script lists its checks, the VM
 //! reports `ok NAME` / `not ok NAME: reason` lines and a closing `lane: N passed, M failed`, and
 //! a lane passes only when every listed check reported `ok` and nothing else was reported.
+//!
+//! The long scripts (the lanes, the packaging test, the walkthrough) run through [`run_live`]: the
+//! test harness would otherwise hold their progress lines (tests/progress.sh) until they end, and
+//! someone running the README's test command would watch minutes without a line.
 
 use std::collections::BTreeMap;
-use std::process::Command;
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::run::run_with;
-use crate::{ensure, ensure_eq, TestResult};
+use crate::run::{run_with, Outcome};
+use crate::{ensure, ensure_eq, ChildGuard, TestResult};
 
 /// What each check reported: `Ok` or the reason it failed.
 pub type Results = BTreeMap<String, Result<(), String>>;
@@ -58,7 +64,7 @@ impl Lane<'_> {
     /// Runs the lane (exit 2: it cannot start) and requires each of `required` to pass, the
     /// script to exit 0 and to close with `lane: N passed, 0 failed`. Prints its kernel line.
     pub fn run(&self, lane: &mut Command, required: &[String]) -> TestResult {
-        let out = run_with(lane, None, self.deadline)?;
+        let out = run_live(lane, self.deadline, |_| false)?;
         ensure!(
             out.code != Some(2),
             "{} cannot start:\n{}",
@@ -91,6 +97,60 @@ impl Lane<'_> {
         }
         Ok(())
     }
+}
+
+/// Like [`run_with`] (own process group, no stdin, killed with its group after `deadline`), but each
+/// line the command writes to stderr is shown on ours as it comes, and so is each stdout line that
+/// `echo_stdout` accepts; both are captured too, for the verdict and the failure message.
+pub fn run_live(
+    cmd: &mut Command,
+    deadline: Duration,
+    echo_stdout: fn(&str) -> bool,
+) -> Result<Outcome, String> {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // Its own process group, killed when the guard drops: on timeout, and after the command
+    // ended, so that what it left in the group (a heartbeat, a VM) goes and the pipes close.
+    let mut guard = ChildGuard::spawn(cmd)?;
+    let out_pipe = guard.child.stdout.take().expect("piped stdout");
+    let err_pipe = guard.child.stderr.take().expect("piped stderr");
+    let out_reader = std::thread::spawn(move || echo_lines(out_pipe, echo_stdout));
+    let err_reader = std::thread::spawn(move || echo_lines(err_pipe, |_| true));
+    let status = guard
+        .wait_timeout(deadline)
+        .map_err(|e| format!("{cmd:?} did not finish: {e}: killed"))?;
+    drop(guard);
+    Ok(Outcome {
+        stdout: out_reader.join().unwrap_or_default(),
+        stderr: err_reader.join().unwrap_or_default(),
+        code: status.code(),
+        signal: status.signal(),
+    })
+}
+
+/// Reads `pipe` to its end by lines, printing on our stderr those `echo` accepts; returns it all.
+fn echo_lines(pipe: impl Read, echo: fn(&str) -> bool) -> String {
+    let mut reader = BufReader::new(pipe);
+    let mut all = String::new();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                let text = String::from_utf8_lossy(&line);
+                if echo(text.trim_end_matches('\n')) {
+                    eprint!("    {text}");
+                    if !text.ends_with('\n') {
+                        eprintln!();
+                    }
+                }
+                all.push_str(&text);
+            }
+        }
+    }
+    all
 }
 
 /// `ok NAME` / `not ok NAME: reason` lines, by name (a later line for the same name wins).

@@ -13,6 +13,9 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../progress.sh
+. "$here/../progress.sh"
+progress_begin build-root
 bin_dir=${1:?usage: build-root.sh BIN_DIR CACHE_DIR OUT.cpio}
 cache=${2:?usage: build-root.sh BIN_DIR CACHE_DIR OUT.cpio}
 out=${3:?usage: build-root.sh BIN_DIR CACHE_DIR OUT.cpio}
@@ -35,7 +38,7 @@ if [[ -n ${NSTOOLS_SD_REFRESH:-} || ! -d $base || "$(cat "$cache/base.stamp" 2>/
     mirror="$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)" || mirror=""
     mirror="${mirror:-http://deb.debian.org/debian}"
     rm -rf "$base" "$base.part" "$cache/base.stamp"
-    echo "build-root: mmdebstrap $SUITE ($PACKAGES) from $mirror" >&2
+    stage --log "$cache/mmdebstrap.log" "build-root: mmdebstrap $SUITE ($PACKAGES) from $mirror (once per machine: about a minute)"
     if ! mmdebstrap --mode=root --variant=minbase --include="$PACKAGES" "$SUITE" "$base.part" "$mirror" \
         >"$cache/mmdebstrap.log" 2>&1; then
         tail -n 20 "$cache/mmdebstrap.log" >&2
@@ -49,6 +52,7 @@ if [[ -n ${NSTOOLS_SD_REFRESH:-} || ! -d $base || "$(cat "$cache/base.stamp" 2>/
     echo "$stamp" >"$cache/base.stamp"
 fi
 
+stage "build-root: a copy of the cached root with our cgtools and check.sh, as a cpio"
 root=$(mktemp -d "$cache/root.XXXXXX")
 trap 'rm -rf "$root"' EXIT
 cp -a "$base/." "$root/"

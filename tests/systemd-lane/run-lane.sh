@@ -23,19 +23,24 @@ timeout_s=${NSTOOLS_SD_TIMEOUT:-300}
 
 # shellcheck source=../cgroup-v2/lane-lib.sh
 . "$repo/tests/cgroup-v2/lane-lib.sh"
+progress_begin systemd-lane
 lane_require "apt-get install qemu-system-x86 mmdebstrap cpio" qemu-system-x86_64 mmdebstrap cpio flock
+stage "waiting for the lane's lock ($work/lock)"
 lane_lock "$work"
 
 t0=$(now)
+stage "kernel (the cgroup v2 lane's fetch-kernel.sh)"
 kernel=$("$repo/tests/cgroup-v2/fetch-kernel.sh" "$repo/target/cgroup-v2/kernel") || exit 2
 t1=$(now)
 lane_fresh_run "$work"
+stage "root: bookworm with systemd (build-root.sh)"
 "$here/build-root.sh" "$bin_dir" "$work" "$run/root.cpio" || exit 2
 t2=$(now)
 boot_status=0
 NSTOOLS_V2_TIMEOUT=$timeout_s "$repo/tests/cgroup-v2/boot.sh" "$kernel" "$run/root.cpio" "$run" || boot_status=$?
 t3=$(now)
 [[ $boot_status == 2 ]] && exit 2
+stage "the VM is off: reading its results"
 
 lane_verdict "$run" "$boot_status" "$timeout_s"
 

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use nstools_tests::run::run_with;
+use nstools_tests::lane::run_live;
 use nstools_tests::{ensure, Need, Suite};
 
 /// A release build, an mmdebstrap and two package round trips: minutes, not seconds.
@@ -31,7 +31,10 @@ fn main() {
         ],
         || {
             let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/test-debs.sh");
-            let out = run_with(&mut Command::new(&script), None, DEADLINE)?;
+            // Stage lines (stderr) and failed checks show as they come; the rest when it fails.
+            let out = run_live(&mut Command::new(&script), DEADLINE, |line| {
+                line.starts_with("FAILED") || line.starts_with("packaging: ")
+            })?;
             ensure!(out.code == Some(0), "{}", out.show());
             let summary = out
                 .stdout

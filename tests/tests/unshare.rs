@@ -1811,7 +1811,7 @@ impl TestUser {
         use std::io::Write;
         let text = std::fs::read(file).map_err(|e| format!("read {file}: {e}"))?;
         ensure!(
-            text.last().map_or(true, |b| *b == b'\n'),
+            text.last().is_none_or(|b| *b == b'\n'),
             "{file} does not end with a newline: not appending to it"
         );
         self.appended.push((file, line.clone()));

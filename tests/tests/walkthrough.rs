@@ -1,7 +1,8 @@
 //! The walkthrough end to end (issue 8): `walkthrough/run.py --check` types every command line of
 //! walkthrough/walkthrough.md into real shells with our binaries first on PATH. This suite runs it
 //! and checks each outcome the issue lists from the raw output it printed (not only from the
-//! driver's own verdicts), then that nothing was left behind.
+//! driver's own verdicts), then that nothing was left behind — with a process on the host whose
+//! name is not UTF-8, which the driver's /proc scans must take in their stride (issue 15, item 5).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -10,9 +11,10 @@ use std::time::Duration;
 
 use nstools_tests::bins::bin_dir;
 use nstools_tests::gate::Need;
+use nstools_tests::lane::run_live;
 use nstools_tests::run::run_with;
 use nstools_tests::suite::exclusive;
-use nstools_tests::{ensure, ensure_eq, Suite, TestCgroup, TestResult};
+use nstools_tests::{ensure, ensure_eq, ChildGuard, Suite, TestCgroup, TestResult};
 
 const PLAYGROUND: &str = "/sys/fs/cgroup/memory/playground";
 const MYCGROUP: &str = "/sys/fs/cgroup/freezer/mycgroup";
@@ -21,6 +23,8 @@ const FIXED: [&str; 3] = [PLAYGROUND, MYCGROUP, CPU_PARENT];
 /// count= of the CPU-shares dd runs: with the document's 2000 MiB of urandom per run the race took
 /// 45 s and 93 s on a busy two-core machine; 200 keeps it clear and short (the driver marks it).
 const DD_COUNT: &str = "200";
+/// The terminal width the driver wraps its closing table to (COLUMNS, as a shell sets it).
+const WIDTH: usize = 100;
 
 fn main() {
     let mut suite = Suite::new();
@@ -56,6 +60,16 @@ fn main() {
         &[Need::Program("python3")],
         refuses_without_every_tool_in_bin_dir,
     );
+    suite.test(
+        "walkthrough::proc_scans_take_a_name_that_is_not_utf8",
+        &[Need::Program("python3")],
+        proc_scans_take_a_name_that_is_not_utf8,
+    );
+    suite.test(
+        "walkthrough::help_describes_every_option",
+        &[Need::Program("python3")],
+        help_describes_every_option,
+    );
     suite.run();
 }
 
@@ -69,6 +83,7 @@ fn repo() -> PathBuf {
 fn driver(args: &[&str]) -> Command {
     let mut cmd = Command::new("python3");
     cmd.arg(repo().join("walkthrough/run.py"))
+        .env("COLUMNS", WIDTH.to_string())
         .arg("--check")
         .arg("--bin-dir")
         .arg(bin_dir())
@@ -85,11 +100,16 @@ fn runs_verbatim_with_our_tools() -> TestResult {
     }
     let play_before = user_exists("play");
     let mounts_before = proc_mounts();
+    // Any host may run a process whose name is not UTF-8; the driver scans every process's stat.
+    let (_odd_dir, _odd) = odd_named_process()?;
+    let markdown = std::env::temp_dir().join(nstools_tests::guard::unique_name("walkthrough.md"));
+    let markdown_arg = markdown.to_string_lossy().into_owned();
 
-    let outcome = run_with(
-        &mut driver(&["--dd-count", DD_COUNT]),
-        None,
+    // Each step's header and each failed verdict show as they come (the run takes a minute).
+    let outcome = run_live(
+        &mut driver(&["--dd-count", DD_COUNT, "--markdown", &markdown_arg]),
         Duration::from_secs(900),
+        |line| line.starts_with("=== ") || line.starts_with("=> FAILED"),
     )?;
     let out = &outcome.stdout;
     let fail = |msg: String| format!("{msg}\n\n{}", outcome.show());
@@ -110,7 +130,9 @@ fn runs_verbatim_with_our_tools() -> TestResult {
         fail(format!("left behind: {left:?}"))
     );
 
-    let table = table(out);
+    let markdown_text = std::fs::read_to_string(&markdown).unwrap_or_default();
+    let _ = std::fs::remove_file(&markdown);
+    let table = table(&markdown_text).map_err(&fail)?;
     let failed: Vec<String> = table
         .iter()
         .filter(|(_, row)| row.ok != "yes")
@@ -127,6 +149,14 @@ fn runs_verbatim_with_our_tools() -> TestResult {
         "{}",
         fail("driver exit status".into())
     );
+    let closing = format!("{n} of {n} steps ok", n = table.len());
+    ensure_eq!(
+        out.lines().last(),
+        Some(closing.as_str()),
+        "{}",
+        fail("the closing line".into())
+    );
+    check_terminal_table(out, &table).map_err(&fail)?;
 
     let steps = steps(out);
     check_binaries(&table, &steps).map_err(&fail)?;
@@ -229,6 +259,116 @@ fn refuses_without_every_tool_in_bin_dir() -> TestResult {
     result
 }
 
+/// A process of ours whose name (comm, and the stat line that holds it) is not UTF-8: `sleep`
+/// run through a symlink named `nst-\xff\xfe`. Returns the directory holding the link (removed
+/// on drop) and the process (killed on drop).
+fn odd_named_process() -> Result<(TempDir, ChildGuard), String> {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = TempDir::new("walkthrough-odd")?;
+    let link = dir.0.join(std::ffi::OsStr::from_bytes(b"nst-\xff\xfe"));
+    std::os::unix::fs::symlink("/bin/sleep", &link).map_err(|e| e.to_string())?;
+    let child = ChildGuard::spawn(Command::new(&link).arg("120"))?;
+    let comm = format!("/proc/{}/comm", child.pid());
+    ensure!(
+        nstools_tests::guard::wait_until(Duration::from_secs(5), || {
+            std::fs::read(&comm).is_ok_and(|c| c == b"nst-\xff\xfe\n")
+        }),
+        "{comm} never read nst-\\xff\\xfe"
+    );
+    Ok((dir, child))
+}
+
+/// A directory removed with everything in it on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(prefix: &str) -> Result<Self, String> {
+        let dir = std::env::temp_dir().join(nstools_tests::guard::unique_name(prefix));
+        std::fs::create_dir(&dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
+        Ok(TempDir(dir))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The driver's /proc helpers, the ones its clean-up uses to find every process of a terminal's
+/// session, over a host where a process's name is not UTF-8: they read it, and find it.
+fn proc_scans_take_a_name_that_is_not_utf8() -> TestResult {
+    let (_dir, odd) = odd_named_process()?;
+    let script = r#"
+import os, sys
+sys.path.insert(0, os.path.join(sys.argv[1], "walkthrough"))
+import run
+pid = int(sys.argv[2])
+sid = os.getsid(pid)
+print("member", pid in run.session_members(sid))
+print("alive", run.alive(pid, run.starttime(pid)))
+print("comm", ascii(run.comm(pid)))
+print("parent's children", pid in run.descendants(os.getppid()))
+"#;
+    let out = run_with(
+        Command::new("python3")
+            .arg("-c")
+            .arg(script)
+            .arg(repo())
+            .arg(odd.pid().to_string()),
+        None,
+        Duration::from_secs(30),
+    )?;
+    ensure_eq!(out.code, Some(0), "{}", out.show());
+    ensure_eq!(
+        out.stdout,
+        "member True\nalive True\ncomm 'nst-\\udcff\\udcfe'\nparent's children True\n",
+        "{}",
+        out.show()
+    );
+    Ok(())
+}
+
+/// `run.py --help` says what each of its options does.
+fn help_describes_every_option() -> TestResult {
+    let out = run_with(
+        Command::new("python3")
+            .arg(repo().join("walkthrough/run.py"))
+            .arg("--help"),
+        None,
+        Duration::from_secs(30),
+    )?;
+    ensure_eq!(out.code, Some(0), "{}", out.show());
+    // The option list, after the usage line (which names every option too).
+    let list = out
+        .stdout
+        .find("\n  -h, --help")
+        .ok_or(format!("no option list:\n{}", out.stdout))?;
+    let text = out.stdout[list..].replace('\n', " ");
+    for (option, words) in [
+        ("--check", "do not build"),
+        ("--bin-dir DIR", "first on PATH"),
+        ("--dd-count N", "dd runs"),
+        ("--markdown FILE", "Markdown"),
+        ("-h, --help", "show this help"),
+    ] {
+        let at = text
+            .find(option)
+            .ok_or(format!("--help has no {option}:\n{}", out.stdout))?;
+        let after: String = text[at + option.len()..]
+            .split("  --")
+            .next()
+            .unwrap_or("")
+            .into();
+        ensure!(
+            after.contains(words),
+            "--help says nothing about {option} (wanted {words:?}):\n{}",
+            out.stdout
+        );
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reading the driver's output.
 
@@ -239,32 +379,82 @@ struct Row {
     binary: String,
 }
 
-/// The summary table: `| step | expected | seen | ok | binary |` rows after `=== summary ===`.
-fn table(out: &str) -> Vec<(String, Row)> {
-    let Some(start) = out.find("=== summary ===") else {
-        return Vec::new();
-    };
-    out[start..]
-        .lines()
-        .filter_map(|l| {
+/// The Markdown table the driver wrote (`--markdown`): a header, a separator row, one row per step
+/// (`| step | expected | seen | ok | binary |`). Anything else is an error.
+fn table(markdown: &str) -> Result<Vec<(String, Row)>, String> {
+    let mut lines = markdown.lines();
+    ensure_eq!(
+        lines.next(),
+        Some("| step | expected | seen | ok | binary |"),
+        "the Markdown table's header:\n{markdown}"
+    );
+    ensure_eq!(
+        lines.next(),
+        Some("|---|---|---|---|---|"),
+        "the Markdown table's separator row:\n{markdown}"
+    );
+    lines
+        .map(|l| {
             let cells: Vec<&str> = l
-                .strip_prefix("| ")?
-                .strip_suffix(" |")?
-                .split(" | ")
-                .collect();
-            (cells.len() == 5 && cells[0] != "step").then(|| {
-                (
-                    cells[0].to_string(),
-                    Row {
-                        expected: cells[1].to_string(),
-                        seen: cells[2].to_string(),
-                        ok: cells[3].to_string(),
-                        binary: cells[4].to_string(),
-                    },
-                )
-            })
+                .strip_prefix("| ")
+                .and_then(|l| l.strip_suffix(" |"))
+                .map(|l| l.split(" | ").collect())
+                .unwrap_or_default();
+            ensure!(cells.len() == 5, "not a table row of 5 cells: {l}");
+            Ok((
+                cells[0].to_string(),
+                Row {
+                    expected: cells[1].to_string(),
+                    seen: cells[2].to_string(),
+                    ok: cells[3].to_string(),
+                    binary: cells[4].to_string(),
+                },
+            ))
         })
         .collect()
+}
+
+/// The terminal's summary: a header, then each step's name, `yes`, and what was seen, wrapped
+/// (continuation lines indented to the text's column), in the Markdown table's order.
+fn check_terminal_table(out: &str, table: &[(String, Row)]) -> TestResult {
+    let start = out
+        .find("\n=== summary ===\n")
+        .ok_or("no === summary === block")?;
+    let mut lines = out[start..].lines().skip(2);
+    let header = lines.next().unwrap_or("");
+    let column = header
+        .find("seen [binary]")
+        .ok_or(format!("header {header:?}"))?;
+    ensure!(header.starts_with("step "), "header {header:?}");
+    let mut steps = Vec::new();
+    for line in lines.take_while(|l| !l.starts_with("# ")) {
+        ensure!(
+            line.len() <= WIDTH || !line[column..].trim().contains(' '),
+            "a terminal row wider than COLUMNS={WIDTH}: {line:?}"
+        );
+        if line.starts_with(' ') {
+            ensure!(
+                line[..column].trim().is_empty() && !line[column..].starts_with(' '),
+                "a continuation line not aligned to column {column}: {line:?}"
+            );
+        } else {
+            let mut words = line.split_whitespace();
+            steps.push((
+                words.next().unwrap_or("").to_string(),
+                words.next().unwrap_or("").to_string(),
+            ));
+            ensure!(
+                line[column..].chars().next().is_some_and(|c| c != ' '),
+                "the seen text does not start at column {column}: {line:?}"
+            );
+        }
+    }
+    let want: Vec<(String, String)> = table
+        .iter()
+        .map(|(id, row)| (id.clone(), row.ok.clone()))
+        .collect();
+    ensure_eq!(steps, want, "the terminal table's steps and verdicts");
+    Ok(())
 }
 
 /// One typed line and what followed it.
