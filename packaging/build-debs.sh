@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the Debian packages nstools and nstools-substitute into DIR (default target/debian):
 # a release build of the workspace, man pages and completions from nstools-gen, then cargo-deb.
-# Needs cargo-deb (`cargo install cargo-deb --locked`) and dpkg-dev (dpkg-shlibdeps for $auto).
+# Needs cargo-deb (`cargo install cargo-deb --version 3.8.0 --locked`, as tests/setup.sh does) and dpkg-dev (dpkg-shlibdeps for $auto).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
