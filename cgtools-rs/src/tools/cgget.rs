@@ -246,13 +246,15 @@ pub fn run_cgget(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             };
             groups.push((spec.path, sel));
         } else {
-            path_ctrls.extend(g.split(',').filter(|c| !c.is_empty()).map(str::to_string));
+            // libcgroup 3.1 takes `-g cpu,memory` (without a path) for one controller's name.
+            path_ctrls.push(g.clone());
         }
     }
     for p in &paths {
+        // `-a` shows every controller, whatever `-g ctrl` says (libcgroup 3.1).
         let sel = if !names.is_empty() {
             Selection::Names(names.clone())
-        } else if !path_ctrls.is_empty() {
+        } else if !path_ctrls.is_empty() && !m.flag("all") {
             Selection::Controllers(path_ctrls.clone())
         } else {
             Selection::All
