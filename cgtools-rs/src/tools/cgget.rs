@@ -129,6 +129,13 @@ fn group_text(
     values_only: bool,
 ) -> anyhow::Result<String> {
     let mut text = String::new();
+    let no_group = || {
+        fail(
+            prog,
+            format!("cannot read group '{rel}': {}", CgError::new(Ecg::NotExist)),
+            Ecg::NotExist.exit(),
+        )
+    };
     // libcgroup spells this one with a literal `cgget:`, whatever argv[0] is.
     let no_controller = |ctrl: &str| {
         fail(
@@ -164,7 +171,8 @@ fn group_text(
         Selection::Controllers(ctrls) => {
             for ctrl in ctrls {
                 let h = hierarchy_for(layout, ctrl).ok_or_else(|| no_controller(ctrl))?;
-                let dir = existing_dir(h, dir_rel).ok_or_else(|| no_controller(ctrl))?;
+                // libcgroup 3.1 prints an empty block here and exits 0.
+                let dir = existing_dir(h, dir_rel).ok_or_else(no_group)?;
                 text.push_str(&controller_lines(&dir, ctrl, values_only));
             }
         }
@@ -180,11 +188,7 @@ fn group_text(
                 }
             }
             if !found {
-                return Err(fail(
-                    prog,
-                    format!("cannot read group '{rel}': {}", CgError::new(Ecg::NotExist)),
-                    Ecg::NotExist.exit(),
-                ));
+                return Err(no_group());
             }
         }
     }
