@@ -1161,6 +1161,10 @@ const MATRIX_CGCREATE: &str = r#"
 -d 700
 -f 600 -s 600
 -c
+-t root -g cpu:{G}/n
+-a :root -t nobody:nogroup -g cpu,memory:{G}/n
+-s 0 -f 0 -g memory:{G}/n
+-g cpu:{G}/a/b/c/d
 "#;
 
 const MATRIX_CGEXEC: &str = r#"
@@ -1217,6 +1221,11 @@ sh -c 'exit 0'
 -g foo true
 -g : true
 -g cpu:{G}/a -s true
+-g cpu:{G}/a -g cpuacct:{G}/a/b sh -c 'grep -E ":(cpu|cpuacct):" /proc/self/cgroup'
+--sticky true
+-g cpu:{G}/a/b/c true
+-g cpu:{G}/a sh -c 'echo "$PATH"; ulimit -n'
+-g memory:{G}/a/b sh -c 'exec 2>&1; cat /nonexistent/nst-file'
 "#;
 
 const MATRIX_CGDELETE: &str = r#"
@@ -1274,6 +1283,10 @@ cpu:{G}/a/b extra ## newline
 cpu:{G}/a/b -r
 -g cpu:{G}/a/b -r
 --group=cpu:{G}/a/b
+cpuacct:{G}/a/b pids:{G}/a/b ## every-hierarchy
+-r cpuset:{G}
+cpu:{G}/nope
+-g memory:{G}/a/b cpu:{G}/a/b ## every-hierarchy
 "#;
 
 const MATRIX_CGSET: &str = r#"
@@ -1336,6 +1349,12 @@ const MATRIX_CGSET: &str = r#"
 -r cpu.shares=100 {A}/x
 -r cpu.shares=100 {G}/a {G}/nope
 -r cpu.shares=100 -z {G}/a
+-r memory.limit_in_bytes=8M -r cpu.shares=100 {G}/a
+-r cpu.cfs_quota_us=abc {G}/a
+--copy-from {G}/a/b {G}/a
+-r memory.soft_limit_in_bytes=-1 {G}/a
+-r memory.oom_control=1 {G}/a
+-r cpu.shares=100 {G}/a/b/c
 "#;
 
 const MATRIX_CGGET: &str = r#"
@@ -1414,6 +1433,11 @@ const MATRIX_CGGET: &str = r#"
 -nvr cpu.shares {G}/a
 -r cpu.shares -z {G}/a
 -g cpu:{G}/a -g memory {G}/a
+-g cpu:{G}/a -g memory:{G}/a/b
+-n -v -g cpu {G}/a
+-r cpu.cfs_quota_us -r cpu.shares -n {G}/a {G}/a/b
+-v -g memory:{G}/a
+-r memory.oom_control {G}/a
 "#;
 
 const MATRIX_CGCLASSIFY: &str = r#"
@@ -1462,6 +1486,9 @@ const MATRIX_CGCLASSIFY: &str = r#"
 -gcpu:{G}/a {P}
 -g memory:{A} {P}
 -g cpu:{G}/a {GONE}
+-g cpu:{G}/a/b -g memory:{G}/a {P}
+-g cpu:{G}/nope {P}
+--sticky -g memory:{G}/a/b {P}
 "#;
 
 const MATRIX_LSCGROUP: &str = r#"
@@ -1508,6 +1535,9 @@ cpu:/{G} -h
 -b -g cpu:/{G}
 cpu:/{A}/x
 memory:/{G} cpu:/{G}
+-g cpu:/{G}/a -g cpuacct:/{G}
+cpu:/{G}/a/b/
+memory:{G}/a memory:{G}/a/b
 "#;
 
 const MATRIX_LSSUBSYS: &str = r#"
