@@ -5,7 +5,9 @@
 //! errors, error paths and real runs on the test's own groups. Each row runs both sides under one
 //! shell that resets the test's tree, runs the tool and prints the tree afterwards, so effects are
 //! compared as output. The differences kept on purpose are named in `ALLOWED` and listed in the
-//! README's Compatibility section.
+//! README's Compatibility section. Before a row runs, `own_targets_only` checks that every group it
+//! may change is the test's own (no row can name `cpu:/` for cgdelete -r); listings of a whole
+//! hierarchy are compared on the test's groups only (`host_groups_dropped`).
 //!
 //! The `diff::*` tests below compare with Debian 12's cgroup-tools 2.0.2 (`/usr/bin/cg*`), the
 //! second reference, for behaviour scripts on Debian 12 rely on (owners and modes of created trees,
