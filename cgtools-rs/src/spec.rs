@@ -50,7 +50,8 @@ pub struct Target<'a> {
 }
 
 /// The hierarchies a spec's controllers live in, each once, in the order named (`*` = every
-/// hierarchy with controllers, in mount order). An unknown controller is ECGROUPSUBSYSNOTMOUNTED;
+/// hierarchy with controllers, in mount order; on a hybrid host the cgroup v1 ones only, as
+/// libcgroup 3.1 leaves cgroup2 out there). An unknown controller is ECGROUPSUBSYSNOTMOUNTED;
 /// `:path` needs the cgroup2 hierarchy.
 pub fn resolve<'a>(layout: &'a Layout, controllers: &[String]) -> Result<Vec<Target<'a>>, CgError> {
     if layout.is_empty() {
@@ -82,11 +83,11 @@ pub fn resolve<'a>(layout: &'a Layout, controllers: &[String]) -> Result<Vec<Tar
     }
     for ctrl in controllers {
         if ctrl == "*" {
-            for h in layout
-                .hierarchies
-                .iter()
-                .filter(|h| !h.controllers.is_empty())
-            {
+            let hybrid = layout.mode() == Some(crate::layout::Mode::Hybrid);
+            for h in layout.hierarchies.iter().filter(|h| {
+                let v2_on_hybrid = hybrid && h.version == crate::layout::Version::V2;
+                !h.controllers.is_empty() && !v2_on_hybrid
+            }) {
                 for c in &h.controllers {
                     add(h, Some(c));
                 }
@@ -256,8 +257,10 @@ mod tests {
         assert_eq!(t.len(), 1);
         assert!(t[0].controllers.is_empty());
         assert_eq!(t[0].hierarchy.version, Version::V2);
+        // On a hybrid host `*` is the cgroup v1 hierarchies only.
         let t = resolve(&l, &["*".into()]).unwrap();
-        assert_eq!(t.len(), 3);
+        assert_eq!(t.len(), 2);
+        assert!(t.iter().all(|t| t.hierarchy.version == Version::V1));
         assert_eq!(
             resolve(&l, &["nosuch".into()]).unwrap_err().code,
             Ecg::SubsysNotMounted

@@ -273,7 +273,6 @@ pub fn unit_cgroup_of(proc_cgroup: &str, layout: &Layout) -> Option<String> {
 /// Why the idle process could not be replaced (libcgroup's texts where it has one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdleError {
-    NotAScope(String),
     /// No line for the unit hierarchy in /proc/PID/cgroup (`true`: the cgroup2 one).
     NoCgroup(bool),
     None,
@@ -284,9 +283,6 @@ pub enum IdleError {
 impl std::fmt::Display for IdleError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            IdleError::NotAScope(p) => {
-                write!(f, "{p} is not a systemd scope: no idle_thread to replace")
-            }
             IdleError::NoCgroup(true) => f.write_str("Unable find unified cgroup path"),
             IdleError::NoCgroup(false) => f.write_str("Unable find name=systemd cgroup path"),
             IdleError::None => f.write_str("Failed to find idle_thread task"),
@@ -338,8 +334,10 @@ pub fn replace_idle(roots: &Roots, layout: &Layout, task: u32) -> Result<u32, Id
         .map_err(|_| no_cgroup.clone())?;
     let rel = unit_cgroup_of(&cg_text, layout).ok_or(no_cgroup.clone())?;
     let last = rel.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    // A group that is no scope has no idle process: libcgroup 3.1 says just that.
     if !last.ends_with(".scope") || !rel.contains(".slice") {
-        return Err(IdleError::NotAScope(rel));
+        crate::cg_debug!("{rel} is not a systemd scope: no idle_thread to replace");
+        return Err(IdleError::None);
     }
     let dir = crate::path::join(h.mount(), &rel).map_err(|_| no_cgroup)?;
     let procs = crate::path::read_knob(&dir, "cgroup.procs").map_err(|_| IdleError::None)?;

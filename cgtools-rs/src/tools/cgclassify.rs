@@ -121,7 +121,8 @@ pub fn run_cgclassify(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         None
     };
     let no_rules = specs.is_empty() && rules.is_none();
-    if no_rules && !m.operand_texts().is_empty() {
+    // libcgroup 3.1 reads the rules (and says they failed) only when some pid is valid.
+    if no_rules && m.operand_texts().iter().any(|t| parse_pid(t).is_some()) {
         crate::cglog::compat(
             crate::cglog::Level::Error,
             format_args!("Error: failed to parse the configuration rules"),

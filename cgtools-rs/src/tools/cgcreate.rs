@@ -165,8 +165,10 @@ pub fn run_cgcreate(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
     if let Some(extra) = m.operand_texts().first() {
         return fail(EXIT_BADARGS, format!("wrong arguments ({extra})"));
     }
+    // Options without any -g ask for nothing: libcgroup 3.1 creates nothing and exits 0, silently
+    // (with no argument at all it prints its usage).
     if specs.is_empty() {
-        return fail(EXIT_BADARGS, "no cgroup specified".into());
+        return Ok(0);
     }
     let mut scopes = Vec::new();
     if scope {
@@ -240,18 +242,14 @@ pub fn run_cgcreate(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         }
         let mut created = Created::default();
         for (t, dir) in targets.iter().zip(&dirs) {
-            // On a hybrid host `*` makes the group in cgroup2 too without enabling its few
-            // controllers there (as libcgroup 3.1 leaves them alone); on a cgroup2-only host `*`
-            // enables every controller, as any list of controllers does.
-            let star = spec.controllers.iter().any(|c| c == "*");
-            let hybrid = layout.mode() == Some(crate::layout::Mode::Hybrid);
-            let enable: &[String] =
-                if star && hybrid && t.hierarchy.version == crate::layout::Version::V2 {
-                    &[]
-                } else {
-                    &t.controllers
-                };
-            if let Err(e) = group::create(t.hierarchy, enable, dir, &opts, caller, &mut created) {
+            if let Err(e) = group::create(
+                t.hierarchy,
+                &t.controllers,
+                dir,
+                &opts,
+                caller,
+                &mut created,
+            ) {
                 created.rollback();
                 // Without its idle process the scope is empty, and systemd removes it.
                 stop_idle(idle);

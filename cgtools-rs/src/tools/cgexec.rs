@@ -128,7 +128,8 @@ pub fn run_cgexec(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
     if m.flag("replace-idle") {
         if let Err(e) = crate::systemd::replace_idle(super::roots(), &layout, pid as u32) {
             eprintln!("{e}");
-            return Err(ToolError::Exit(crate::error::Ecg::Other.exit()).into());
+            // libcgroup 3.1's status here (measured: a group without idle process).
+            return Err(ToolError::Exit(255).into());
         }
     }
     let argv: Vec<CString> = command

@@ -129,6 +129,13 @@ fn group_text(
     values_only: bool,
 ) -> anyhow::Result<String> {
     let mut text = String::new();
+    let no_group = || {
+        fail(
+            prog,
+            format!("cannot read group '{rel}': {}", CgError::new(Ecg::NotExist)),
+            Ecg::NotExist.exit(),
+        )
+    };
     // libcgroup spells this one with a literal `cgget:`, whatever argv[0] is.
     let no_controller = |ctrl: &str| {
         fail(
@@ -164,7 +171,8 @@ fn group_text(
         Selection::Controllers(ctrls) => {
             for ctrl in ctrls {
                 let h = hierarchy_for(layout, ctrl).ok_or_else(|| no_controller(ctrl))?;
-                let dir = existing_dir(h, dir_rel).ok_or_else(|| no_controller(ctrl))?;
+                // libcgroup 3.1 prints an empty block here and exits 0.
+                let dir = existing_dir(h, dir_rel).ok_or_else(no_group)?;
                 text.push_str(&controller_lines(&dir, ctrl, values_only));
             }
         }
@@ -180,11 +188,7 @@ fn group_text(
                 }
             }
             if !found {
-                return Err(fail(
-                    prog,
-                    format!("cannot read group '{rel}': {}", CgError::new(Ecg::NotExist)),
-                    Ecg::NotExist.exit(),
-                ));
+                return Err(no_group());
             }
         }
     }
@@ -246,13 +250,15 @@ pub fn run_cgget(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             };
             groups.push((spec.path, sel));
         } else {
-            path_ctrls.extend(g.split(',').filter(|c| !c.is_empty()).map(str::to_string));
+            // libcgroup 3.1 takes `-g cpu,memory` (without a path) for one controller's name.
+            path_ctrls.push(g.clone());
         }
     }
     for p in &paths {
+        // `-a` shows every controller, whatever `-g ctrl` says (libcgroup 3.1).
         let sel = if !names.is_empty() {
             Selection::Names(names.clone())
-        } else if !path_ctrls.is_empty() {
+        } else if !path_ctrls.is_empty() && !m.flag("all") {
             Selection::Controllers(path_ctrls.clone())
         } else {
             Selection::All

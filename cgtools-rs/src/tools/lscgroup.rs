@@ -98,29 +98,60 @@ pub fn run_lscgroup(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             }
         }
     }
+    let mut code = 0;
     for spec in &specs {
-        let targets = match resolve(&layout, &spec.controllers) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("{prog}: cannot list group '{}': {e}", spec.path);
-                return Err(ToolError::Exit(e.exit()).into());
-            }
-        };
-        for t in &targets {
-            let rel = crate::systemd::under(base_path.as_deref(), &spec.path);
-            let Ok(dir) = path::join(t.hierarchy.mount(), &rel) else {
+        let rel = crate::systemd::under(base_path.as_deref(), &spec.path);
+        if spec.controllers.is_empty() {
+            // `:path`, a cgroup v2 group (libcgroup 3.1 prints `(null)..` and fails here).
+            let Ok(targets) = resolve(&layout, &spec.controllers) else {
+                eprintln!(
+                    "{prog}: cannot list group '{}': {}",
+                    spec.path,
+                    CgError::new(Ecg::SubsysNotMounted)
+                );
+                code = Ecg::SubsysNotMounted.exit();
                 continue;
             };
-            if path::is_dir(&dir) {
-                // On v2 the controllers typed (none for `:path`); on v1 the hierarchy's.
-                let label = match t.hierarchy.version {
-                    crate::layout::Version::V2 => t.controllers.join(","),
-                    crate::layout::Version::V1 => t.hierarchy.label(),
-                };
-                tree(t.hierarchy, &label, &dir, &mut text);
+            for t in &targets {
+                list(t.hierarchy, "", &rel, &mut text);
             }
+            continue;
         }
+        // libcgroup 3.1 lists one hierarchy per spec: the first mounted one (in mount order)
+        // carrying any of the named controllers; named hierarchies and `*` name no controller.
+        let carried = |h: &Hierarchy| -> Vec<&str> {
+            spec.controllers
+                .iter()
+                .filter(|c| !c.starts_with("name=") && h.carries(c))
+                .map(String::as_str)
+                .collect()
+        };
+        let Some(h) = layout.hierarchies.iter().find(|h| !carried(h).is_empty()) else {
+            eprintln!(
+                "{prog}: cannot find group {}..:{}: {}",
+                spec.controllers[0],
+                spec.path,
+                CgError::new(Ecg::Fail)
+            );
+            code = Ecg::Fail.exit();
+            continue;
+        };
+        // On v2 the controllers typed; on v1 the hierarchy's.
+        let label = match h.version {
+            crate::layout::Version::V2 => carried(h).join(","),
+            crate::layout::Version::V1 => h.label(),
+        };
+        list(h, &label, &rel, &mut text);
     }
     out(&text);
-    Ok(0)
+    Ok(code)
+}
+
+/// The group `rel` of `h` and its subgroups, when it exists.
+fn list(h: &Hierarchy, label: &str, rel: &str, text: &mut String) {
+    if let Ok(dir) = path::join(h.mount(), rel) {
+        if path::is_dir(&dir) {
+            tree(h, label, &dir, text);
+        }
+    }
 }
