@@ -47,22 +47,24 @@ pub fn command_lscgroup() -> Command {
     SYNTAX.command()
 }
 
-/// `label:/path` for a group directory of `h`.
-fn show(h: &Hierarchy, label: &str, dir: &Path) -> String {
-    let rel = dir.strip_prefix(h.mount()).unwrap_or(Path::new(""));
-    format!("{label}:/{}\n", rel.display())
-}
-
-/// The group itself (with libcgroup's trailing `/` when it is not the root) and its subgroups.
+/// The group `dir` of `h` and its subgroups, as libcgroup 3.1 lists them: the group with a
+/// trailing `/` (`cpu:/G/`), its subgroups by their path (`cpu:/G/sub`). The path of the root is
+/// `/`, so 3.1 lists it as `cpu://` and its subgroups as `cpu://G` (2.0 printed `cpu:/`).
 fn tree(h: &Hierarchy, label: &str, dir: &Path, text: &mut String) {
-    let rel = dir.strip_prefix(h.mount()).unwrap_or(Path::new(""));
-    if rel.as_os_str().is_empty() {
-        text.push_str(&format!("{label}:/\n"));
-    } else {
-        text.push_str(&format!("{label}:/{}/\n", rel.display()));
-    }
+    let rel = |d: &Path| {
+        d.strip_prefix(h.mount())
+            .unwrap_or(Path::new(""))
+            .display()
+            .to_string()
+    };
+    let group = rel(dir);
+    let (lead, own) = match group.is_empty() {
+        true => (format!("{label}://"), String::new()),
+        false => (format!("{label}:/"), format!("{group}/")),
+    };
+    text.push_str(&format!("{lead}{own}\n"));
     for sub in group::descendants(dir) {
-        text.push_str(&show(h, label, &sub));
+        text.push_str(&format!("{lead}{}\n", rel(&sub)));
     }
 }
 
@@ -91,11 +93,7 @@ pub fn run_lscgroup(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             .iter()
             .filter(|h| !h.controllers.is_empty())
         {
-            let label = h.controllers.join(",");
-            text.push_str(&format!("{label}:/\n"));
-            for sub in group::descendants(h.mount()) {
-                text.push_str(&show(h, &label, &sub));
-            }
+            tree(h, &h.controllers.join(","), h.mount(), &mut text);
         }
     }
     let mut code = 0;
