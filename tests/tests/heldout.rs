@@ -1465,26 +1465,26 @@ impl Groups {
     /// hierarchy, run the tool with argv[0] its bare name, then print the tree below `H` (names,
     /// owners, modes, a few values) and the sleeper's groups, so that effects compare as output.
     fn script(&self, tool: &str, sleeper: i32) -> String {
-        let roots: Vec<String> = self.roots.iter().map(|r| r.display().to_string()).collect();
-        let roots = roots.join(" ");
-        let h = &self.name;
+        let groups: Vec<String> = self
+            .roots
+            .iter()
+            .map(|r| r.join(&self.name).display().to_string())
+            .collect();
+        let groups = groups.join(" ");
+        // Few processes per row (the matrix runs hundreds of them): one find to reset, one mkdir,
+        // one find for the tree and one for the values.
         format!(
             r#"set -u
-for r in {roots}; do
-    echo {sleeper} > "$r/{h}/cgroup.procs"
-    find "$r/{h}" -mindepth 1 -depth -type d -exec rmdir {{}} + 2>/dev/null
-    mkdir -p "$r/{h}/g/a"
-done
+H="{groups}"
+for h in $H; do echo {sleeper} > "$h/cgroup.procs"; done
+find $H -mindepth 1 -depth -type d -exec rmdir {{}} + 2>/dev/null
+mkdir -p $(for h in $H; do printf '%s/g/a ' "$h"; done)
 (exec -a {tool} "$0" "$@")
 rc=$?
 echo "=== state"
-for r in {roots}; do
-    (cd "$r" && find {h} -mindepth 1 \( -type d -o -name tasks -o -name cgroup.procs \) -printf "$r %p %u:%g %m\n" | sort)
-    for d in $(cd "$r" && find {h} -mindepth 1 -type d | sort); do
-        for f in cpu.shares memory.limit_in_bytes; do
-            [ -f "$r/$d/$f" ] && echo "$d/$f = $(cat "$r/$d/$f")"
-        done
-    done
+find $H -mindepth 1 \( -type d -o -name tasks -o -name cgroup.procs \) -printf "%p %u:%g %m\n" | sort
+for f in $(find $H -mindepth 2 \( -name cpu.shares -o -name memory.limit_in_bytes \) | sort); do
+    echo "$f = $(<"$f")"
 done
 grep -E ':(cpu|memory|):' /proc/{sleeper}/cgroup
 exit $rc
