@@ -1060,6 +1060,11 @@ const FINDINGS: &[(&str, &str, &str)] = &[
     ("lssubsys", "--all", "held-out finding, not yet fixed: exit 0 (3.1: 82); stdout differs"),
     ("lssubsys", "-i -a", "held-out finding, not yet fixed: exit 0 (3.1: 82); stdout differs"),
     ("lssubsys", "-a -M", "held-out finding, not yet fixed: exit 0 (3.1: 82); stdout differs"),
+    ("lssubsys", "--al memory nosuchctl", "held-out finding, not yet fixed: stderr \"lssubsys: option '--al' is ambiguous; possibilities: '--all' '--all-mount-points' / Wrong \" (3.1: \"lssubsys: option '--al' is ambiguous; possibilities: '--all-mount-points' '--all' / Wrong \")"),
+    ("lssubsys", "--h memory nosuchctl", "held-out finding, not yet fixed: stderr \"lssubsys: option '--h' is ambiguous; possibilities: '--hierarchies' '--help' / Wrong input\" (3.1: \"lssubsys: option '--h' is ambiguous; possibilities: '--help' '--hierarchies' / Wrong input\")"),
+    ("lssubsys", "-i -a memory nosuchctl", "held-out finding, not yet fixed: exit 0 (3.1: 82); stdout differs"),
+    ("lssubsys", "-a -i memory nosuchctl", "held-out finding, not yet fixed: exit 0 (3.1: 82); stdout differs"),
+    ("lssubsys", "-M -a memory nosuchctl", "held-out finding, not yet fixed: exit 0 (3.1: 82); stdout differs"),
 ];
 
 // ---------------------------------------------------------------- running a plan
@@ -1100,6 +1105,8 @@ fn run_rows(
 }
 
 fn verdict(tool: &str, count: usize, failures: Vec<String>) -> TestResult {
+    // The per-tool rate: this count less the tool's `differs as allowed` lines of the tally.
+    println!("held-out {tool}: {count} rows compared");
     ensure!(
         failures.is_empty(),
         "held-out {tool}: {} of {count} rows differ beyond the README's list:\n{}",
@@ -1315,11 +1322,22 @@ fn ps_test() -> TestResult {
     // SAFETY: setsid is async-signal-safe.
     unsafe {
         cmd.pre_exec(|| {
-            libc::setsid();
+            if libc::setsid() == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
             Ok(())
         });
     }
-    let marker = sleeper(&mut cmd)?;
+    // Not `ChildGuard::spawn`: its process group would make setsid fail. The new session's
+    // group has the marker's pid, so the guard's killpg still ends it.
+    let marker = ChildGuard {
+        child: cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("spawn the marker: {e}"))?,
+    };
     let pid = marker.pid();
     ensure!(
         wait_until(Duration::from_secs(10), || {
@@ -1354,6 +1372,10 @@ fn ps_test() -> TestResult {
                     let mut kept: Vec<&str> = lines.next().into_iter().collect();
                     kept.extend(lines.filter(|l| l.contains(&name) && !l.contains("ps ")));
                     o.stdout = kept.join("\n");
+                    // Whether any host process matched (exit 1: none) varies as well.
+                    if o.code == Some(1) && o.stderr.is_empty() {
+                        o.code = Some(0);
+                    }
                 },
             );
         }
@@ -1532,10 +1554,15 @@ fn cg_allowances(tool: &str, row: &[String], args: &[String], check: Differentia
             }
         },
     );
-    if has("nosuchctl") {
+    if has("nosuchctl") && tool != "lssubsys" {
         check = check.allow(
             "README Compatibility, cg tools: an unknown controller is reported, with a non-zero exit (3.1: `controller X can't be add`, 91 or 0; lscgroup: 93)",
-            blank,
+            |side, o| {
+                // Ours must report it (a non-zero exit); 3.1's outcome is not compared.
+                if side == Side::Original || o.code != Some(0) {
+                    *o = Outcome::default();
+                }
+            },
         );
     }
     if tool == "cgset" && has("--copy-from={A}") {
