@@ -243,6 +243,9 @@ pub(crate) enum Action {
     Info,
     /// A parse error: `error: MSG`, then the usage on stderr, exit 1.
     Error(String, Vec<String>),
+    /// procps's `catastrophic_failure(__FILE__, __LINE__, MSG)`: `ps:FILE:LINE: MSG` on stderr,
+    /// exit 1, no usage; the source place is procps 4.0.4's, which users and scripts see.
+    Failure(&'static str),
 }
 
 enum Stop {
@@ -1894,7 +1897,9 @@ impl Parser<'_> {
             }
             let class = self.spec_cols("class");
             if !self.fmt_add_after("PRI", class) {
-                return Err("internal error: no PRI for -c option".into());
+                return Err(Stop::Exit(Action::Failure(
+                    "src/ps/sortformat.c:904: internal error: no PRI for -c option",
+                )));
             }
             self.fmt_delete("PRI");
             let pri = self.spec_cols("pri");
@@ -2243,6 +2248,7 @@ mod tests {
                 s
             }
             Action::Error(e, _) => format!("error: {e}"),
+            Action::Failure(e) => format!("ps:{e}"),
             Action::Help(h) => format!("help:{}", h.unwrap_or_default()),
             Action::Version => "version".into(),
             Action::List => "list".into(),
@@ -2483,6 +2489,10 @@ mod tests {
             "error: thread display conflicts with forest display",
         ),
         ("-Q", "error: unsupported SysV option"),
+        (
+            "-c s",
+            "ps:src/ps/sortformat.c:904: internal error: no PRI for -c option",
+        ),
         ("-x", "PID,TTY,STAT,TIME,COMMAND bits=aaaa"),
         ("A", "error: unsupported option (BSD syntax)"),
         ("-", "error: garbage option"),

@@ -165,15 +165,14 @@ const TOOL: common::Tool = common::Tool {
 
 /// Entry point used by `main.rs`.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
-    let args: Vec<String> = args
-        .into_iter()
-        .skip(1)
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
-    common::stdio::with_policy(&TOOL, || run_main(&args))
+    let mut args = args.into_iter().map(|a| a.to_string_lossy().into_owned());
+    // glibc's `program_invocation_name`, as typed: procps's internal-error lines start with it.
+    let invoked_as = args.next().unwrap_or_else(|| "ps".into());
+    let args: Vec<String> = args.collect();
+    common::stdio::with_policy(&TOOL, || run_main(&invoked_as, &args))
 }
 
-fn run_main(args: &[String]) -> u8 {
+fn run_main(invoked_as: &str, args: &[String]) -> u8 {
     let env = cli::Env {
         winsize: sys::winsize(),
         stdout_is_tty: sys::stdout_is_tty(),
@@ -217,6 +216,10 @@ fn run_main(args: &[String]) -> u8 {
                 let _ = writeln!(stderr, "{w}");
             }
             let _ = write!(stderr, "error: {msg}\n{HELP_DEFAULT}");
+            1
+        }
+        cli::Action::Failure(place_and_message) => {
+            let _ = writeln!(stderr, "{invoked_as}:{place_and_message}");
             1
         }
         cli::Action::Run(plan) => {

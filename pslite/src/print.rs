@@ -398,7 +398,9 @@ fn namespace(out: &mut Vec<u8>, inode: u64) -> i64 {
 
 /// procps's test columns (`_left` ...): a value that cycles with the line number.
 fn test_column(o: &mut Out, out: &mut Vec<u8>, values: &[&str], cut_at_room: bool) -> i64 {
-    let line = o.lines_to_next_header.rem_euclid(60) as usize;
+    // procps takes `lines_to_next_header % Nu`: the int converted to unsigned, so -1 (headers
+    // off or printed once) is 2^32-1, which is 0 modulo 3 (not 2, as a Euclidean remainder is).
+    let line = o.lines_to_next_header as i32 as u32 as usize;
     let s = values[line % values.len()];
     let s = if cut_at_room {
         &s[..s.len().min(o.max_rightward.max(0) as usize)]

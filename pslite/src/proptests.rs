@@ -312,6 +312,9 @@ proptest! {
                     check_message(w, "", &["format specifier \""])?;
                 }
             }
+            Action::Failure(place_and_message) => {
+                prop_assert!(place_and_message.starts_with("src/ps/"), "{}", place_and_message);
+            }
             Action::Help(_) | Action::Version | Action::List | Action::Info => {}
         }
     }

@@ -361,6 +361,14 @@ pub(crate) enum CliError {
     Getopt(getopt::Error),
     /// A bad value: `unshare: message`, exit 1.
     Invalid(String),
+    /// What the parse came to (an error, `--help`, `--version`) after options whose maps
+    /// util-linux reads while parsing (`--map-auto`, `--map-subids`, `--map-users=auto|subids|all`,
+    /// `--map-groups=...`): a failure to read those comes first. `maps` in argv order, each with
+    /// whether it is a uid map.
+    AfterMaps {
+        maps: Vec<(MapSpec, bool)>,
+        then: Box<Result<Parsed, CliError>>,
+    },
 }
 
 /// The identity util-linux captures before parsing (`-c`, `--map-*` use it).
@@ -404,6 +412,31 @@ pub(crate) fn parse_with(
     user: Lookup<'_>,
     group: Lookup<'_>,
 ) -> Result<Parsed, CliError> {
+    let mut maps = Vec::new();
+    let result = parse_recording_maps(argv, ids, user, group, &mut maps);
+    match result {
+        Ok(Parsed::Run(_)) => result,
+        _ if maps.is_empty() => result,
+        then => Err(CliError::AfterMaps {
+            maps,
+            then: Box::new(then),
+        }),
+    }
+}
+
+/// [`parse_with`], noting in `maps` each map spec that reads a file (all but ranges).
+fn parse_recording_maps(
+    argv: &[OsString],
+    ids: Ids,
+    user: Lookup<'_>,
+    group: Lookup<'_>,
+    maps: &mut Vec<(MapSpec, bool)>,
+) -> Result<Parsed, CliError> {
+    let mut note = |spec: &MapSpec, uid: bool| {
+        if !matches!(spec, MapSpec::Range { .. }) {
+            maps.push((*spec, uid));
+        }
+    };
     let table: Vec<Opt<Id>> = OPTIONS.iter().map(|d| d.opt).collect();
     let scan = getopt::parse(argv.get(1..).unwrap_or(&[]), &table, Ordering::RequireOrder);
     let mut cli = Cli::default();
@@ -485,19 +518,27 @@ pub(crate) fn parse_with(
             }
             Id::MapUsers => {
                 cli.flags |= libc::CLONE_NEWUSER;
-                cli.map_users.push(map_spec(&text())?);
+                let spec = map_spec(&text())?;
+                note(&spec, true);
+                cli.map_users.push(spec);
             }
             Id::MapGroups => {
                 cli.flags |= libc::CLONE_NEWUSER;
-                cli.map_groups.push(map_spec(&text())?);
+                let spec = map_spec(&text())?;
+                note(&spec, false);
+                cli.map_groups.push(spec);
             }
             Id::MapAuto => {
                 cli.flags |= libc::CLONE_NEWUSER;
+                note(&MapSpec::Auto, true);
+                note(&MapSpec::Auto, false);
                 cli.map_users.push(MapSpec::Auto);
                 cli.map_groups.push(MapSpec::Auto);
             }
             Id::MapSubids => {
                 cli.flags |= libc::CLONE_NEWUSER;
+                note(&MapSpec::SubIds, true);
+                note(&MapSpec::SubIds, false);
                 cli.map_users.push(MapSpec::SubIds);
                 cli.map_groups.push(MapSpec::SubIds);
             }

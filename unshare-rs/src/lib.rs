@@ -37,6 +37,13 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
     let argv: Vec<OsString> = args.into_iter().collect();
     common::run(&TOOL, || {
         let parsed = match cli::parse(&argv) {
+            Err(cli::CliError::AfterMaps { maps, then }) => {
+                plan::read_maps(&maps, &plan::Host::current())?;
+                *then
+            }
+            parsed => parsed,
+        };
+        let parsed = match parsed {
             Ok(p) => p,
             Err(cli::CliError::Getopt(e)) => {
                 // glibc's getopt names the program as it was invoked (argv[0] verbatim).
@@ -51,6 +58,9 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
             }
             Err(cli::CliError::Invalid(message)) => {
                 return Err(ToolError::failed(1, message).into())
+            }
+            Err(cli::CliError::AfterMaps { .. }) => {
+                unreachable!("parse_with wraps its result once")
             }
         };
         match parsed {

@@ -238,6 +238,19 @@ impl Plan {
     }
 }
 
+/// Read the maps util-linux reads while parsing (see [`CliError::AfterMaps`]), in order: the
+/// first that cannot be read is the error.
+pub(crate) fn read_maps(maps: &[(MapSpec, bool)], host: &Host) -> anyhow::Result<()> {
+    for (spec, uid) in maps {
+        if *uid {
+            resolve(spec, host, "/etc/subuid", "uid_map")?;
+        } else {
+            resolve(spec, host, "/etc/subgid", "gid_map")?;
+        }
+    }
+    Ok(())
+}
+
 /// Turn one `--map-users`/`--map-groups` argument into map lines. Both subordinate id files are
 /// searched for the effective *user* (util-linux reads `/etc/subgid` by user name too).
 fn resolve(
@@ -306,6 +319,7 @@ fn first_subid_block(host: &Host, file: &str) -> anyhow::Result<(u32, u32)> {
             Ok(n) => Ok(n as u32),
             Err(CliError::Invalid(message)) => Err(failed(message)),
             Err(CliError::Getopt(e)) => Err(failed(e.to_string())),
+            Err(CliError::AfterMaps { .. }) => unreachable!("strtoul_or_err reads no map"),
         };
         return Ok((parse(start)?, parse(count)?));
     }
@@ -431,6 +445,49 @@ mod tests {
 
     fn message(r: anyhow::Result<Plan>) -> String {
         common::error::render(&common::Tool::util_linux("unshare"), &r.unwrap_err()).0
+    }
+
+    /// util-linux reads `--map-auto`'s maps while parsing: an option error after it, `--help`
+    /// or the -T check comes only when they can be read (held-out row `--boottime=1 --map-auto`).
+    #[test]
+    fn maps_read_while_parsing_come_before_later_refusals() {
+        let ids = Ids {
+            euid: 1000,
+            egid: 1000,
+        };
+        let none = |_: &str| None;
+        let parse = |args: &[&str]| {
+            let mut argv: Vec<OsString> = vec!["unshare".into()];
+            argv.extend(args.iter().map(OsString::from));
+            parse_with(&argv, ids, &none, &none)
+        };
+        let Err(CliError::AfterMaps { maps, then }) = parse(&["--boottime=1", "--map-auto"]) else {
+            panic!("--map-auto's maps are read before the -T check");
+        };
+        assert_eq!(maps, vec![(MapSpec::Auto, true), (MapSpec::Auto, false)]);
+        assert!(matches!(*then, Err(CliError::Invalid(_))));
+        let no_alice: &[(&str, &str)] = &[("/etc/subuid", "bob:1:2\n")];
+        let refused = read_maps(&maps, &host(no_alice)).unwrap_err();
+        let text = common::error::render(&common::Tool::util_linux("unshare"), &refused).0;
+        assert!(
+            text.contains("no line matching user \"alice\" in /etc/subuid"),
+            "{text}"
+        );
+        assert!(read_maps(&maps, &host(FILES)).is_ok());
+        // --help after --map-users=all waits for the map too; ranges read nothing.
+        assert!(matches!(
+            parse(&["--map-users=all", "--help"]),
+            Err(CliError::AfterMaps { .. })
+        ));
+        assert!(matches!(
+            parse(&["--map-users=0:0:1", "--help"]),
+            Ok(Parsed::Help)
+        ));
+        assert!(matches!(
+            parse(&["--bogus", "--map-auto"]),
+            Err(CliError::Getopt(_))
+        ));
+        assert!(matches!(parse(&["--map-auto", "true"]), Ok(Parsed::Run(_))));
     }
 
     #[test]

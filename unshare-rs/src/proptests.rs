@@ -123,6 +123,17 @@ proptest! {
                 prop_assert!(!message.is_empty());
                 check_rendered(&TOOL, &ToolError::failed(1, message).into(), QUOTING)?;
             }
+            // The maps read while parsing either fail in util-linux's words or let the rest
+            // of the parse through (checked by the arms above on a parse without them).
+            Err(CliError::AfterMaps { maps, then }) => {
+                prop_assert!(!maps.is_empty());
+                let nested = matches!(*then, Ok(Parsed::Run(_)) | Err(CliError::AfterMaps { .. }));
+                prop_assert!(!nested, "a run or a nested AfterMaps: {:?}", then);
+                let host = host(ids.0, ids.1, subuid, subgid, map);
+                if let Err(err) = crate::plan::read_maps(&maps, &host) {
+                    check_rendered(&TOOL, &err, QUOTING)?;
+                }
+            }
         }
     }
 
