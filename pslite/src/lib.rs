@@ -12,8 +12,7 @@
 //! * `sys`: the libc look-ups (users, terminal size, local time).
 //!
 //! Beyond procps: `-o nspid` (the PID inside the process's own PID namespace, from NSpid in
-//! /proc/PID/status). Large scans read /proc on up to four threads; `NSTOOLS_PS_THREADS=N`
-//! sets the number (1 = none).
+//! /proc/PID/status). Large scans read /proc on up to four threads.
 
 mod cli;
 mod item;

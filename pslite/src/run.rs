@@ -98,15 +98,8 @@ struct Runner<'a, W: Write> {
     workers: usize,
 }
 
-/// Reader threads: `NSTOOLS_PS_THREADS` if set (1 = no extra thread), else the available
-/// parallelism, at most 4.
+/// Reader threads: the available parallelism, at most 4 (more only compete for /proc).
 fn reader_threads() -> usize {
-    if let Some(n) = std::env::var("NSTOOLS_PS_THREADS")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-    {
-        return n.clamp(1, 64);
-    }
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)

@@ -133,6 +133,12 @@ dpkg-deb -x "$main_deb" "$tmp/unpacked"
 for bin in "$tmp/unpacked$LIB"/bin/*; do
     needed="$(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')"
     expect_eq "$(basename "$bin") needs only libc" "libc.so.6 " "$needed"
+    # No test seam (issue 15): the only NSTOOLS_ variables a packaged tool may name are
+    # env_logger's NSTOOLS_LOG and NSTOOLS_LOG_STYLE (logging to stderr, no file read or written).
+    # Rust's strings are not NUL-terminated, so names are split where the next one begins.
+    names="$(grep -aoE 'NSTOOLS_[A-Z0-9_]*' "$bin" | sed 's/NSTOOLS_/\n&/g' | grep -E '^NSTOOLS_' |
+        grep -vE '^NSTOOLS_LOG(_STYLE)?[0-9]*$' | sort -u | tr '\n' ' ' || true)"
+    expect_eq "$(basename "$bin") names no NSTOOLS_ variable but env_logger's" "" "$names"
 done
 listing="$(dpkg-deb -c "$main_deb" | awk '{print $6}')"
 check "nstools ships nothing outside /usr/lib/nstools and its doc directory" \
