@@ -4,7 +4,8 @@
 //!   in util-linux wording and returning the tool's own exit code.
 //! * [`exec`] and [`wait`]: executing a program the way util-linux does (126/127), and mirroring a
 //!   child's exit status, re-raising the signal that killed it.
-//! * [`parse`]: sizes, signals, users and groups.
+//! * [`parse`]: C's numbers (glibc's `strtoul`/`strtol`/`atoi`, util-linux's `*_or_err` rules),
+//!   sizes, signals, users and groups.
 //! * [`ns`]: the namespace table shared by `unshare`, `nsenter` and `ps`.
 //! * [`caps`]: `--keep-caps` (permitted capabilities made ambient).
 //! * [`mountinfo`]: unescaping `/proc/PID/mountinfo` fields.

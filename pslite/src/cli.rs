@@ -10,6 +10,8 @@
 //! Everything the parser needs from the system (user/group names, tty devices, the environment)
 //! comes through [`Env`] and [`Lookup`], so the table tests run without /proc.
 
+use common::parse::{atoi, strtol, strtoul};
+
 use crate::item::{self, Item};
 use crate::print::Printer;
 use crate::spec::{self, Just, When};
@@ -258,78 +260,18 @@ impl From<&str> for Stop {
 
 type R<T> = Result<T, Stop>;
 
-/// C `strtoul(s, &end, 0)`: the value and the number of bytes consumed.
-pub(crate) fn c_strtoul(s: &[u8]) -> (u64, usize) {
-    let mut i = 0;
-    while i < s.len() && matches!(s[i], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
-        i += 1;
-    }
-    let mut neg = false;
-    if i < s.len() && (s[i] == b'+' || s[i] == b'-') {
-        neg = s[i] == b'-';
-        i += 1;
-    }
-    let mut base = 10u64;
-    if i < s.len() && s[i] == b'0' {
-        if i + 2 < s.len() + 1
-            && i + 1 < s.len()
-            && (s[i + 1] == b'x' || s[i + 1] == b'X')
-            && i + 2 < s.len()
-            && s[i + 2].is_ascii_hexdigit()
-        {
-            base = 16;
-            i += 2;
-        } else {
-            base = 8;
-        }
-    }
-    let start = i;
-    let mut val: u64 = 0;
-    let mut overflow = false;
-    while i < s.len() {
-        let d = match s[i] {
-            c @ b'0'..=b'9' => (c - b'0') as u64,
-            c @ b'a'..=b'z' => (c - b'a' + 10) as u64,
-            c @ b'A'..=b'Z' => (c - b'A' + 10) as u64,
-            _ => break,
-        };
-        if d >= base {
-            break;
-        }
-        match val.checked_mul(base).and_then(|v| v.checked_add(d)) {
-            Some(v) => val = v,
-            None => overflow = true,
-        }
-        i += 1;
-    }
-    if i == start && base != 8 {
-        return (0, 0);
-    }
-    if overflow {
-        return (u64::MAX, i);
-    }
-    (if neg { val.wrapping_neg() } else { val }, i)
-}
-
-/// C `strtol(s, &end, 0)` accepting the whole string only (for --cols, COLUMNS...).
+/// procps's `t = strtol(s, &endptr, 0); if (!*endptr ...)` (for --cols, COLUMNS...): the value,
+/// when nothing follows the number. An empty text passes as 0, as in C; the callers' range checks
+/// refuse it.
 fn whole_strtol(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
-        i += 1;
-    }
-    let neg = i < b.len() && b[i] == b'-';
-    let (v, n) = c_strtoul(&b[i..]);
-    if n == 0 || i + n != b.len() {
-        return None;
-    }
-    let _ = neg;
-    Some(v as i64)
+    let number = strtol(s.as_bytes(), 0);
+    number.took_all(s.as_bytes()).then_some(number.value)
 }
 
 fn parse_pid(s: &str) -> Result<u32, &'static str> {
-    let (num, used) = c_strtoul(s.as_bytes());
-    if used != s.len() {
+    let number = strtoul(s.as_bytes(), 0);
+    let num = number.value;
+    if !number.took_all(s.as_bytes()) {
         return Err("process ID list syntax error");
     }
     if !(1..=0x7fff_ffff).contains(&num) {
@@ -773,8 +715,9 @@ impl Parser<'_> {
         match f {
             ListFn::Pid => parse_pid(s).map(SelItem::Num).map_err(Into::into),
             ListFn::Uid | ListFn::Gid => {
-                let (mut num, used) = c_strtoul(s.as_bytes());
-                if used != s.len() {
+                let number = strtoul(s.as_bytes(), 0);
+                let mut num = number.value;
+                if !number.took_all(s.as_bytes()) {
                     let found = if f == ListFn::Uid {
                         self.lookup.uid_by_name(s)
                     } else {
@@ -1480,9 +1423,9 @@ impl Parser<'_> {
             let (spec_name, width) = match spec_part.find(':') {
                 Some(p) => {
                     let ws = &spec_part[p + 1..];
-                    // C's atoi: strtol (saturating at LONG_MAX) cut to an int, so a width
-                    // past 2^31 wraps (4294967297 is 1) and must still come out positive.
-                    let atoi = ws.parse::<i64>().unwrap_or(i64::MAX) as i32;
+                    // C's atoi: a width past 2^31 wraps (4294967297 is 1) and must still come
+                    // out positive.
+                    let atoi = atoi(ws.as_bytes());
                     if ws.is_empty()
                         || !ws.bytes().all(|c| c.is_ascii_digit())
                         || ws.starts_with('0')
@@ -2552,15 +2495,5 @@ mod tests {
             p.columns.iter().map(|c| c.width).collect::<Vec<_>>(),
             [7, 7, 15]
         );
-    }
-
-    #[test]
-    fn strtoul_like_c() {
-        assert_eq!(c_strtoul(b"42"), (42, 2));
-        assert_eq!(c_strtoul(b"0x1f"), (31, 4));
-        assert_eq!(c_strtoul(b"017"), (15, 3));
-        assert_eq!(c_strtoul(b"0"), (0, 1));
-        assert_eq!(c_strtoul(b"x"), (0, 0));
-        assert_eq!(c_strtoul(b"12ab"), (12, 2));
     }
 }

@@ -622,42 +622,17 @@ fn scanf_u32(text: &str) -> Option<u32> {
     Some(n as u32)
 }
 
-/// Why a number did not parse: util-linux says `msg: 'x'`, plus `: strerror` for ERANGE.
-fn number_error(text: &str, what: &str, range: bool) -> CliError {
-    if range {
-        CliError::Invalid(format!(
-            "{what}: '{text}': {}",
-            common::strerror(libc::ERANGE)
-        ))
-    } else {
-        CliError::Invalid(format!("{what}: '{text}'"))
-    }
-}
-
-/// util-linux 2.41's `strtoul_or_err`: base 10, the whole text, leading white space and a `+`
-/// allowed; a negative number is out of range (`-0` is 0).
+/// util-linux 2.41's `strtoul_or_err`: base 10, the whole text, [`common::parse::ul_strtou64`]'s
+/// rules (`-0` is 0, any other negative number is out of range).
 pub(crate) fn strtoul_or_err(text: &str, what: &str) -> Result<u64, CliError> {
-    let (negative, magnitude) =
-        common::parse::c_decimal(text).ok_or_else(|| number_error(text, what, false))?;
-    let n: u64 = magnitude
-        .parse()
-        .map_err(|_| number_error(text, what, true))?;
-    if negative && n != 0 {
-        return Err(number_error(text, what, true));
-    }
-    Ok(n)
+    common::parse::ul_strtou64(text.as_bytes(), 10)
+        .map_err(|e| CliError::Invalid(e.message(what, text)))
 }
 
-/// strtoll(3) in base 10 that must consume the whole text, with ERANGE reported.
+/// util-linux 2.41's `strtos64_or_err`: base 10, [`common::parse::ul_strtos64`]'s rules.
 pub(crate) fn strtos64_or_err(text: &str, what: &str) -> Result<i64, CliError> {
-    let (negative, magnitude) =
-        common::parse::c_decimal(text).ok_or_else(|| number_error(text, what, false))?;
-    let n: i128 = magnitude
-        .parse::<u64>()
-        .map_err(|_| number_error(text, what, true))?
-        .into();
-    let n = if negative { -n } else { n };
-    i64::try_from(n).map_err(|_| number_error(text, what, true))
+    common::parse::ul_strtos64(text.as_bytes(), 10)
+        .map_err(|e| CliError::Invalid(e.message(what, text)))
 }
 
 #[cfg(test)]
@@ -1194,5 +1169,23 @@ For more details see unshare(1).
         assert_eq!(strtos64_or_err("-86400", "x"), Ok(-86400));
         assert_eq!(strtos64_or_err("-9223372036854775808", "x"), Ok(i64::MIN));
         assert!(strtos64_or_err("9223372036854775808", "x").is_err());
+        // util-linux 2.41 reports ERANGE before text after the number.
+        fn err<T: std::fmt::Debug>(r: Result<T, CliError>) -> String {
+            match r {
+                Err(CliError::Invalid(message)) => message,
+                other => panic!("{other:?}"),
+            }
+        }
+        let uid = "failed to parse uid";
+        assert_eq!(
+            err(strtoul_or_err("-5x", uid)),
+            "failed to parse uid: '-5x': Numerical result out of range"
+        );
+        assert_eq!(err(strtoul_or_err("5x", uid)), "failed to parse uid: '5x'");
+        assert_eq!(
+            err(strtos64_or_err("99999999999999999999x", "m")),
+            "m: '99999999999999999999x': Numerical result out of range"
+        );
+        assert_eq!(err(strtos64_or_err("-5x", "m")), "m: '-5x'");
     }
 }
