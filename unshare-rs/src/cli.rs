@@ -16,7 +16,7 @@
 
 use std::ffi::OsString;
 
-use common::getopt::{self, HasArg, Opt, Ordering};
+use common::getopt::{self, decl, HasArg, Opt, Ordering};
 
 /// Where `--mount-binfmt` (or `--load-interp` alone) mounts binfmt_misc.
 pub(crate) const BINFMT_MISC: &str = "/proc/sys/fs/binfmt_misc";
@@ -57,31 +57,7 @@ pub(crate) enum Id {
     LoadInterp,
 }
 
-/// One option, declared once.
-pub(crate) struct Decl {
-    pub(crate) opt: Opt<Id>,
-    /// The value's name in the clap command (`file`); empty for a flag.
-    pub(crate) value: &'static str,
-    /// The option as `--help` shows it (`-m, --mount[=<file>]`); `None`: not in 2.41's `--help`
-    /// (2.41 leaves out its own `--map-subids`; `--owner` and `--forward-signals` are 2.42's).
-    pub(crate) synopsis: Option<&'static str>,
-    /// What it does, as `--help` words it (continuation lines after `\n`).
-    pub(crate) help: &'static str,
-}
-
-const fn decl(
-    opt: Opt<Id>,
-    value: &'static str,
-    synopsis: Option<&'static str>,
-    help: &'static str,
-) -> Decl {
-    Decl {
-        opt,
-        value,
-        synopsis,
-        help,
-    }
-}
+type Decl = getopt::Decl<Id>;
 
 use HasArg::{No, Optional, Required};
 
@@ -90,43 +66,44 @@ const fn ns(file: &'static str, long: &'static str, short: char) -> Opt<Id> {
 }
 
 /// util-linux 2.41's `longopts` (plus 2.42's `--forward-signals` and `--owner`), in its order,
-/// which is the order getopt lists the possibilities of an ambiguous prefix in.
+/// which is the order getopt lists the possibilities of an ambiguous prefix in. An empty synopsis
+/// keeps an option out of `--help`, as 2.41 leaves out its own `--map-subids` and has no 2.42 ones.
 #[rustfmt::skip]
 pub(crate) const OPTIONS: &[Decl] = &[
-    decl(Opt::long(Id::Help, "help", No).short('h', No), "", Some("-h, --help"), "display this help"),
-    decl(Opt::long(Id::Version, "version", No).short('V', No), "", Some("-V, --version"), "display version"),
-    decl(ns("mnt", "mount", 'm'), "file", Some("-m, --mount[=<file>]"), "unshare mounts namespace"),
-    decl(ns("uts", "uts", 'u'), "file", Some("-u, --uts[=<file>]"), "unshare UTS namespace (hostname etc)"),
-    decl(ns("ipc", "ipc", 'i'), "file", Some("-i, --ipc[=<file>]"), "unshare System V IPC namespace"),
-    decl(ns("net", "net", 'n'), "file", Some("-n, --net[=<file>]"), "unshare network namespace"),
-    decl(ns("pid", "pid", 'p'), "file", Some("-p, --pid[=<file>]"), "unshare pid namespace"),
-    decl(ns("user", "user", 'U'), "file", Some("-U, --user[=<file>]"), "unshare user namespace"),
-    decl(ns("cgroup", "cgroup", 'C'), "file", Some("-C, --cgroup[=<file>]"), "unshare cgroup namespace"),
-    decl(ns("time", "time", 'T'), "file", Some("-T, --time[=<file>]"), "unshare time namespace"),
-    decl(Opt::long(Id::Fork, "fork", No).short('f', No), "", Some("-f, --fork"), "fork before launching <program>"),
-    decl(Opt::long(Id::KillChild, "kill-child", Optional), "signame", Some("--kill-child[=<signame>]"), "when dying, kill the forked child (implies --fork)\n  defaults to SIGKILL"),
-    decl(Opt::long(Id::ForwardSignals, "forward-signals", No), "", None, "forward SIGINT and SIGTERM to the forked child (implies --fork)"),
-    decl(Opt::long(Id::MountProc, "mount-proc", Optional), "dir", Some("--mount-proc[=<dir>]"), "mount proc filesystem first (implies --mount)"),
-    decl(Opt::long(Id::MountBinfmt, "mount-binfmt", Optional), "dir", Some("--mount-binfmt[=<dir>]"), "mount binfmt filesystem first (implies --user and --mount)"),
-    decl(Opt::long(Id::MapUser, "map-user", Required), "uid|name", Some("--map-user <uid>|<name>"), "map current user to uid (implies --user)"),
-    decl(Opt::long(Id::MapUsers, "map-users", Required), "inneruid:outeruid:count", Some("--map-users <inneruid>:<outeruid>:<count>"), "map count users from outeruid to inneruid (implies --user)"),
-    decl(Opt::long(Id::MapGroup, "map-group", Required), "gid|name", Some("--map-group <gid>|<name>"), "map current group to gid (implies --user)"),
-    decl(Opt::long(Id::MapGroups, "map-groups", Required), "innergid:outergid:count", Some("--map-groups <innergid>:<outergid>:<count>"), "map count groups from outergid to innergid (implies --user)"),
-    decl(Opt::long(Id::MapRootUser, "map-root-user", No).short('r', No), "", Some("-r, --map-root-user"), "map current user to root (implies --user)"),
-    decl(Opt::long(Id::MapCurrentUser, "map-current-user", No).short('c', No), "", Some("-c, --map-current-user"), "map current user to itself (implies --user)"),
-    decl(Opt::long(Id::MapAuto, "map-auto", No), "", Some("--map-auto"), "map users and groups automatically (implies --user)"),
-    decl(Opt::long(Id::MapSubids, "map-subids", No), "", None, "map users and groups based on current user's subids (implies --user)"),
-    decl(Opt::long(Id::Owner, "owner", Required), "uid:gid", None, "set the owner of the user namespace (implies --user)"),
-    decl(Opt::long(Id::Propagation, "propagation", Required), "slave|shared|private|unchanged", Some("--propagation slave|shared|private|unchanged"), "modify mount propagation in mount namespace"),
-    decl(Opt::long(Id::Setgroups, "setgroups", Required), "allow|deny", Some("--setgroups allow|deny"), "control the setgroups syscall in user namespaces"),
-    decl(Opt::long(Id::KeepCaps, "keep-caps", No), "", Some("--keep-caps"), "retain capabilities granted in user namespaces"),
-    decl(Opt::long(Id::Setuid, "setuid", Required).short('S', Required), "uid", Some("-S, --setuid <uid>"), "set uid in entered namespace"),
-    decl(Opt::long(Id::Setgid, "setgid", Required).short('G', Required), "gid", Some("-G, --setgid <gid>"), "set gid in entered namespace"),
-    decl(Opt::long(Id::Root, "root", Required).short('R', Required), "dir", Some("-R, --root <dir>"), "run the command with root directory set to <dir>"),
-    decl(Opt::long(Id::Wd, "wd", Required).short('w', Required), "dir", Some("-w, --wd <dir>"), "change working directory to <dir>"),
-    decl(Opt::long(Id::Monotonic, "monotonic", Required), "offset", Some("--monotonic <offset>"), "set clock monotonic offset (seconds) in time namespaces"),
-    decl(Opt::long(Id::Boottime, "boottime", Required), "offset", Some("--boottime <offset>"), "set clock boottime offset (seconds) in time namespaces"),
-    decl(Opt::long(Id::LoadInterp, "load-interp", Required).short('l', Required), "file", Some("-l, --load-interp <file>"), "load binfmt definition in the namespace (implies --mount-binfmt)"),
+    decl(Opt::long(Id::Help, "help", No).short('h', No), "", "-h, --help", "display this help"),
+    decl(Opt::long(Id::Version, "version", No).short('V', No), "", "-V, --version", "display version"),
+    decl(ns("mnt", "mount", 'm'), "file", "-m, --mount[=<file>]", "unshare mounts namespace"),
+    decl(ns("uts", "uts", 'u'), "file", "-u, --uts[=<file>]", "unshare UTS namespace (hostname etc)"),
+    decl(ns("ipc", "ipc", 'i'), "file", "-i, --ipc[=<file>]", "unshare System V IPC namespace"),
+    decl(ns("net", "net", 'n'), "file", "-n, --net[=<file>]", "unshare network namespace"),
+    decl(ns("pid", "pid", 'p'), "file", "-p, --pid[=<file>]", "unshare pid namespace"),
+    decl(ns("user", "user", 'U'), "file", "-U, --user[=<file>]", "unshare user namespace"),
+    decl(ns("cgroup", "cgroup", 'C'), "file", "-C, --cgroup[=<file>]", "unshare cgroup namespace"),
+    decl(ns("time", "time", 'T'), "file", "-T, --time[=<file>]", "unshare time namespace"),
+    decl(Opt::long(Id::Fork, "fork", No).short('f', No), "", "-f, --fork", "fork before launching <program>"),
+    decl(Opt::long(Id::KillChild, "kill-child", Optional), "signame", "--kill-child[=<signame>]", "when dying, kill the forked child (implies --fork)\n  defaults to SIGKILL"),
+    decl(Opt::long(Id::ForwardSignals, "forward-signals", No), "", "", "forward SIGINT and SIGTERM to the forked child (implies --fork)"),
+    decl(Opt::long(Id::MountProc, "mount-proc", Optional), "dir", "--mount-proc[=<dir>]", "mount proc filesystem first (implies --mount)"),
+    decl(Opt::long(Id::MountBinfmt, "mount-binfmt", Optional), "dir", "--mount-binfmt[=<dir>]", "mount binfmt filesystem first (implies --user and --mount)"),
+    decl(Opt::long(Id::MapUser, "map-user", Required), "uid|name", "--map-user <uid>|<name>", "map current user to uid (implies --user)"),
+    decl(Opt::long(Id::MapUsers, "map-users", Required), "inneruid:outeruid:count", "--map-users <inneruid>:<outeruid>:<count>", "map count users from outeruid to inneruid (implies --user)"),
+    decl(Opt::long(Id::MapGroup, "map-group", Required), "gid|name", "--map-group <gid>|<name>", "map current group to gid (implies --user)"),
+    decl(Opt::long(Id::MapGroups, "map-groups", Required), "innergid:outergid:count", "--map-groups <innergid>:<outergid>:<count>", "map count groups from outergid to innergid (implies --user)"),
+    decl(Opt::long(Id::MapRootUser, "map-root-user", No).short('r', No), "", "-r, --map-root-user", "map current user to root (implies --user)"),
+    decl(Opt::long(Id::MapCurrentUser, "map-current-user", No).short('c', No), "", "-c, --map-current-user", "map current user to itself (implies --user)"),
+    decl(Opt::long(Id::MapAuto, "map-auto", No), "", "--map-auto", "map users and groups automatically (implies --user)"),
+    decl(Opt::long(Id::MapSubids, "map-subids", No), "", "", "map users and groups based on current user's subids (implies --user)"),
+    decl(Opt::long(Id::Owner, "owner", Required), "uid:gid", "", "set the owner of the user namespace (implies --user)"),
+    decl(Opt::long(Id::Propagation, "propagation", Required), "slave|shared|private|unchanged", "--propagation slave|shared|private|unchanged", "modify mount propagation in mount namespace"),
+    decl(Opt::long(Id::Setgroups, "setgroups", Required), "allow|deny", "--setgroups allow|deny", "control the setgroups syscall in user namespaces"),
+    decl(Opt::long(Id::KeepCaps, "keep-caps", No), "", "--keep-caps", "retain capabilities granted in user namespaces"),
+    decl(Opt::long(Id::Setuid, "setuid", Required).short('S', Required), "uid", "-S, --setuid <uid>", "set uid in entered namespace"),
+    decl(Opt::long(Id::Setgid, "setgid", Required).short('G', Required), "gid", "-G, --setgid <gid>", "set gid in entered namespace"),
+    decl(Opt::long(Id::Root, "root", Required).short('R', Required), "dir", "-R, --root <dir>", "run the command with root directory set to <dir>"),
+    decl(Opt::long(Id::Wd, "wd", Required).short('w', Required), "dir", "-w, --wd <dir>", "change working directory to <dir>"),
+    decl(Opt::long(Id::Monotonic, "monotonic", Required), "offset", "--monotonic <offset>", "set clock monotonic offset (seconds) in time namespaces"),
+    decl(Opt::long(Id::Boottime, "boottime", Required), "offset", "--boottime <offset>", "set clock boottime offset (seconds) in time namespaces"),
+    decl(Opt::long(Id::LoadInterp, "load-interp", Required).short('l', Required), "file", "-l, --load-interp <file>", "load binfmt definition in the namespace (implies --mount-binfmt)"),
 ];
 
 /// The groups of `--help`, in util-linux 2.41's order (a blank line between groups).
@@ -188,7 +165,7 @@ pub(crate) fn usage() -> String {
         }
         for &id in group.iter() {
             let decl = declared(id);
-            let synopsis = decl.synopsis.unwrap_or_default();
+            let synopsis = decl.synopsis;
             // A synopsis that leaves fewer than two spaces goes on a line of its own.
             if synopsis.len() + 3 > HELP_COLUMN {
                 text.push_str(&format!(" {synopsis}\n{:HELP_COLUMN$}", ""));
@@ -404,7 +381,7 @@ pub(crate) fn parse_with(
     user: Lookup<'_>,
     group: Lookup<'_>,
 ) -> Result<Parsed, CliError> {
-    let table: Vec<Opt<Id>> = OPTIONS.iter().map(|d| d.opt).collect();
+    let table = getopt::opts(OPTIONS);
     let scan = getopt::parse(argv.get(1..).unwrap_or(&[]), &table, Ordering::RequireOrder);
     let mut cli = Cli::default();
     let mut force_time_offsets = false;
@@ -652,7 +629,7 @@ mod tests {
     }
 
     fn scan(args: &[&str]) -> (Vec<Item>, Vec<OsString>) {
-        let table: Vec<Opt<Id>> = OPTIONS.iter().map(|d| d.opt).collect();
+        let table = getopt::opts(OPTIONS);
         let scan = getopt::parse(&os(args), &table, Ordering::RequireOrder);
         let mut items: Vec<Item> = scan
             .found
@@ -675,7 +652,7 @@ mod tests {
     #[test]
     fn table_is_util_linux_getopt_string() {
         // Every short letter of util-linux's "+fhVmuinpCTUrR:w:S:G:cl:" and nothing else.
-        let table: Vec<Opt<Id>> = OPTIONS.iter().map(|d| d.opt).collect();
+        let table = getopt::opts(OPTIONS);
         let mut got: Vec<char> = getopt::optstring(Ordering::RequireOrder, &table)
             .chars()
             .collect();
@@ -931,11 +908,12 @@ For more details see unshare(1).
             let times = listed.iter().filter(|&&id| id == decl.opt.id).count();
             assert_eq!(
                 times,
-                usize::from(decl.synopsis.is_some()),
+                usize::from(!decl.synopsis.is_empty()),
                 "{:?}",
                 decl.opt.long
             );
-            if let Some(synopsis) = decl.synopsis {
+            let synopsis = decl.synopsis;
+            if !synopsis.is_empty() {
                 // The synopsis names the option's own letter and long name.
                 let long = format!("--{}", decl.opt.long.unwrap_or_default());
                 assert!(synopsis.contains(&long), "{synopsis}");
@@ -947,7 +925,7 @@ For more details see unshare(1).
         }
         let unlisted: Vec<&str> = OPTIONS
             .iter()
-            .filter(|d| d.synopsis.is_none())
+            .filter(|d| d.synopsis.is_empty())
             .filter_map(|d| d.opt.long)
             .collect();
         assert_eq!(unlisted, ["forward-signals", "map-subids", "owner"]);
