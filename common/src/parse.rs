@@ -385,20 +385,29 @@ mod tests {
         ("99999999999999999999999x", 0, ULONG_MAX, 23, true),
     ];
 
-    #[test]
-    fn strtoul_is_glibcs() {
-        for &(text, base, value, used, overflow) in STRTOUL {
+    /// Each row of a (text, base, value, used, ERANGE) table through `parse`.
+    fn check_c_table<T: Copy + PartialEq + std::fmt::Debug>(
+        name: &str,
+        parse: fn(&[u8], u32) -> CNumber<T>,
+        table: &[(&str, u32, T, usize, bool)],
+    ) {
+        for &(text, base, value, used, overflow) in table {
             let want = CNumber {
                 value,
                 used,
                 overflow,
             };
             assert_eq!(
-                strtoul(text.as_bytes(), base),
+                parse(text.as_bytes(), base),
                 want,
-                "strtoul({text:?}, {base})"
+                "{name}({text:?}, {base})"
             );
         }
+    }
+
+    #[test]
+    fn strtoul_is_glibcs() {
+        check_c_table("strtoul", strtoul, STRTOUL);
     }
 
     /// (text, base, value, used, ERANGE) as glibc's strtol gives them (checked likewise).
@@ -422,51 +431,58 @@ mod tests {
 
     #[test]
     fn strtol_is_glibcs() {
-        for &(text, base, value, used, overflow) in STRTOL {
-            let want = CNumber {
-                value,
-                used,
-                overflow,
-            };
-            assert_eq!(
-                strtol(text.as_bytes(), base),
-                want,
-                "strtol({text:?}, {base})"
-            );
-        }
+        check_c_table("strtol", strtol, STRTOL);
     }
 
+    /// (text, strtoul_whole, strtol_whole, ul_strtou64, ul_strtos64), base 10. The util-linux
+    /// columns are what 2.41's `unshare -S TEXT` / `--monotonic TEXT` report: ERANGE wins over
+    /// text after the number there, and a negative number is out of range for the unsigned one.
+    #[rustfmt::skip]
+    const WHOLE: &[WholeRow] = &[
+        ("42", Ok(42), Ok(42), Ok(42), Ok(42)),
+        ("\t+7", Ok(7), Ok(7), Ok(7), Ok(7)),
+        ("-0", Ok(0), Ok(0), Ok(0), Ok(0)),
+        ("-1", Ok(u64::MAX), Ok(-1), Err(OutOfRange), Ok(-1)),
+        ("-5x", Err(Invalid), Err(Invalid), Err(OutOfRange), Err(Invalid)),
+        ("1 ", Err(Invalid), Err(Invalid), Err(Invalid), Err(Invalid)),
+        ("4x", Err(Invalid), Err(Invalid), Err(Invalid), Err(Invalid)),
+        ("", Err(Invalid), Err(Invalid), Err(Invalid), Err(Invalid)),
+        (" ", Err(Invalid), Err(Invalid), Err(Invalid), Err(Invalid)),
+        ("-", Err(Invalid), Err(Invalid), Err(Invalid), Err(Invalid)),
+        ("-x", Err(Invalid), Err(Invalid), Err(Invalid), Err(Invalid)),
+        ("0x10", Err(Invalid), Err(Invalid), Err(Invalid), Err(Invalid)),
+        ("010", Ok(10), Ok(10), Ok(10), Ok(10)),
+        ("99999999999999999999", Err(OutOfRange), Err(OutOfRange), Err(OutOfRange), Err(OutOfRange)),
+        ("99999999999999999999x", Err(Invalid), Err(Invalid), Err(OutOfRange), Err(OutOfRange)),
+        ("-99999999999999999999x", Err(Invalid), Err(Invalid), Err(OutOfRange), Err(OutOfRange)),
+        ("9223372036854775808", Ok(1 << 63), Err(OutOfRange), Ok(1 << 63), Err(OutOfRange)),
+        ("18446744073709551615", Ok(u64::MAX), Err(OutOfRange), Ok(u64::MAX), Err(OutOfRange)),
+        ("-9223372036854775808", Ok(1 << 63), Ok(i64::MIN), Err(OutOfRange), Ok(i64::MIN)),
+    ];
+
+    type Whole<T> = Result<T, NumberError>;
+    type WholeRow = (&'static str, Whole<u64>, Whole<i64>, Whole<u64>, Whole<i64>);
+    use NumberError::{Invalid, OutOfRange};
+
     #[test]
-    fn whole_texts_and_the_end_check() {
-        use NumberError::*;
-        type Row = (
-            &'static str,
-            Result<u64, NumberError>,
-            Result<i64, NumberError>,
-        );
-        let table: &[Row] = &[
-            ("42", Ok(42), Ok(42)),
-            ("\t+7", Ok(7), Ok(7)),
-            ("-1", Ok(u64::MAX), Ok(-1)),
-            ("1 ", Err(Invalid), Err(Invalid)),
-            ("4x", Err(Invalid), Err(Invalid)),
-            ("", Err(Invalid), Err(Invalid)),
-            (" ", Err(Invalid), Err(Invalid)),
-            ("-", Err(Invalid), Err(Invalid)),
-            ("0x10", Err(Invalid), Err(Invalid)),
-            ("010", Ok(10), Ok(10)),
-            ("99999999999999999999", Err(OutOfRange), Err(OutOfRange)),
-            ("9223372036854775808", Ok(1 << 63), Err(OutOfRange)),
-        ];
-        for (text, unsigned, signed) in table {
+    fn whole_texts_and_the_order_of_checks() {
+        for (text, unsigned, signed, ul_unsigned, ul_signed) in WHOLE {
+            let bytes = text.as_bytes();
             assert_eq!(
                 strtoul_whole(text, 10),
                 *unsigned,
                 "strtoul_whole({text:?})"
             );
             assert_eq!(strtol_whole(text, 10), *signed, "strtol_whole({text:?})");
+            assert_eq!(
+                ul_strtou64(bytes, 10),
+                *ul_unsigned,
+                "ul_strtou64({text:?})"
+            );
+            assert_eq!(ul_strtos64(bytes, 10), *ul_signed, "ul_strtos64({text:?})");
         }
         assert_eq!(strtoul_whole("0x10", 0), Ok(16));
+        assert_eq!(ul_strtou64(b"0x10", 0), Ok(16));
         // `*end == '\0'` alone: an empty text passes (0, end == text), a blank one does not.
         assert!(strtol(b"", 10).took_all(b""));
         assert!(!strtol(b" ", 10).took_all(b" "));
@@ -474,39 +490,7 @@ mod tests {
     }
 
     #[test]
-    fn util_linux_range_rules_come_before_the_end_check() {
-        use NumberError::*;
-        type Row = (
-            &'static str,
-            Result<u64, NumberError>,
-            Result<i64, NumberError>,
-        );
-        // Each row as util-linux 2.41's `unshare -S TEXT` / `--monotonic TEXT` report it.
-        let table: &[Row] = &[
-            ("42", Ok(42), Ok(42)),
-            (" +7", Ok(7), Ok(7)),
-            ("-0", Ok(0), Ok(0)),
-            ("-1", Err(OutOfRange), Ok(-1)),
-            ("-5x", Err(OutOfRange), Err(Invalid)),
-            ("5x", Err(Invalid), Err(Invalid)),
-            ("", Err(Invalid), Err(Invalid)),
-            ("-", Err(Invalid), Err(Invalid)),
-            ("-x", Err(Invalid), Err(Invalid)),
-            ("5 ", Err(Invalid), Err(Invalid)),
-            ("0x10", Err(Invalid), Err(Invalid)),
-            ("9223372036854775808", Ok(1 << 63), Err(OutOfRange)),
-            ("18446744073709551615", Ok(u64::MAX), Err(OutOfRange)),
-            ("18446744073709551616", Err(OutOfRange), Err(OutOfRange)),
-            ("99999999999999999999x", Err(OutOfRange), Err(OutOfRange)),
-            ("-99999999999999999999x", Err(OutOfRange), Err(OutOfRange)),
-            ("-9223372036854775808", Err(OutOfRange), Ok(i64::MIN)),
-        ];
-        for (text, unsigned, signed) in table {
-            let bytes = text.as_bytes();
-            assert_eq!(ul_strtou64(bytes, 10), *unsigned, "ul_strtou64({text:?})");
-            assert_eq!(ul_strtos64(bytes, 10), *signed, "ul_strtos64({text:?})");
-        }
-        assert_eq!(ul_strtou64(b"0x10", 0), Ok(16));
+    fn str2num_bounds_and_or_err_messages() {
         // nsenter's `-N`: str2num_or_err(text, 10, _, 0, INT_MAX).
         let fd = |text: &str| str2num(text.as_bytes(), 10, 0, i64::from(i32::MAX));
         assert_eq!(fd("-7"), Ok(-7));
@@ -517,12 +501,10 @@ mod tests {
         assert_eq!(str2num(b"10", 10, 1, 9), Err(OutOfRange));
         assert_eq!(str2num(b"9", 10, 1, 9), Ok(9));
         assert_eq!(str2num(b"-9", 10, 0, 0), Ok(-9));
+        let uid = "failed to parse uid";
+        assert_eq!(Invalid.message(uid, "5x"), "failed to parse uid: '5x'");
         assert_eq!(
-            Invalid.message("failed to parse uid", "5x"),
-            "failed to parse uid: '5x'"
-        );
-        assert_eq!(
-            OutOfRange.message("failed to parse uid", "-5x"),
+            OutOfRange.message(uid, "-5x"),
             "failed to parse uid: '-5x': Numerical result out of range"
         );
     }
