@@ -675,6 +675,21 @@ impl Parser<'_> {
         Ok(())
     }
 
+    /// An option whose argument (the rest of the cluster or the next word; else `missing`) is a
+    /// selection list.
+    fn list_option(&mut self, i: usize, missing: &str, kind: SelKind, f: ListFn) -> R<()> {
+        let a = self.get_opt_arg(i).ok_or(missing)?;
+        self.push_list(&a, kind, f)
+    }
+
+    /// An option whose argument (the rest of the cluster or the next word; else `missing`) is a
+    /// format or sort specification, read once all options are in.
+    fn spec_option(&mut self, i: usize, missing: &str, code: SfCode) -> R<()> {
+        let a = self.get_opt_arg(i).ok_or(missing)?;
+        self.defer_sf(&a, code);
+        Ok(())
+    }
+
     fn push_list(&mut self, arg: &str, kind: SelKind, f: ListFn) -> R<()> {
         let items = self.parse_list(arg, f).map_err(Stop::Err)?;
         self.selections.push(Sel { kind, items });
@@ -787,14 +802,14 @@ impl Parser<'_> {
         let mut i = 1;
         while i < self.arg().len() {
             let c = self.arg()[i];
+            if let Some(&(_, kind, list, missing)) = SYSV_LISTS.iter().find(|o| o.0 == c) {
+                return self.list_option(i, missing, kind, list);
+            }
+            if let Some(&(_, code, missing)) = SYSV_SPECS.iter().find(|o| o.0 == c) {
+                return self.spec_option(i, missing, code);
+            }
             match c {
                 b'A' | b'e' => self.all_processes = true,
-                b'C' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("list of command names must follow -C")?;
-                    return self.push_list(&a, SelKind::Comm, ListFn::Cmd);
-                }
                 b'D' => {
                     let attached = i + 1 < self.arg().len();
                     let a = self.get_opt_arg(i).ok_or("date format must follow -D")?;
@@ -811,31 +826,12 @@ impl Parser<'_> {
                     self.format_flags |= ff::UF;
                     self.unix_f = true;
                 }
-                b'G' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("list of real groups must follow -G")?;
-                    return self.push_list(&a, SelKind::Rgid, ListFn::Gid);
-                }
                 b'H' => self.forest = b'u',
                 b'L' => self.thread_flags |= tf::U_L,
                 b'M' | b'Z' => self.format_modifiers |= fm::M,
                 b'N' => self.negate = true,
-                b'O' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("format or sort specification must follow -O")?;
-                    self.defer_sf(&a, SfCode::UO);
-                    return Ok(());
-                }
                 b'P' => self.format_modifiers |= fm::P,
                 b'T' => self.thread_flags |= tf::U_T,
-                b'U' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("list of real users must follow -U")?;
-                    return self.push_list(&a, SelKind::Ruid, ListFn::Uid);
-                }
                 b'V' => {
                     self.exclusive("-V")?;
                     return Err(Stop::Exit(Action::Version));
@@ -876,41 +872,6 @@ impl Parser<'_> {
                 }
                 b'l' => self.format_flags |= ff::UL,
                 b'm' => self.thread_flags |= tf::U_M,
-                b'o' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("format specification must follow -o")?;
-                    self.defer_sf(&a, SfCode::Uo);
-                    return Ok(());
-                }
-                b'p' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("list of process IDs must follow -p")?;
-                    return self.push_list(&a, SelKind::Pid, ListFn::Pid);
-                }
-                b'q' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("List of process IDs must follow -q.")?;
-                    return self.push_list(&a, SelKind::PidQuick, ListFn::Pid);
-                }
-                b's' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("list of session IDs must follow -s")?;
-                    return self.push_list(&a, SelKind::Sess, ListFn::Pid);
-                }
-                b't' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("list of terminals (pty, tty...) must follow -t")?;
-                    return self.push_list(&a, SelKind::Tty, ListFn::Tty);
-                }
-                b'u' => {
-                    let a = self.get_opt_arg(i).ok_or("list of users must follow -u")?;
-                    return self.push_list(&a, SelKind::Euid, ListFn::Uid);
-                }
                 b'w' => self.w_count += 1,
                 b'x' => {
                     if self.personality & per::SVR4_X != 0 {
@@ -956,6 +917,12 @@ impl Parser<'_> {
         };
         while i < self.arg().len() {
             let c = self.arg()[i];
+            if let Some(&(_, kind, list, missing)) = BSD_LISTS.iter().find(|o| o.0 == c) {
+                return self.list_option(i, missing, kind, list);
+            }
+            if let Some(&(_, code, missing)) = BSD_SPECS.iter().find(|o| o.0 == c) {
+                return self.spec_option(i, missing, code);
+            }
             match c {
                 b'0'..=b'9' => {
                     let a = String::from_utf8_lossy(&self.arg()[i..]).into_owned();
@@ -967,19 +934,8 @@ impl Parser<'_> {
                     return Err(Stop::Exit(Action::List));
                 }
                 b'M' => self.thread_flags |= tf::B_M,
-                b'O' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("format or sort specification must follow O")?;
-                    self.defer_sf(&a, SfCode::BO);
-                    return Ok(());
-                }
                 b'S' => self.include_dead_children = true,
                 b'T' => self.our_tty_node(),
-                b'U' => {
-                    let a = self.get_opt_arg(i).ok_or("list of users must follow U")?;
-                    return self.push_list(&a, SelKind::Euid, ListFn::Uid);
-                }
                 b'V' => {
                     self.exclusive("V")?;
                     return Err(Stop::Exit(Action::Version));
@@ -1006,13 +962,6 @@ impl Parser<'_> {
                     };
                 }
                 b'j' => self.format_flags |= ff::BJ,
-                b'k' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("long sort specification must follow 'k'")?;
-                    self.defer_sf(&a, SfCode::GSort);
-                    return Ok(());
-                }
                 b'l' => self.format_flags |= ff::BL,
                 b'm' => {
                     if self.personality & per::OLD_M != 0 {
@@ -1026,25 +975,6 @@ impl Parser<'_> {
                 b'n' => {
                     self.wchan_is_number = true;
                     self.user_is_number = true;
-                }
-                b'o' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("format specification must follow o")?;
-                    self.defer_sf(&a, SfCode::Bo);
-                    return Ok(());
-                }
-                b'p' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("list of process IDs must follow p")?;
-                    return self.push_list(&a, SelKind::Pid, ListFn::Pid);
-                }
-                b'q' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("List of process IDs must follow q.")?;
-                    return self.push_list(&a, SelKind::PidQuick, ListFn::Pid);
                 }
                 b'r' => self.running_only = true,
                 b's' => self.format_flags |= ff::BS,
@@ -1090,6 +1020,13 @@ impl Parser<'_> {
         }
     }
 
+    /// The argument of `--cols` or `--rows`: procps's `strtol(arg, &end, 0)` of the whole
+    /// argument, from 1 to 2,000,000,000 exclusive.
+    fn gnu_screen_size(&mut self, rest: &str) -> Option<i64> {
+        let t = whole_strtol(&self.grab_gnu_arg(rest)?)?;
+        (t > 0 && t < 2_000_000_000).then_some(t)
+    }
+
     fn parse_gnu_option(&mut self) -> R<()> {
         let s = self.args[self.thisarg][2..].to_string();
         let sl = s.find([':', '=']).unwrap_or(s.len());
@@ -1109,17 +1046,17 @@ impl Parser<'_> {
             let a = self.grab_gnu_arg(rest).ok_or(missing)?;
             return self.push_list(&a, kind, list);
         }
+        if let Some(&(_, code, missing)) = GNU_SPECS.iter().find(|o| o.0 == name) {
+            let a = self.grab_gnu_arg(rest).ok_or(missing)?;
+            self.defer_sf(&a, code);
+            return Ok(());
+        }
         match name {
             "cols" | "width" | "columns" => {
-                if let Some(a) = self.grab_gnu_arg(rest) {
-                    if let Some(t) = whole_strtol(&a) {
-                        if t > 0 && t < 2_000_000_000 {
-                            self.screen_cols = t;
-                            return Ok(());
-                        }
-                    }
-                }
-                Err("number of columns must follow --cols, --width, or --columns".into())
+                self.screen_cols = self
+                    .gnu_screen_size(rest)
+                    .ok_or("number of columns must follow --cols, --width, or --columns")?;
+                Ok(())
             }
             "cumulative" => {
                 no_arg("option --cumulative does not take an argument")?;
@@ -1162,38 +1099,19 @@ impl Parser<'_> {
                 self.forest = b'g';
                 Ok(())
             }
-            "format" => {
-                let a = self
-                    .grab_gnu_arg(rest)
-                    .ok_or("format specification must follow --format")?;
-                self.defer_sf(&a, SfCode::GFormat);
-                Ok(())
-            }
             "info" => {
                 self.exclusive("--info")?;
                 Err(Stop::Exit(Action::Info))
             }
             "rows" | "lines" => {
-                if let Some(a) = self.grab_gnu_arg(rest) {
-                    if let Some(t) = whole_strtol(&a) {
-                        if t > 0 && t < 2_000_000_000 {
-                            self.screen_rows = t;
-                            return Ok(());
-                        }
-                    }
-                }
-                Err("number of rows must follow --rows or --lines".into())
+                self.screen_rows = self
+                    .gnu_screen_size(rest)
+                    .ok_or("number of rows must follow --rows or --lines")?;
+                Ok(())
             }
             // procps accepts (and ignores) `--signames=ANYTHING`.
             "signames" => {
                 self.signal_names = true;
-                Ok(())
-            }
-            "sort" => {
-                let a = self
-                    .grab_gnu_arg(rest)
-                    .ok_or("long sort specification must follow --sort")?;
-                self.defer_sf(&a, SfCode::GSort);
                 Ok(())
             }
             "version" => {
@@ -2013,6 +1931,44 @@ impl Parser<'_> {
     }
 }
 
+/// The SysV options (`-p 1`) that take a selection list: letter, what it selects, how its items
+/// parse, and procps's message when the list is missing.
+#[rustfmt::skip]
+const SYSV_LISTS: &[(u8, SelKind, ListFn, &str)] = &[
+    (b'C', SelKind::Comm, ListFn::Cmd, "list of command names must follow -C"),
+    (b'G', SelKind::Rgid, ListFn::Gid, "list of real groups must follow -G"),
+    (b'U', SelKind::Ruid, ListFn::Uid, "list of real users must follow -U"),
+    (b'p', SelKind::Pid, ListFn::Pid, "list of process IDs must follow -p"),
+    (b'q', SelKind::PidQuick, ListFn::Pid, "List of process IDs must follow -q."),
+    (b's', SelKind::Sess, ListFn::Pid, "list of session IDs must follow -s"),
+    (b't', SelKind::Tty, ListFn::Tty, "list of terminals (pty, tty...) must follow -t"),
+    (b'u', SelKind::Euid, ListFn::Uid, "list of users must follow -u"),
+];
+
+/// The SysV options that take a format or sort specification: letter, its kind, and procps's
+/// message when it is missing.
+#[rustfmt::skip]
+const SYSV_SPECS: &[(u8, SfCode, &str)] = &[
+    (b'O', SfCode::UO, "format or sort specification must follow -O"),
+    (b'o', SfCode::Uo, "format specification must follow -o"),
+];
+
+/// The BSD options (`p1`) that take a selection list, as [`SYSV_LISTS`].
+#[rustfmt::skip]
+const BSD_LISTS: &[(u8, SelKind, ListFn, &str)] = &[
+    (b'U', SelKind::Euid, ListFn::Uid, "list of users must follow U"),
+    (b'p', SelKind::Pid, ListFn::Pid, "list of process IDs must follow p"),
+    (b'q', SelKind::PidQuick, ListFn::Pid, "List of process IDs must follow q."),
+];
+
+/// The BSD options that take a format or sort specification, as [`SYSV_SPECS`].
+#[rustfmt::skip]
+const BSD_SPECS: &[(u8, SfCode, &str)] = &[
+    (b'O', SfCode::BO, "format or sort specification must follow O"),
+    (b'k', SfCode::GSort, "long sort specification must follow 'k'"),
+    (b'o', SfCode::Bo, "format specification must follow o"),
+];
+
 /// The long options that take a selection list: name, what it selects, how its items parse,
 /// and procps's message when the list is missing.
 #[rustfmt::skip]
@@ -2026,6 +1982,13 @@ const GNU_LISTS: &[(&str, SelKind, ListFn, &str)] = &[
     ("sid", SelKind::Sess, ListFn::Pid, "some sid thing(s) must follow --sid"),
     ("tty", SelKind::Tty, ListFn::Tty, "list of ttys must follow --tty"),
     ("user", SelKind::Euid, ListFn::Uid, "list of effective users must follow --user"),
+];
+
+/// The long options that take a format or sort specification, as [`SYSV_SPECS`].
+#[rustfmt::skip]
+const GNU_SPECS: &[(&str, SfCode, &str)] = &[
+    ("format", SfCode::GFormat, "format specification must follow --format"),
+    ("sort", SfCode::GSort, "long sort specification must follow --sort"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
