@@ -199,6 +199,27 @@ struct SfNode {
     s_cooked: Vec<SortKey>,
 }
 
+/// How values print: procps's globals of these names, set by options and read by the printers
+/// ([`crate::output::Out`] holds them as the plan gives them).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PrintOpts {
+    /// BSD `c`: the command name where the command line would be.
+    pub(crate) bsd_c: bool,
+    /// BSD `e`: the environment after the command.
+    pub(crate) bsd_e: bool,
+    /// `-f`: `comm` shows the command line.
+    pub(crate) unix_f: bool,
+    /// BSD `n`: numbers for users and wait channels.
+    pub(crate) user_is_number: bool,
+    pub(crate) wchan_is_number: bool,
+    /// BSD `S`: times and faults include dead children.
+    pub(crate) include_dead_children: bool,
+    /// `-D`/`--date-format`: the strftime format of `lstart` (procps 4.0.3).
+    pub(crate) lstart_format: Option<String>,
+    /// `--signames`: signal masks as names (procps 4.0.4).
+    pub(crate) signal_names: bool,
+}
+
 /// The resolved request.
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
@@ -217,16 +238,7 @@ pub(crate) struct Plan {
     pub(crate) screen_cols: i64,
     pub(crate) screen_rows: i64,
     pub(crate) thread_flags: u32,
-    pub(crate) bsd_c: bool,
-    pub(crate) bsd_e: bool,
-    pub(crate) unix_f: bool,
-    pub(crate) user_is_number: bool,
-    pub(crate) wchan_is_number: bool,
-    pub(crate) include_dead_children: bool,
-    /// `-D`/`--date-format`: the strftime format of `lstart` (procps 4.0.3).
-    pub(crate) lstart_format: Option<String>,
-    /// `--signames`: signal masks as names (procps 4.0.4).
-    pub(crate) signal_names: bool,
+    pub(crate) print: PrintOpts,
     pub(crate) cached_tty: u32,
     /// Warnings procps prints on stderr while parsing.
     pub(crate) warnings: Vec<String>,
@@ -268,6 +280,39 @@ fn whole_strtol(s: &str) -> Option<i64> {
     number.took_all(s.as_bytes()).then_some(number.value)
 }
 
+/// procps's first pass over a format or sort list (`format_parse`, `long_sort_parse`): no empty
+/// item between separators (a NUL counts as one, as the C string ends there). Returns how many
+/// items there are and the list without its one trailing separator; `what` names the list in
+/// procps's messages (`improper format list`, `empty sort list`).
+fn spec_list_items<'a>(sf: &'a str, what: &str) -> Result<(usize, &'a str), String> {
+    let b = sf.as_bytes();
+    let mut need_item = true;
+    let mut items = 0;
+    let mut i = 0;
+    loop {
+        let c = b.get(i).copied().unwrap_or(0);
+        if matches!(c, b' ' | b',' | b'\t' | b'\n' | 0) {
+            if need_item {
+                return Err(format!("improper {what} list"));
+            }
+            need_item = true;
+        } else {
+            if need_item {
+                items += 1;
+            }
+            need_item = false;
+        }
+        i += 1;
+        if i >= b.len() {
+            break;
+        }
+    }
+    if items == 0 {
+        return Err(format!("empty {what} list"));
+    }
+    Ok((items, if need_item { &sf[..sf.len() - 1] } else { sf }))
+}
+
 fn parse_pid(s: &str) -> Result<u32, &'static str> {
     let number = strtoul(s.as_bytes(), 0);
     let num = number.value;
@@ -289,16 +334,12 @@ struct Parser<'a> {
     force_bsd: bool,
     w_count: u32,
     all_processes: bool,
-    bsd_c: bool,
-    bsd_e: bool,
+    print: PrintOpts,
     forest: u8,
     format_flags: u32,
     format_modifiers: u32,
     header: Head,
     header_set: bool,
-    include_dead_children: bool,
-    lstart_format: Option<String>,
-    signal_names: bool,
     negate: bool,
     running_only: bool,
     screen_cols: i64,
@@ -306,9 +347,6 @@ struct Parser<'a> {
     selections: Vec<Sel>,
     simple_select: u32,
     thread_flags: u32,
-    unix_f: bool,
-    user_is_number: bool,
-    wchan_is_number: bool,
     personality: u32,
     prefer_bsd: bool,
     bsd_j: &'static str,
@@ -342,16 +380,12 @@ pub(crate) fn parse(args: &[String], env: &Env, lookup: &dyn Lookup) -> Action {
         force_bsd: false,
         w_count: 0,
         all_processes: false,
-        bsd_c: false,
-        bsd_e: false,
+        print: PrintOpts::default(),
         forest: 0,
         format_flags: 0,
         format_modifiers: 0,
         header: Head::Single,
         header_set: false,
-        include_dead_children: false,
-        lstart_format: None,
-        signal_names: false,
         negate: false,
         running_only: false,
         screen_cols: 80,
@@ -359,9 +393,6 @@ pub(crate) fn parse(args: &[String], env: &Env, lookup: &dyn Lookup) -> Action {
         selections: Vec::new(),
         simple_select: 0,
         thread_flags: 0,
-        unix_f: false,
-        user_is_number: false,
-        wchan_is_number: false,
         personality: 0,
         prefer_bsd: false,
         bsd_j: "OL_j",
@@ -395,6 +426,7 @@ impl Parser<'_> {
     fn into_plan(self) -> Plan {
         Plan {
             all_processes: self.all_processes,
+            print: self.print,
             simple_select: self.simple_select != 0,
             select_bits: self.select_bits,
             selections: self.selections,
@@ -407,14 +439,6 @@ impl Parser<'_> {
             screen_cols: self.screen_cols,
             screen_rows: self.screen_rows,
             thread_flags: self.thread_flags,
-            bsd_c: self.bsd_c,
-            bsd_e: self.bsd_e,
-            unix_f: self.unix_f,
-            user_is_number: self.user_is_number,
-            wchan_is_number: self.wchan_is_number,
-            include_dead_children: self.include_dead_children,
-            lstart_format: self.lstart_format,
-            signal_names: self.signal_names,
             cached_tty: self.env.cached_tty,
             warnings: self.warnings,
         }
@@ -538,23 +562,23 @@ impl Parser<'_> {
         self.set_screen_size();
         self.set_personality();
         self.all_processes = false;
-        self.bsd_c = false;
-        self.bsd_e = false;
+        self.print.bsd_c = false;
+        self.print.bsd_e = false;
         self.forest = 0;
         self.format_flags = 0;
         self.format_list.clear();
         self.format_modifiers = 0;
         self.header = Head::Single;
         self.header_set = false;
-        self.include_dead_children = false;
+        self.print.include_dead_children = false;
         self.negate = false;
         self.running_only = false;
         self.simple_select = 0;
         self.sort_list.clear();
         self.thread_flags = 0;
-        self.unix_f = false;
-        self.user_is_number = false;
-        self.wchan_is_number = false;
+        self.print.unix_f = false;
+        self.print.user_is_number = false;
+        self.print.wchan_is_number = false;
     }
 
     fn reset_sortformat(&mut self) {
@@ -813,7 +837,7 @@ impl Parser<'_> {
                 b'D' => {
                     let attached = i + 1 < self.arg().len();
                     let a = self.get_opt_arg(i).ok_or("date format must follow -D")?;
-                    self.lstart_format = Some(a);
+                    self.print.lstart_format = Some(a);
                     if !attached {
                         // The format was the next argument: this cluster is done.
                         return Ok(());
@@ -824,7 +848,7 @@ impl Parser<'_> {
                 b'F' => {
                     self.format_modifiers |= fm::F;
                     self.format_flags |= ff::UF;
-                    self.unix_f = true;
+                    self.print.unix_f = true;
                 }
                 b'H' => self.forest = b'u',
                 b'L' => self.thread_flags |= tf::U_L,
@@ -841,7 +865,7 @@ impl Parser<'_> {
                 b'd' => self.simple_select |= ss::U_D,
                 b'f' => {
                     self.format_flags |= ff::UF;
-                    self.unix_f = true;
+                    self.print.unix_f = true;
                 }
                 b'g' => {
                     let a = self
@@ -878,7 +902,7 @@ impl Parser<'_> {
                         self.format_modifiers |= fm::Y;
                     } else if self.personality & per::HPUX_X != 0 {
                         self.w_count += 2;
-                        self.unix_f = true;
+                        self.print.unix_f = true;
                     } else {
                         return Err("must set personality to get -x option".into());
                     }
@@ -934,7 +958,7 @@ impl Parser<'_> {
                     return Err(Stop::Exit(Action::List));
                 }
                 b'M' => self.thread_flags |= tf::B_M,
-                b'S' => self.include_dead_children = true,
+                b'S' => self.print.include_dead_children = true,
                 b'T' => self.our_tty_node(),
                 b'V' => {
                     self.exclusive("V")?;
@@ -946,8 +970,8 @@ impl Parser<'_> {
                 b'X' => self.format_flags |= ff::LX,
                 b'Z' => self.format_modifiers |= fm::M,
                 b'a' => self.simple_select |= ss::B_A,
-                b'c' => self.bsd_c = true,
-                b'e' => self.bsd_e = true,
+                b'c' => self.print.bsd_c = true,
+                b'e' => self.print.bsd_e = true,
                 b'f' => self.forest = b'b',
                 b'g' => self.simple_select |= ss::B_G,
                 b'h' => {
@@ -973,8 +997,8 @@ impl Parser<'_> {
                     }
                 }
                 b'n' => {
-                    self.wchan_is_number = true;
-                    self.user_is_number = true;
+                    self.print.wchan_is_number = true;
+                    self.print.user_is_number = true;
                 }
                 b'r' => self.running_only = true,
                 b's' => self.format_flags |= ff::BS,
@@ -1060,14 +1084,14 @@ impl Parser<'_> {
             }
             "cumulative" => {
                 no_arg("option --cumulative does not take an argument")?;
-                self.include_dead_children = true;
+                self.print.include_dead_children = true;
                 Ok(())
             }
             "date-format" => {
                 let a = self
                     .grab_gnu_arg(rest)
                     .ok_or("date format must follow --date-format")?;
-                self.lstart_format = Some(a);
+                self.print.lstart_format = Some(a);
                 Ok(())
             }
             "deselect" => {
@@ -1111,7 +1135,7 @@ impl Parser<'_> {
             }
             // procps accepts (and ignores) `--signames=ANYTHING`.
             "signames" => {
-                self.signal_names = true;
+                self.print.signal_names = true;
                 Ok(())
             }
             "version" => {
@@ -1290,38 +1314,9 @@ impl Parser<'_> {
     }
 
     fn format_parse_inner(&mut self, sf: &str) -> Result<Vec<Col>, String> {
-        let b = sf.as_bytes();
-        let is_sep = |c: u8| matches!(c, b' ' | b',' | b'\t' | b'\n');
-        let mut need_item = true;
-        let mut items = 0;
-        let mut i = 0;
-        loop {
-            let c = b.get(i).copied().unwrap_or(0);
-            if is_sep(c) || c == 0 {
-                if need_item {
-                    return Err("improper format list".into());
-                }
-                need_item = true;
-            } else {
-                if need_item {
-                    items += 1;
-                }
-                need_item = false;
-            }
-            i += 1;
-            if i >= b.len() {
-                break;
-            }
-        }
-        if items == 0 {
-            return Err("empty format list".into());
-        }
-        let mut buf = sf.to_string();
-        if need_item {
-            buf.pop();
-        }
+        let (items, buf) = spec_list_items(sf, "format")?;
         let mut out = Vec::new();
-        let mut walk = Some(buf.as_str());
+        let mut walk = Some(buf);
         let mut left = items;
         while left > 0 {
             left -= 1;
@@ -1482,35 +1477,7 @@ impl Parser<'_> {
     }
 
     fn long_sort_parse(&self, sf: &str) -> Result<Vec<SortKey>, String> {
-        let b = sf.as_bytes();
-        let mut need_item = true;
-        let mut items = 0;
-        let mut i = 0;
-        loop {
-            let c = b.get(i).copied().unwrap_or(0);
-            if matches!(c, b' ' | b',' | b'\t' | b'\n' | 0) {
-                if need_item {
-                    return Err("improper sort list".into());
-                }
-                need_item = true;
-            } else {
-                if need_item {
-                    items += 1;
-                }
-                need_item = false;
-            }
-            i += 1;
-            if i >= b.len() {
-                break;
-            }
-        }
-        if items == 0 {
-            return Err("empty sort list".into());
-        }
-        let mut buf = sf.to_string();
-        if need_item {
-            buf.pop();
-        }
+        let (items, buf) = spec_list_items(sf, "sort")?;
         let mut out = Vec::new();
         for item in buf.split([' ', ',', '\t', '\n']).take(items) {
             out.push(Self::sort_key(item).ok_or_else(|| "unknown sort specifier".to_string())?);

@@ -141,10 +141,10 @@ fn column_needs(plan: &Plan, cols: &[Col]) -> u32 {
     for c in cols {
         let Some(pr) = c.pr else { continue };
         n |= pr.needs;
-        if plan.bsd_e && (pr == &print::ARGS || pr == &print::COMM) {
+        if plan.print.bsd_e && (pr == &print::ARGS || pr == &print::COMM) {
             n |= need::ENVIRON;
         }
-        if plan.unix_f && pr == &print::COMM {
+        if plan.print.unix_f && pr == &print::COMM {
             n |= need::CMDLINE;
         }
     }
@@ -211,17 +211,10 @@ impl<W: Write> Runner<'_, W> {
     fn go(&mut self) -> std::io::Result<u8> {
         let plan = self.plan;
         let o = &mut self.out;
-        o.bsd_c = plan.bsd_c;
-        o.bsd_e = plan.bsd_e;
-        o.unix_f = plan.unix_f;
-        o.user_is_number = plan.user_is_number;
-        o.wchan_is_number = plan.wchan_is_number;
-        o.include_dead_children = plan.include_dead_children;
-        o.lstart_format.clone_from(&plan.lstart_format);
-        o.signal_names = plan.signal_names;
+        o.print.clone_from(&plan.print);
         o.forest_type = plan.forest;
         let mut columns = plan.columns.clone();
-        if plan.signal_names {
+        if plan.print.signal_names {
             crate::output::use_signal_names(&mut columns);
         }
         let columns = columns;
