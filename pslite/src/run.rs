@@ -623,7 +623,8 @@ mod tests {
         }
     }
 
-    fn needs(args: &str) -> u32 {
+    /// The plan of `args` (split at spaces), with 5-digit pids and no system look-ups.
+    fn plan_of(args: &str) -> Box<Plan> {
         let args: Vec<String> = args.split(' ').map(str::to_string).collect();
         let env = Env {
             pid_length: 5,
@@ -632,6 +633,11 @@ mod tests {
         let Action::Run(plan) = cli::parse(&args, &env, &NoLookup) else {
             panic!("{args:?} did not parse")
         };
+        plan
+    }
+
+    fn needs(args: &str) -> u32 {
+        let plan = plan_of(args);
         let mut n = selection_needs(&plan) | column_needs(&plan, &plan.columns);
         for k in &plan.sort {
             n |= k.key.needs;
@@ -672,14 +678,7 @@ mod tests {
 
     fn on_fixture(args: &str) -> (u8, String) {
         let d = fixture();
-        let args: Vec<String> = args.split(' ').map(str::to_string).collect();
-        let env = Env {
-            pid_length: 5,
-            ..Env::default()
-        };
-        let Action::Run(plan) = cli::parse(&args, &env, &NoLookup) else {
-            panic!("{args:?} did not parse")
-        };
+        let plan = plan_of(args);
         let (code, out) = run_to(
             &plan,
             d.path().to_str().unwrap(),
