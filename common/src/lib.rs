@@ -13,7 +13,11 @@
 //! * [`cli`]: getopt-compatible messages for clap errors and the `--version` line.
 //! * [`stdio`]: stdout and stderr written as C's stdio writes them (print macros that never
 //!   panic), and each original's rule for a failed write ([`IoPolicy`]).
-//! * [`getopt`]: glibc's `getopt_long` rules and messages, for tools that read argv with it.
+//! * [`getopt`]: glibc's `getopt_long` rules and messages, for tools that read argv with it, and
+//!   the one-row option declaration ([`getopt::Decl`]) unshare and nsenter build their clap
+//!   command and `--help` from.
+//! * `fuzz` (tests only, and the `proptest` feature other crates' tests enable): what the
+//!   property tests build their hostile inputs from.
 
 pub mod caps;
 pub mod cli;
