@@ -4,8 +4,8 @@
 
 use crate::item::{self, Item};
 use crate::output::Out;
+use crate::proc::need as n;
 use crate::proc::Proc;
-use crate::spec::need as n;
 use crate::sys;
 
 /// Print one value of a process into the buffer; the cells it takes.

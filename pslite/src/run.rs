@@ -9,8 +9,8 @@ use crate::cli::{tf, Col, Head, Order, Plan, SelItem, SelKind};
 use crate::item::{self, cmp_sv, Item, Sv};
 use crate::output::Out;
 use crate::print;
-use crate::proc::{Proc, ProcFs};
-use crate::spec::{need, When};
+use crate::proc::{need, Proc, ProcFs};
+use crate::spec::When;
 use crate::sys;
 
 /// Batches of at least this many processes are read on several threads.
