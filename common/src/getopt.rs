@@ -87,6 +87,39 @@ impl<T: Copy> Opt<T> {
     }
 }
 
+/// One option of a tool, declared once: its getopt row, and what the tool's clap command (man
+/// pages, completions) and its `--help` show of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decl<T> {
+    pub opt: Opt<T>,
+    /// The value's name in the clap command (`file`); empty for a flag.
+    pub value: &'static str,
+    /// The option as `--help` shows it (`-m, --mount[=<file>]`); empty: not in `--help`.
+    pub synopsis: &'static str,
+    /// What it does, as `--help` words it (continuation lines after `\n`).
+    pub help: &'static str,
+}
+
+/// A [`Decl`] row (a function, so that a table is one row per line).
+pub const fn decl<T>(
+    opt: Opt<T>,
+    value: &'static str,
+    synopsis: &'static str,
+    help: &'static str,
+) -> Decl<T> {
+    Decl {
+        opt,
+        value,
+        synopsis,
+        help,
+    }
+}
+
+/// The getopt rows of a declaration table, for [`parse`].
+pub fn opts<T: Copy>(decls: &[Decl<T>]) -> Vec<Opt<T>> {
+    decls.iter().map(|d| d.opt).collect()
+}
+
 /// The glibc optstring of a table (`+fhR:m::`), for documentation and checks.
 pub fn optstring<T>(ordering: Ordering, table: &[Opt<T>]) -> String {
     let mut s = String::from(match ordering {

@@ -4,7 +4,8 @@
 //!   in util-linux wording and returning the tool's own exit code.
 //! * [`exec`] and [`wait`]: executing a program the way util-linux does (126/127), and mirroring a
 //!   child's exit status, re-raising the signal that killed it.
-//! * [`parse`]: sizes, signals, users and groups.
+//! * [`parse`]: C's numbers (glibc's `strtoul`/`strtol`/`atoi`, util-linux's `*_or_err` rules),
+//!   sizes, signals, users and groups.
 //! * [`ns`]: the namespace table shared by `unshare`, `nsenter` and `ps`.
 //! * [`caps`]: `--keep-caps` (permitted capabilities made ambient).
 //! * [`mountinfo`]: unescaping `/proc/PID/mountinfo` fields.
@@ -12,7 +13,11 @@
 //! * [`cli`]: getopt-compatible messages for clap errors and the `--version` line.
 //! * [`stdio`]: stdout and stderr written as C's stdio writes them (print macros that never
 //!   panic), and each original's rule for a failed write ([`IoPolicy`]).
-//! * [`getopt`]: glibc's `getopt_long` rules and messages, for tools that read argv with it.
+//! * [`getopt`]: glibc's `getopt_long` rules and messages, for tools that read argv with it, and
+//!   the one-row option declaration ([`getopt::Decl`]) unshare and nsenter build their clap
+//!   command and `--help` from.
+//! * `fuzz` (tests only, and the `proptest` feature other crates' tests enable): what the
+//!   property tests build their hostile inputs from.
 
 pub mod caps;
 pub mod cli;

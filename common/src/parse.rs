@@ -3,7 +3,10 @@
 //! The originals read numbers with glibc's `strtoul`/`strtol` (and `atoi`), and what they accept
 //! at the edges (leading blanks, a sign, `0x`, a leading `0` meaning octal, overflow, text after
 //! the number) is behaviour scripts see. [`strtoul`] and [`strtol`] are those functions, once;
-//! each caller keeps its own rule for what may follow the number and which values are in range.
+//! [`atoi`] is glibc's. util-linux's rules over them (which error wins, which values are in
+//! range) are here too: [`ul_strtou64`], [`ul_strtos64`] and [`str2num`], with the message their
+//! `*_or_err` callers print ([`NumberError::message`]). A tool with other rules (procps, numactl)
+//! checks [`CNumber`] itself, as its C does.
 
 use nix::sys::signal::Signal;
 use nix::unistd::{Gid, Group, Uid, User};
@@ -48,6 +51,19 @@ pub enum NumberError {
     Invalid,
     /// ERANGE.
     OutOfRange,
+}
+
+impl NumberError {
+    /// util-linux's `*_or_err` message for `text`: `what: 'text'`, and for ERANGE err(3)'s
+    /// `: Numerical result out of range` after it.
+    pub fn message(self, what: &str, text: &str) -> String {
+        match self {
+            NumberError::Invalid => format!("{what}: '{text}'"),
+            NumberError::OutOfRange => {
+                format!("{what}: '{text}': {}", crate::strerror(libc::ERANGE))
+            }
+        }
+    }
 }
 
 /// C's `isspace` in the C locale.
@@ -151,6 +167,45 @@ pub fn strtoul_whole(text: &str, base: u32) -> Result<u64, NumberError> {
 /// [`strtol`] of a text that must be all number (see [`NumberError`]).
 pub fn strtol_whole(text: &str, base: u32) -> Result<i64, NumberError> {
     whole(strtol(text.as_bytes(), base), text.as_bytes())
+}
+
+/// util-linux 2.41's `ul_strtou64`, under `strtoul_or_err` and its kin. Its range rule comes
+/// first: a text `strtoimax` reads as negative (`-0` is not) is out of range even with text after
+/// the number, and so is one beyond 64 bits; only then is a text without digits, or with anything
+/// after them, invalid (`-5x` is out of range, `5x` invalid).
+pub fn ul_strtou64(text: &[u8], base: u32) -> Result<u64, NumberError> {
+    if strtol(text, base).value < 0 {
+        return Err(NumberError::OutOfRange);
+    }
+    range_then_end(strtoul(text, base), text)
+}
+
+/// util-linux 2.41's `ul_strtos64`, under `strtos64_or_err`: ERANGE first (even with text after
+/// the number), then no digits or anything after them is invalid.
+pub fn ul_strtos64(text: &[u8], base: u32) -> Result<i64, NumberError> {
+    range_then_end(strtol(text, base), text)
+}
+
+/// util-linux 2.41's `str2num_or_err(text, base, msg, low, up)`: [`ul_strtos64`], then a value
+/// below `low` or above `up` is out of range. A bound of 0 is no bound, as in util-linux, so
+/// `low` 0 lets a negative number through.
+pub fn str2num(text: &[u8], base: u32, low: i64, up: i64) -> Result<i64, NumberError> {
+    let value = ul_strtos64(text, base)?;
+    if (low != 0 && value < low) || (up != 0 && value > up) {
+        return Err(NumberError::OutOfRange);
+    }
+    Ok(value)
+}
+
+/// util-linux's order of checks after `strto*`: errno (ERANGE) first, then `str == end || *end`.
+fn range_then_end<T>(number: CNumber<T>, text: &[u8]) -> Result<T, NumberError> {
+    if number.overflow {
+        Err(NumberError::OutOfRange)
+    } else if number.used == 0 || !number.took_all(text) {
+        Err(NumberError::Invalid)
+    } else {
+        Ok(number.value)
+    }
 }
 
 /// glibc's `atoi`: `(int) strtol(text, NULL, 10)`, saturated to `long`, then cut to `int`.
@@ -330,20 +385,29 @@ mod tests {
         ("99999999999999999999999x", 0, ULONG_MAX, 23, true),
     ];
 
-    #[test]
-    fn strtoul_is_glibcs() {
-        for &(text, base, value, used, overflow) in STRTOUL {
+    /// Each row of a (text, base, value, used, ERANGE) table through `parse`.
+    fn check_c_table<T: Copy + PartialEq + std::fmt::Debug>(
+        name: &str,
+        parse: fn(&[u8], u32) -> CNumber<T>,
+        table: &[(&str, u32, T, usize, bool)],
+    ) {
+        for &(text, base, value, used, overflow) in table {
             let want = CNumber {
                 value,
                 used,
                 overflow,
             };
             assert_eq!(
-                strtoul(text.as_bytes(), base),
+                parse(text.as_bytes(), base),
                 want,
-                "strtoul({text:?}, {base})"
+                "{name}({text:?}, {base})"
             );
         }
+    }
+
+    #[test]
+    fn strtoul_is_glibcs() {
+        check_c_table("strtoul", strtoul, STRTOUL);
     }
 
     /// (text, base, value, used, ERANGE) as glibc's strtol gives them (checked likewise).
@@ -367,55 +431,82 @@ mod tests {
 
     #[test]
     fn strtol_is_glibcs() {
-        for &(text, base, value, used, overflow) in STRTOL {
-            let want = CNumber {
-                value,
-                used,
-                overflow,
-            };
-            assert_eq!(
-                strtol(text.as_bytes(), base),
-                want,
-                "strtol({text:?}, {base})"
-            );
-        }
+        check_c_table("strtol", strtol, STRTOL);
     }
 
+    /// (text, strtoul_whole, strtol_whole, ul_strtou64, ul_strtos64), base 10. The util-linux
+    /// columns are what 2.41's `unshare -S TEXT` / `--monotonic TEXT` report: ERANGE wins over
+    /// text after the number there, and a negative number is out of range for the unsigned one.
+    #[rustfmt::skip]
+    const WHOLE: &[WholeRow] = &[
+        ("42", Ok(42), Ok(42), Ok(42), Ok(42)),
+        ("\t+7", Ok(7), Ok(7), Ok(7), Ok(7)),
+        ("-0", Ok(0), Ok(0), Ok(0), Ok(0)),
+        ("-1", Ok(u64::MAX), Ok(-1), Err(OutOfRange), Ok(-1)),
+        ("-5x", Err(Invalid), Err(Invalid), Err(OutOfRange), Err(Invalid)),
+        ("1 ", Err(Invalid), Err(Invalid), Err(Invalid), Err(Invalid)),
+        ("4x", Err(Invalid), Err(Invalid), Err(Invalid), Err(Invalid)),
+        ("", Err(Invalid), Err(Invalid), Err(Invalid), Err(Invalid)),
+        (" ", Err(Invalid), Err(Invalid), Err(Invalid), Err(Invalid)),
+        ("-", Err(Invalid), Err(Invalid), Err(Invalid), Err(Invalid)),
+        ("-x", Err(Invalid), Err(Invalid), Err(Invalid), Err(Invalid)),
+        ("0x10", Err(Invalid), Err(Invalid), Err(Invalid), Err(Invalid)),
+        ("010", Ok(10), Ok(10), Ok(10), Ok(10)),
+        ("99999999999999999999", Err(OutOfRange), Err(OutOfRange), Err(OutOfRange), Err(OutOfRange)),
+        ("99999999999999999999x", Err(Invalid), Err(Invalid), Err(OutOfRange), Err(OutOfRange)),
+        ("-99999999999999999999x", Err(Invalid), Err(Invalid), Err(OutOfRange), Err(OutOfRange)),
+        ("9223372036854775808", Ok(1 << 63), Err(OutOfRange), Ok(1 << 63), Err(OutOfRange)),
+        ("18446744073709551615", Ok(u64::MAX), Err(OutOfRange), Ok(u64::MAX), Err(OutOfRange)),
+        ("-9223372036854775808", Ok(1 << 63), Ok(i64::MIN), Err(OutOfRange), Ok(i64::MIN)),
+    ];
+
+    type Whole<T> = Result<T, NumberError>;
+    type WholeRow = (&'static str, Whole<u64>, Whole<i64>, Whole<u64>, Whole<i64>);
+    use NumberError::{Invalid, OutOfRange};
+
     #[test]
-    fn whole_texts_and_the_end_check() {
-        use NumberError::*;
-        type Row = (
-            &'static str,
-            Result<u64, NumberError>,
-            Result<i64, NumberError>,
-        );
-        let table: &[Row] = &[
-            ("42", Ok(42), Ok(42)),
-            ("\t+7", Ok(7), Ok(7)),
-            ("-1", Ok(u64::MAX), Ok(-1)),
-            ("1 ", Err(Invalid), Err(Invalid)),
-            ("4x", Err(Invalid), Err(Invalid)),
-            ("", Err(Invalid), Err(Invalid)),
-            (" ", Err(Invalid), Err(Invalid)),
-            ("-", Err(Invalid), Err(Invalid)),
-            ("0x10", Err(Invalid), Err(Invalid)),
-            ("010", Ok(10), Ok(10)),
-            ("99999999999999999999", Err(OutOfRange), Err(OutOfRange)),
-            ("9223372036854775808", Ok(1 << 63), Err(OutOfRange)),
-        ];
-        for (text, unsigned, signed) in table {
+    fn whole_texts_and_the_order_of_checks() {
+        for (text, unsigned, signed, ul_unsigned, ul_signed) in WHOLE {
+            let bytes = text.as_bytes();
             assert_eq!(
                 strtoul_whole(text, 10),
                 *unsigned,
                 "strtoul_whole({text:?})"
             );
             assert_eq!(strtol_whole(text, 10), *signed, "strtol_whole({text:?})");
+            assert_eq!(
+                ul_strtou64(bytes, 10),
+                *ul_unsigned,
+                "ul_strtou64({text:?})"
+            );
+            assert_eq!(ul_strtos64(bytes, 10), *ul_signed, "ul_strtos64({text:?})");
         }
         assert_eq!(strtoul_whole("0x10", 0), Ok(16));
+        assert_eq!(ul_strtou64(b"0x10", 0), Ok(16));
         // `*end == '\0'` alone: an empty text passes (0, end == text), a blank one does not.
         assert!(strtol(b"", 10).took_all(b""));
         assert!(!strtol(b" ", 10).took_all(b" "));
         assert!(!strtol(b"1 ", 10).took_all(b"1 "));
+    }
+
+    #[test]
+    fn str2num_bounds_and_or_err_messages() {
+        // nsenter's `-N`: str2num_or_err(text, 10, _, 0, INT_MAX).
+        let fd = |text: &str| str2num(text.as_bytes(), 10, 0, i64::from(i32::MAX));
+        assert_eq!(fd("-7"), Ok(-7));
+        assert_eq!(fd("2147483647"), Ok(2147483647));
+        assert_eq!(fd("2147483648"), Err(OutOfRange));
+        assert_eq!(fd("3x"), Err(Invalid));
+        assert_eq!(str2num(b"0", 10, 1, 9), Err(OutOfRange));
+        assert_eq!(str2num(b"10", 10, 1, 9), Err(OutOfRange));
+        assert_eq!(str2num(b"9", 10, 1, 9), Ok(9));
+        assert_eq!(str2num(b"-9", 10, 0, 0), Ok(-9));
+        let uid = "failed to parse uid";
+        assert_eq!(Invalid.message(uid, "5x"), "failed to parse uid: '5x'");
+        assert_eq!(
+            OutOfRange.message(uid, "-5x"),
+            "failed to parse uid: '-5x': Numerical result out of range"
+        );
     }
 
     #[test]

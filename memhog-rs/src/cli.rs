@@ -17,25 +17,25 @@ use common::parse::{atoi, strtoul};
 
 /// One command line, split as numactl's memhog splits it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Every `-fFILE`, in order. numactl opens each one as it reads it (reporting failures with
     /// `perror`), and the last open decides the mapping, even when it failed.
-    pub files: Vec<OsString>,
+    pub(crate) files: Vec<OsString>,
     /// `-rNUM` (`atoi`; the last one wins). Default 1.
-    pub repeat: i32,
+    pub(crate) repeat: i32,
     /// `-H`: madvise(MADV_NOHUGEPAGE).
-    pub no_hugepages: bool,
+    pub(crate) no_hugepages: bool,
     /// The arguments from the size on (empty when there is none).
-    pub positionals: Vec<OsString>,
+    pub(crate) positionals: Vec<OsString>,
     /// An unknown option stopped the scan: print the usage text, exit 1 (after the `-f` opens
     /// that came before it).
-    pub bad_option: bool,
+    pub(crate) bad_option: bool,
     /// `--version` among the options.
-    pub version: bool,
+    pub(crate) version: bool,
 }
 
 /// Split argv (program name first) the way memhog.c's `while (av[1] && av[1][0] == '-')` does.
-pub fn parse(args: impl IntoIterator<Item = OsString>) -> Cli {
+pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Cli {
     let mut cli = Cli {
         repeat: 1,
         ..Cli::default()
@@ -66,7 +66,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Cli {
 /// numactl's `memsize`: `strtoul(s, &end, 0)`, then only the first byte after the number counts:
 /// `g`/`G` x1024^3, `m`/`M` x1024^2, `k`/`K` x1024 (wrapping like C's `long`); anything else is
 /// ignored, so `1.5g` is 1 byte and `abc` is 0.
-pub fn memsize(s: &[u8]) -> u64 {
+pub(crate) fn memsize(s: &[u8]) -> u64 {
     let number = strtoul(s, 0);
     let shift = match s.get(number.used).map(u8::to_ascii_uppercase) {
         Some(b'G') => 30,

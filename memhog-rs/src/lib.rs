@@ -7,12 +7,12 @@
 //! * [`sys`]: mmap, mbind, madvise (the only `unsafe`);
 //! * [`run`]: fills the buffer with every core and prints what the original prints.
 
-pub mod cli;
-pub mod plan;
+mod cli;
+mod plan;
 #[cfg(test)]
 mod proptests;
-pub mod run;
-pub mod sys;
+mod run;
+mod sys;
 
 use std::ffi::OsString;
 

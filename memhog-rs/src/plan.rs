@@ -15,7 +15,7 @@ use crate::cli::{memsize, Cli};
 
 /// A NUMA memory policy (`MPOL_*` of <linux/mempolicy.h>).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Policy {
+pub(crate) enum Policy {
     Default = 0,
     Preferred = 1,
     Bind = 2,
@@ -27,14 +27,14 @@ pub enum Policy {
 
 /// One policy name memhog accepts.
 #[derive(Debug, Clone, Copy)]
-pub struct PolicyName {
-    pub name: &'static str,
-    pub policy: Policy,
+pub(crate) struct PolicyName {
+    pub(crate) name: &'static str,
+    pub(crate) policy: Policy,
     /// `local` and `default` need no nodeset.
-    pub nodeset_optional: bool,
+    pub(crate) nodeset_optional: bool,
     /// Listed in the usage text of numactl 2.0.19, the newest release. `weighted-interleave`
     /// came after it (numactl's git): we accept it, but print the released usage text.
-    pub released: bool,
+    pub(crate) released: bool,
 }
 
 const fn named(
@@ -52,7 +52,7 @@ const fn named(
 }
 
 /// numactl's policy table, in the order its usage text lists it.
-pub const POLICIES: [PolicyName; 7] = [
+pub(crate) const POLICIES: [PolicyName; 7] = [
     named("preferred-many", Policy::PreferredMany, false, true),
     named("local", Policy::Local, true, true),
     named("interleave", Policy::Interleave, false, true),
@@ -68,7 +68,7 @@ pub const POLICIES: [PolicyName; 7] = [
 ];
 
 /// The usage text numactl 2.0.19's memhog prints on stdout before `exit(1)`.
-pub fn usage_text() -> String {
+pub(crate) fn usage_text() -> String {
     let names: Vec<&str> = POLICIES
         .iter()
         .filter(|p| p.released)
@@ -86,20 +86,20 @@ pub fn usage_text() -> String {
 
 /// What the running system says about NUMA nodes (libnuma reads the same sources).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NumaFacts {
+pub(crate) struct NumaFacts {
     /// Nodes this task may use (`Mems_allowed` of /proc/self/status): libnuma's `numa_all_nodes`.
-    pub allowed: Vec<u32>,
+    pub(crate) allowed: Vec<u32>,
     /// Size in bits of libnuma's node masks (32 per word of `Mems_allowed`).
-    pub mask_bits: u32,
+    pub(crate) mask_bits: u32,
     /// Number of configured nodes (`nodeN` directories under /sys/devices/system/node).
-    pub configured: u32,
+    pub(crate) configured: u32,
     /// Whether the kernel has memory policies (`get_mempolicy` is not ENOSYS/EPERM).
-    pub available: bool,
+    pub(crate) available: bool,
 }
 
 impl NumaFacts {
     /// A single-node machine, for tests.
-    pub fn one_node() -> Self {
+    pub(crate) fn one_node() -> Self {
         NumaFacts {
             allowed: vec![0],
             mask_bits: 1024,
@@ -111,7 +111,7 @@ impl NumaFacts {
 
 /// Everything that decides how memhog runs once the arguments are understood.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Plan {
+pub(crate) enum Plan {
     /// `--version`.
     Version,
     /// Print the usage text on stdout, exit 1.
@@ -130,22 +130,22 @@ pub enum Plan {
 
 /// The buffer, how often to fill it, and the policy to bind it with.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hog {
-    pub length: u64,
-    pub repeat: i32,
-    pub no_hugepages: bool,
-    pub policy: Policy,
+pub(crate) struct Hog {
+    pub(crate) length: u64,
+    pub(crate) repeat: i32,
+    pub(crate) no_hugepages: bool,
+    pub(crate) policy: Policy,
     /// Node numbers of the policy's nodeset (empty for `default`/`local`).
-    pub nodes: Vec<u32>,
+    pub(crate) nodes: Vec<u32>,
     /// Size in bits of the node mask handed to mbind (libnuma's mask size).
-    pub mask_bits: u32,
+    pub(crate) mask_bits: u32,
     /// numactl's `Kernel doesn't support NUMA policy` line (stdout) is due.
-    pub warn_no_numa: bool,
+    pub(crate) warn_no_numa: bool,
 }
 
 /// Decide what to do. `-f` files are not here: `run` opens them in order, as numactl does, before
 /// acting on this plan (so their errors come first even when the plan is a usage error).
-pub fn plan(cli: &Cli, numa: &NumaFacts) -> Plan {
+pub(crate) fn plan(cli: &Cli, numa: &NumaFacts) -> Plan {
     if cli.version {
         return Plan::Version;
     }
@@ -218,7 +218,7 @@ fn policy_named(name: &[u8], has_nodeset: bool) -> Option<Policy> {
 ///
 /// Device names (`netdev:eth0`, `file:/path`, `pci:...`, `block:...`, `ip:...`) are not
 /// resolved: they are reported as unparseable.
-pub fn parse_nodestring(text: &[u8], numa: &NumaFacts) -> Result<Vec<u32>, Option<Vec<u8>>> {
+pub(crate) fn parse_nodestring(text: &[u8], numa: &NumaFacts) -> Result<Vec<u32>, Option<Vec<u8>>> {
     let mut s = text;
     let mut mask: Vec<u32> = Vec::new();
     if s.is_empty() {

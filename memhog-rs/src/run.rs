@@ -25,9 +25,9 @@ use crate::plan::{usage_text, Hog, Plan};
 use crate::sys::{self, Mapping, HUGE_PAGE};
 
 /// numactl's `UNIT`: one dot per 10 MiB.
-pub const UNIT: usize = 10 << 20;
+pub(crate) const UNIT: usize = 10 << 20;
 /// The byte numactl's memhog writes.
-pub const PATTERN: u8 = 0xff;
+pub(crate) const PATTERN: u8 = 0xff;
 /// Buffers at least this large are filled by every core; below it a thread costs more than it
 /// saves, and a single writer keeps the order of faults simple.
 const PARALLEL_FROM: usize = 16 << 20;
@@ -54,7 +54,7 @@ fn perror(what: &[u8], errno: Errno) {
 }
 
 /// Run the plan; returns the exit code.
-pub fn execute(cli: &Cli, plan: &Plan) -> u8 {
+pub(crate) fn execute(cli: &Cli, plan: &Plan) -> u8 {
     if *plan == Plan::Version {
         say(format!("{}\n", common::version_line("memhog")));
         return 0;
@@ -170,7 +170,7 @@ const _: () = assert!(PIECES_PER_UNIT * HUGE_PAGE == UNIT);
 ///
 /// The first pass writes through the cache (the kernel has just zeroed each page there); on later
 /// passes (`resident`) the pages are all in memory and streaming stores are faster.
-pub fn fill(buf: &mut [u8], workers: usize, resident: bool, announce: &(dyn Fn() + Sync)) {
+pub(crate) fn fill(buf: &mut [u8], workers: usize, resident: bool, announce: &(dyn Fn() + Sync)) {
     let queue = Mutex::new(buf.chunks_mut(HUGE_PAGE).enumerate());
     let work = || loop {
         let piece = {
@@ -208,7 +208,7 @@ pub fn fill(buf: &mut [u8], workers: usize, resident: bool, announce: &(dyn Fn()
 }
 
 /// The first byte of `buf` that is not [`PATTERN`], read with `workers` threads.
-pub fn check(buf: &[u8], workers: usize) -> Option<usize> {
+pub(crate) fn check(buf: &[u8], workers: usize) -> Option<usize> {
     if workers <= 1 {
         return first_mismatch(buf, PATTERN);
     }
@@ -239,7 +239,7 @@ pub fn check(buf: &[u8], workers: usize) -> Option<usize> {
 
 /// The first index whose byte differs from `byte`; blocks are compared with an OR-fold the
 /// compiler vectorises, and only a differing block is searched byte by byte.
-pub fn first_mismatch(buf: &[u8], byte: u8) -> Option<usize> {
+pub(crate) fn first_mismatch(buf: &[u8], byte: u8) -> Option<usize> {
     const BLOCK: usize = 4096;
     buf.chunks(BLOCK).enumerate().find_map(|(i, block)| {
         let differs = block.iter().fold(0u8, |acc, &b| acc | (b ^ byte)) != 0;

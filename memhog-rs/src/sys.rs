@@ -13,13 +13,13 @@ use crate::plan::{NumaFacts, Policy};
 
 /// Transparent huge page size on x86-64 and arm64 (4 KiB base pages): the alignment that lets
 /// the kernel back the whole buffer with huge pages.
-pub const HUGE_PAGE: usize = 2 << 20;
+pub(crate) const HUGE_PAGE: usize = 2 << 20;
 
 /// Set every byte of `buf` to `byte` with non-temporal (streaming) stores where the CPU has them:
 /// for memory that is already resident and not about to be read, this skips reading each line into
 /// the cache before overwriting it, about twice as fast as `fill` here. x86-64 only (SSE2 is part
 /// of the base ISA); elsewhere a plain `fill`.
-pub fn stream_fill(buf: &mut [u8], byte: u8) {
+pub(crate) fn stream_fill(buf: &mut [u8], byte: u8) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{__m128i, _mm_set1_epi8, _mm_sfence, _mm_stream_si128};
@@ -42,13 +42,13 @@ pub fn stream_fill(buf: &mut [u8], byte: u8) {
 }
 
 /// `open(path, O_RDWR)`, as memhog's `-f` does.
-pub fn open_rdwr(path: &OsStr) -> std::io::Result<File> {
+pub(crate) fn open_rdwr(path: &OsStr) -> std::io::Result<File> {
     OpenOptions::new().read(true).write(true).open(path)
 }
 
 /// A private anonymous or shared file mapping, unmapped on drop.
 #[derive(Debug)]
-pub struct Mapping {
+pub(crate) struct Mapping {
     ptr: NonNull<u8>,
     len: usize,
     anonymous: bool,
@@ -100,7 +100,7 @@ impl Mapping {
     /// aligned to [`HUGE_PAGE`] (map a little more, unmap the ends) so that every part of the
     /// buffer can be a huge page; if that larger request fails, the plain request is made so the
     /// error is exactly the one numactl's `mmap` sees.
-    pub fn anonymous(length: u64) -> Result<Mapping, Errno> {
+    pub(crate) fn anonymous(length: u64) -> Result<Mapping, Errno> {
         let len = usize::try_from(length).map_err(|_| Errno::ENOMEM)?;
         let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS;
         let page = page_size();
@@ -133,7 +133,7 @@ impl Mapping {
     }
 
     /// `length` bytes of `file`, shared (memhog's `-f`).
-    pub fn shared_file(file: &File, length: u64) -> Result<Mapping, Errno> {
+    pub(crate) fn shared_file(file: &File, length: u64) -> Result<Mapping, Errno> {
         let len = usize::try_from(length).map_err(|_| Errno::ENOMEM)?;
         let ptr = raw_mmap(len, libc::MAP_SHARED, file.as_raw_fd())?;
         Ok(Mapping {
@@ -143,23 +143,23 @@ impl Mapping {
         })
     }
 
-    pub fn is_anonymous(&self) -> bool {
+    pub(crate) fn is_anonymous(&self) -> bool {
         self.anonymous
     }
 
-    pub fn as_slice(&self) -> &[u8] {
+    pub(crate) fn as_slice(&self) -> &[u8] {
         // SAFETY: `ptr..ptr+len` is mapped readable for the lifetime of `self`.
         unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
     }
 
-    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [u8] {
         // SAFETY: mapped read-write for the lifetime of `self`; `&mut self` makes it exclusive.
         unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
     }
 
     /// `madvise(MADV_HUGEPAGE)` or `madvise(MADV_NOHUGEPAGE)`; failure is ignored, as numactl
     /// ignores it (a kernel without THP simply keeps small pages).
-    pub fn advise_hugepages(&self, wanted: bool) {
+    pub(crate) fn advise_hugepages(&self, wanted: bool) {
         let advice = if wanted {
             libc::MADV_HUGEPAGE
         } else {
@@ -171,7 +171,7 @@ impl Mapping {
     }
 
     /// `mbind(2)` the whole mapping to `policy` over `nodes`, with a mask of `mask_bits` bits.
-    pub fn bind(&self, policy: Policy, nodes: &[u32], mask_bits: u32) -> Result<(), Errno> {
+    pub(crate) fn bind(&self, policy: Policy, nodes: &[u32], mask_bits: u32) -> Result<(), Errno> {
         let words = (mask_bits as usize).div_ceil(64).max(1);
         let mut mask = vec![0u64; words];
         for &node in nodes {
@@ -230,7 +230,7 @@ fn numa_available() -> bool {
 
 /// The NUMA facts libnuma reads: `Mems_allowed` from /proc/self/status (its word count gives the
 /// mask size) and the `nodeN` directories under /sys/devices/system/node.
-pub fn numa_facts() -> NumaFacts {
+pub(crate) fn numa_facts() -> NumaFacts {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let words: Vec<&str> = status
         .lines()

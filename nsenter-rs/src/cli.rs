@@ -16,7 +16,7 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
 use clap::{Arg, ArgAction, Command};
-use common::getopt::{self, HasArg, Opt, Ordering};
+use common::getopt::{self, decl, HasArg, Opt, Ordering};
 use common::ns::NAMESPACES;
 
 /// Every option of nsenter.
@@ -43,30 +43,7 @@ pub(crate) enum Id {
     FollowContext,
 }
 
-/// One option, declared once.
-pub(crate) struct Decl {
-    pub(crate) opt: Opt<Id>,
-    /// The value's name in the clap command (`file`); empty for a flag.
-    value: &'static str,
-    /// The option as `--help` shows it (`-m, --mount[=<file>]`).
-    synopsis: &'static str,
-    /// What it does, as `--help` words it.
-    help: &'static str,
-}
-
-const fn decl(
-    opt: Opt<Id>,
-    value: &'static str,
-    synopsis: &'static str,
-    help: &'static str,
-) -> Decl {
-    Decl {
-        opt,
-        value,
-        synopsis,
-        help,
-    }
-}
+type Decl = getopt::Decl<Id>;
 
 use HasArg::{No, Optional, Required};
 
@@ -255,7 +232,7 @@ pub(crate) struct Argv {
 
 /// Scan argv (argv[0] included) as util-linux's `getopt_long` call does.
 pub(crate) fn read(argv: &[OsString]) -> Argv {
-    let table: Vec<Opt<Id>> = OPTIONS.iter().map(|d| d.opt).collect();
+    let table = getopt::opts(OPTIONS);
     let scan = getopt::parse(argv.get(1..).unwrap_or(&[]), &table, Ordering::RequireOrder);
     let options = scan
         .found
@@ -351,7 +328,7 @@ mod tests {
 
     #[test]
     fn the_table_is_util_linux_getopt_string() {
-        let table: Vec<Opt<Id>> = OPTIONS.iter().map(|d| d.opt).collect();
+        let table = getopt::opts(OPTIONS);
         let mut got: Vec<String> = Vec::new();
         let optstring = getopt::optstring(Ordering::RequireOrder, &table);
         // One entry per letter, with its colons, in util-linux's order.

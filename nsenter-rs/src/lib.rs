@@ -1,13 +1,15 @@
 //! `nsenter`: run a program in the namespaces of another process, a drop-in for util-linux 2.41's.
 //!
-//! * [`cli`]: getopt_long's walk over argv (optional arguments attached, `+` stop at the first
-//!   non-option, long-option prefixes); the clap [`command`] describes the same options for man
-//!   pages and completions.
+//! * [`cli`]: each option declared once (getopt row, clap argument, `--help` line); argv read with
+//!   [`common::getopt`] (optional arguments attached, `+` stop at the first non-option,
+//!   long-option prefixes). The clap [`command`] is built from the declarations, for man pages and
+//!   completions.
 //! * [`plan`]: what the options mean, read in argv order as util-linux reads them, without
 //!   touching the system.
 //! * [`cgroup`]: which cgroup directories `--join-cgroup` writes to, on every hierarchy.
 //! * [`run`]: opens everything, enters, forks for a PID namespace, execs.
-//! * [`sys`]: the few raw system calls (the only `unsafe`).
+//! * [`sys`]: the system calls std and nix do not wrap (the only `unsafe`); `run` makes the others
+//!   through std and nix.
 //!
 //! Where we differ from util-linux 2.41 on purpose (README, Compatibility): `-c/--join-cgroup`
 //! joins the target's group on every hierarchy (util-linux: cgroup v2 hosts only), and

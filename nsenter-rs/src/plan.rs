@@ -10,6 +10,7 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
+use common::parse::{str2num, ul_strtou64, NumberError};
 use common::ToolError;
 
 use crate::cli::{long_name, Argv, GetoptError, Given, Id, EXCLUSIVE};
@@ -79,65 +80,24 @@ pub(crate) struct Plan {
     pub(crate) then: Then,
 }
 
-/// The C number syntax `strtoimax`/`strtoumax` read: C blanks, a sign, decimal digits. Returns
-/// (negative, value saturated at u64::MAX + 1 as `None`, whether text follows the digits), or
-/// `None` when there are no digits.
-fn c_number(text: &str) -> Option<(bool, Option<u64>, bool)> {
-    let t = text.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
-    let (negative, rest) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    if digits == 0 {
-        return None;
-    }
-    let value = rest[..digits].parse::<u64>().ok();
-    Some((negative, value, digits < rest.len()))
+fn number_error(what: &str, text: &OsStr, error: NumberError) -> ToolError {
+    ToolError::failed(1, error.message(what, &text.to_string_lossy()))
 }
 
-fn number_error(what: &str, text: &OsStr, out_of_range: bool) -> ToolError {
-    let shown = text.to_string_lossy();
-    let suffix = if out_of_range {
-        ": Numerical result out of range"
-    } else {
-        ""
-    };
-    ToolError::failed(1, format!("{what}: '{shown}'{suffix}"))
-}
-
-/// util-linux's `strtoul_or_err`: a negative number or one beyond 64 bits is out of range; no
-/// digits or anything after them is not a number. The caller keeps the low 32 bits, as the C
-/// assignment to `pid_t`/`uid_t` does.
+/// util-linux's `strtoul_or_err` ([`common::parse::ul_strtou64`] in base 10). The caller keeps
+/// the low 32 bits, as the C assignment to `pid_t`/`uid_t` does.
 pub(crate) fn parse_ulong(text: &OsStr, what: &str) -> Result<u32, ToolError> {
-    let parsed = text.to_str().and_then(c_number);
-    match parsed {
-        Some((true, v, _)) if v != Some(0) => Err(number_error(what, text, true)),
-        Some((_, None, _)) => Err(number_error(what, text, true)),
-        Some((_, Some(v), false)) => Ok(v as u32),
-        _ => Err(number_error(what, text, false)),
+    match ul_strtou64(text.as_bytes(), 10) {
+        Ok(value) => Ok(value as u32),
+        Err(error) => Err(number_error(what, text, error)),
     }
 }
 
 /// util-linux's `str2num_or_err(text, 10, what, 0, INT_MAX)` for `-N`: a 64-bit signed number at
 /// most INT_MAX; a low bound of 0 means "none" there, so a negative number passes.
 fn parse_fd(text: &OsStr) -> Result<i64, ToolError> {
-    let what = "failed to parse file descriptor";
-    let parsed = text.to_str().and_then(c_number);
-    let signed = match parsed {
-        Some((false, Some(v), trailing)) if v <= i64::MAX as u64 => Some((v as i64, trailing)),
-        Some((true, Some(v), trailing)) if v <= i64::MAX as u64 + 1 => {
-            Some(((v as i64).wrapping_neg(), trailing))
-        }
-        Some(_) => return Err(number_error(what, text, true)),
-        None => None,
-    };
-    match signed {
-        Some((_, true)) | None => Err(number_error(what, text, false)),
-        Some((v, false)) if v > i64::from(i32::MAX) => Err(number_error(what, text, true)),
-        Some((v, false)) => Ok(v),
-    }
+    str2num(text.as_bytes(), 10, 0, i64::from(i32::MAX))
+        .map_err(|error| number_error("failed to parse file descriptor", text, error))
 }
 
 fn parse_id(text: &OsStr, what: &str, was: Option<Cred>) -> Result<Cred, ToolError> {

@@ -10,6 +10,8 @@
 //! Everything the parser needs from the system (user/group names, tty devices, the environment)
 //! comes through [`Env`] and [`Lookup`], so the table tests run without /proc.
 
+use common::parse::{atoi, strtol, strtoul};
+
 use crate::item::{self, Item};
 use crate::print::Printer;
 use crate::spec::{self, Just, When};
@@ -197,6 +199,27 @@ struct SfNode {
     s_cooked: Vec<SortKey>,
 }
 
+/// How values print: procps's globals of these names, set by options and read by the printers
+/// ([`crate::output::Out`] holds them as the plan gives them).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PrintOpts {
+    /// BSD `c`: the command name where the command line would be.
+    pub(crate) bsd_c: bool,
+    /// BSD `e`: the environment after the command.
+    pub(crate) bsd_e: bool,
+    /// `-f`: `comm` shows the command line.
+    pub(crate) unix_f: bool,
+    /// BSD `n`: numbers for users and wait channels.
+    pub(crate) user_is_number: bool,
+    pub(crate) wchan_is_number: bool,
+    /// BSD `S`: times and faults include dead children.
+    pub(crate) include_dead_children: bool,
+    /// `-D`/`--date-format`: the strftime format of `lstart` (procps 4.0.3).
+    pub(crate) lstart_format: Option<String>,
+    /// `--signames`: signal masks as names (procps 4.0.4).
+    pub(crate) signal_names: bool,
+}
+
 /// The resolved request.
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
@@ -215,16 +238,7 @@ pub(crate) struct Plan {
     pub(crate) screen_cols: i64,
     pub(crate) screen_rows: i64,
     pub(crate) thread_flags: u32,
-    pub(crate) bsd_c: bool,
-    pub(crate) bsd_e: bool,
-    pub(crate) unix_f: bool,
-    pub(crate) user_is_number: bool,
-    pub(crate) wchan_is_number: bool,
-    pub(crate) include_dead_children: bool,
-    /// `-D`/`--date-format`: the strftime format of `lstart` (procps 4.0.3).
-    pub(crate) lstart_format: Option<String>,
-    /// `--signames`: signal masks as names (procps 4.0.4).
-    pub(crate) signal_names: bool,
+    pub(crate) print: PrintOpts,
     pub(crate) cached_tty: u32,
     /// Warnings procps prints on stderr while parsing.
     pub(crate) warnings: Vec<String>,
@@ -261,78 +275,51 @@ impl From<&str> for Stop {
 
 type R<T> = Result<T, Stop>;
 
-/// C `strtoul(s, &end, 0)`: the value and the number of bytes consumed.
-pub(crate) fn c_strtoul(s: &[u8]) -> (u64, usize) {
-    let mut i = 0;
-    while i < s.len() && matches!(s[i], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
-        i += 1;
-    }
-    let mut neg = false;
-    if i < s.len() && (s[i] == b'+' || s[i] == b'-') {
-        neg = s[i] == b'-';
-        i += 1;
-    }
-    let mut base = 10u64;
-    if i < s.len() && s[i] == b'0' {
-        if i + 2 < s.len() + 1
-            && i + 1 < s.len()
-            && (s[i + 1] == b'x' || s[i + 1] == b'X')
-            && i + 2 < s.len()
-            && s[i + 2].is_ascii_hexdigit()
-        {
-            base = 16;
-            i += 2;
-        } else {
-            base = 8;
-        }
-    }
-    let start = i;
-    let mut val: u64 = 0;
-    let mut overflow = false;
-    while i < s.len() {
-        let d = match s[i] {
-            c @ b'0'..=b'9' => (c - b'0') as u64,
-            c @ b'a'..=b'z' => (c - b'a' + 10) as u64,
-            c @ b'A'..=b'Z' => (c - b'A' + 10) as u64,
-            _ => break,
-        };
-        if d >= base {
-            break;
-        }
-        match val.checked_mul(base).and_then(|v| v.checked_add(d)) {
-            Some(v) => val = v,
-            None => overflow = true,
-        }
-        i += 1;
-    }
-    if i == start && base != 8 {
-        return (0, 0);
-    }
-    if overflow {
-        return (u64::MAX, i);
-    }
-    (if neg { val.wrapping_neg() } else { val }, i)
+/// procps's `t = strtol(s, &endptr, 0); if (!*endptr ...)` (for --cols, COLUMNS...): the value,
+/// when nothing follows the number. An empty text passes as 0, as in C; the callers' range checks
+/// refuse it.
+fn whole_strtol(s: &str) -> Option<i64> {
+    let number = strtol(s.as_bytes(), 0);
+    number.took_all(s.as_bytes()).then_some(number.value)
 }
 
-/// C `strtol(s, &end, 0)` accepting the whole string only (for --cols, COLUMNS...).
-fn whole_strtol(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
+/// procps's first pass over a format or sort list (`format_parse`, `long_sort_parse`): no empty
+/// item between separators (a NUL counts as one, as the C string ends there). Returns how many
+/// items there are and the list without its one trailing separator; `what` names the list in
+/// procps's messages (`improper format list`, `empty sort list`).
+fn spec_list_items<'a>(sf: &'a str, what: &str) -> Result<(usize, &'a str), String> {
+    let b = sf.as_bytes();
+    let mut need_item = true;
+    let mut items = 0;
     let mut i = 0;
-    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+    loop {
+        let c = b.get(i).copied().unwrap_or(0);
+        if matches!(c, b' ' | b',' | b'\t' | b'\n' | 0) {
+            if need_item {
+                return Err(format!("improper {what} list"));
+            }
+            need_item = true;
+        } else {
+            if need_item {
+                items += 1;
+            }
+            need_item = false;
+        }
         i += 1;
+        if i >= b.len() {
+            break;
+        }
     }
-    let neg = i < b.len() && b[i] == b'-';
-    let (v, n) = c_strtoul(&b[i..]);
-    if n == 0 || i + n != b.len() {
-        return None;
+    if items == 0 {
+        return Err(format!("empty {what} list"));
     }
-    let _ = neg;
-    Some(v as i64)
+    Ok((items, if need_item { &sf[..sf.len() - 1] } else { sf }))
 }
 
 fn parse_pid(s: &str) -> Result<u32, &'static str> {
-    let (num, used) = c_strtoul(s.as_bytes());
-    if used != s.len() {
+    let number = strtoul(s.as_bytes(), 0);
+    let num = number.value;
+    if !number.took_all(s.as_bytes()) {
         return Err("process ID list syntax error");
     }
     if !(1..=0x7fff_ffff).contains(&num) {
@@ -350,16 +337,12 @@ struct Parser<'a> {
     force_bsd: bool,
     w_count: u32,
     all_processes: bool,
-    bsd_c: bool,
-    bsd_e: bool,
+    print: PrintOpts,
     forest: u8,
     format_flags: u32,
     format_modifiers: u32,
     header: Head,
     header_set: bool,
-    include_dead_children: bool,
-    lstart_format: Option<String>,
-    signal_names: bool,
     negate: bool,
     running_only: bool,
     screen_cols: i64,
@@ -367,9 +350,6 @@ struct Parser<'a> {
     selections: Vec<Sel>,
     simple_select: u32,
     thread_flags: u32,
-    unix_f: bool,
-    user_is_number: bool,
-    wchan_is_number: bool,
     personality: u32,
     prefer_bsd: bool,
     bsd_j: &'static str,
@@ -403,16 +383,12 @@ pub(crate) fn parse(args: &[String], env: &Env, lookup: &dyn Lookup) -> Action {
         force_bsd: false,
         w_count: 0,
         all_processes: false,
-        bsd_c: false,
-        bsd_e: false,
+        print: PrintOpts::default(),
         forest: 0,
         format_flags: 0,
         format_modifiers: 0,
         header: Head::Single,
         header_set: false,
-        include_dead_children: false,
-        lstart_format: None,
-        signal_names: false,
         negate: false,
         running_only: false,
         screen_cols: 80,
@@ -420,9 +396,6 @@ pub(crate) fn parse(args: &[String], env: &Env, lookup: &dyn Lookup) -> Action {
         selections: Vec::new(),
         simple_select: 0,
         thread_flags: 0,
-        unix_f: false,
-        user_is_number: false,
-        wchan_is_number: false,
         personality: 0,
         prefer_bsd: false,
         bsd_j: "OL_j",
@@ -456,6 +429,7 @@ impl Parser<'_> {
     fn into_plan(self) -> Plan {
         Plan {
             all_processes: self.all_processes,
+            print: self.print,
             simple_select: self.simple_select != 0,
             select_bits: self.select_bits,
             selections: self.selections,
@@ -468,14 +442,6 @@ impl Parser<'_> {
             screen_cols: self.screen_cols,
             screen_rows: self.screen_rows,
             thread_flags: self.thread_flags,
-            bsd_c: self.bsd_c,
-            bsd_e: self.bsd_e,
-            unix_f: self.unix_f,
-            user_is_number: self.user_is_number,
-            wchan_is_number: self.wchan_is_number,
-            include_dead_children: self.include_dead_children,
-            lstart_format: self.lstart_format,
-            signal_names: self.signal_names,
             cached_tty: self.env.cached_tty,
             warnings: self.warnings,
         }
@@ -599,23 +565,23 @@ impl Parser<'_> {
         self.set_screen_size();
         self.set_personality();
         self.all_processes = false;
-        self.bsd_c = false;
-        self.bsd_e = false;
+        self.print.bsd_c = false;
+        self.print.bsd_e = false;
         self.forest = 0;
         self.format_flags = 0;
         self.format_list.clear();
         self.format_modifiers = 0;
         self.header = Head::Single;
         self.header_set = false;
-        self.include_dead_children = false;
+        self.print.include_dead_children = false;
         self.negate = false;
         self.running_only = false;
         self.simple_select = 0;
         self.sort_list.clear();
         self.thread_flags = 0;
-        self.unix_f = false;
-        self.user_is_number = false;
-        self.wchan_is_number = false;
+        self.print.unix_f = false;
+        self.print.user_is_number = false;
+        self.print.wchan_is_number = false;
     }
 
     fn reset_sortformat(&mut self) {
@@ -736,6 +702,21 @@ impl Parser<'_> {
         Ok(())
     }
 
+    /// An option whose argument (the rest of the cluster or the next word; else `missing`) is a
+    /// selection list.
+    fn list_option(&mut self, i: usize, missing: &str, kind: SelKind, f: ListFn) -> R<()> {
+        let a = self.get_opt_arg(i).ok_or(missing)?;
+        self.push_list(&a, kind, f)
+    }
+
+    /// An option whose argument (the rest of the cluster or the next word; else `missing`) is a
+    /// format or sort specification, read once all options are in.
+    fn spec_option(&mut self, i: usize, missing: &str, code: SfCode) -> R<()> {
+        let a = self.get_opt_arg(i).ok_or(missing)?;
+        self.defer_sf(&a, code);
+        Ok(())
+    }
+
     fn push_list(&mut self, arg: &str, kind: SelKind, f: ListFn) -> R<()> {
         let items = self.parse_list(arg, f).map_err(Stop::Err)?;
         self.selections.push(Sel { kind, items });
@@ -776,8 +757,9 @@ impl Parser<'_> {
         match f {
             ListFn::Pid => parse_pid(s).map(SelItem::Num).map_err(Into::into),
             ListFn::Uid | ListFn::Gid => {
-                let (mut num, used) = c_strtoul(s.as_bytes());
-                if used != s.len() {
+                let number = strtoul(s.as_bytes(), 0);
+                let mut num = number.value;
+                if !number.took_all(s.as_bytes()) {
                     let found = if f == ListFn::Uid {
                         self.lookup.uid_by_name(s)
                     } else {
@@ -847,18 +829,18 @@ impl Parser<'_> {
         let mut i = 1;
         while i < self.arg().len() {
             let c = self.arg()[i];
+            if let Some(&(_, kind, list, missing)) = SYSV_LISTS.iter().find(|o| o.0 == c) {
+                return self.list_option(i, missing, kind, list);
+            }
+            if let Some(&(_, code, missing)) = SYSV_SPECS.iter().find(|o| o.0 == c) {
+                return self.spec_option(i, missing, code);
+            }
             match c {
                 b'A' | b'e' => self.all_processes = true,
-                b'C' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("list of command names must follow -C")?;
-                    return self.push_list(&a, SelKind::Comm, ListFn::Cmd);
-                }
                 b'D' => {
                     let attached = i + 1 < self.arg().len();
                     let a = self.get_opt_arg(i).ok_or("date format must follow -D")?;
-                    self.lstart_format = Some(a);
+                    self.print.lstart_format = Some(a);
                     if !attached {
                         // The format was the next argument: this cluster is done.
                         return Ok(());
@@ -869,33 +851,14 @@ impl Parser<'_> {
                 b'F' => {
                     self.format_modifiers |= fm::F;
                     self.format_flags |= ff::UF;
-                    self.unix_f = true;
-                }
-                b'G' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("list of real groups must follow -G")?;
-                    return self.push_list(&a, SelKind::Rgid, ListFn::Gid);
+                    self.print.unix_f = true;
                 }
                 b'H' => self.forest = b'u',
                 b'L' => self.thread_flags |= tf::U_L,
                 b'M' | b'Z' => self.format_modifiers |= fm::M,
                 b'N' => self.negate = true,
-                b'O' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("format or sort specification must follow -O")?;
-                    self.defer_sf(&a, SfCode::UO);
-                    return Ok(());
-                }
                 b'P' => self.format_modifiers |= fm::P,
                 b'T' => self.thread_flags |= tf::U_T,
-                b'U' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("list of real users must follow -U")?;
-                    return self.push_list(&a, SelKind::Ruid, ListFn::Uid);
-                }
                 b'V' => {
                     self.exclusive("-V")?;
                     return Err(Stop::Exit(Action::Version));
@@ -905,7 +868,7 @@ impl Parser<'_> {
                 b'd' => self.simple_select |= ss::U_D,
                 b'f' => {
                     self.format_flags |= ff::UF;
-                    self.unix_f = true;
+                    self.print.unix_f = true;
                 }
                 b'g' => {
                     let a = self
@@ -936,48 +899,13 @@ impl Parser<'_> {
                 }
                 b'l' => self.format_flags |= ff::UL,
                 b'm' => self.thread_flags |= tf::U_M,
-                b'o' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("format specification must follow -o")?;
-                    self.defer_sf(&a, SfCode::Uo);
-                    return Ok(());
-                }
-                b'p' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("list of process IDs must follow -p")?;
-                    return self.push_list(&a, SelKind::Pid, ListFn::Pid);
-                }
-                b'q' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("List of process IDs must follow -q.")?;
-                    return self.push_list(&a, SelKind::PidQuick, ListFn::Pid);
-                }
-                b's' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("list of session IDs must follow -s")?;
-                    return self.push_list(&a, SelKind::Sess, ListFn::Pid);
-                }
-                b't' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("list of terminals (pty, tty...) must follow -t")?;
-                    return self.push_list(&a, SelKind::Tty, ListFn::Tty);
-                }
-                b'u' => {
-                    let a = self.get_opt_arg(i).ok_or("list of users must follow -u")?;
-                    return self.push_list(&a, SelKind::Euid, ListFn::Uid);
-                }
                 b'w' => self.w_count += 1,
                 b'x' => {
                     if self.personality & per::SVR4_X != 0 {
                         self.format_modifiers |= fm::Y;
                     } else if self.personality & per::HPUX_X != 0 {
                         self.w_count += 2;
-                        self.unix_f = true;
+                        self.print.unix_f = true;
                     } else {
                         return Err("must set personality to get -x option".into());
                     }
@@ -1016,6 +944,12 @@ impl Parser<'_> {
         };
         while i < self.arg().len() {
             let c = self.arg()[i];
+            if let Some(&(_, kind, list, missing)) = BSD_LISTS.iter().find(|o| o.0 == c) {
+                return self.list_option(i, missing, kind, list);
+            }
+            if let Some(&(_, code, missing)) = BSD_SPECS.iter().find(|o| o.0 == c) {
+                return self.spec_option(i, missing, code);
+            }
             match c {
                 b'0'..=b'9' => {
                     let a = String::from_utf8_lossy(&self.arg()[i..]).into_owned();
@@ -1027,19 +961,8 @@ impl Parser<'_> {
                     return Err(Stop::Exit(Action::List));
                 }
                 b'M' => self.thread_flags |= tf::B_M,
-                b'O' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("format or sort specification must follow O")?;
-                    self.defer_sf(&a, SfCode::BO);
-                    return Ok(());
-                }
-                b'S' => self.include_dead_children = true,
+                b'S' => self.print.include_dead_children = true,
                 b'T' => self.our_tty_node(),
-                b'U' => {
-                    let a = self.get_opt_arg(i).ok_or("list of users must follow U")?;
-                    return self.push_list(&a, SelKind::Euid, ListFn::Uid);
-                }
                 b'V' => {
                     self.exclusive("V")?;
                     return Err(Stop::Exit(Action::Version));
@@ -1050,8 +973,8 @@ impl Parser<'_> {
                 b'X' => self.format_flags |= ff::LX,
                 b'Z' => self.format_modifiers |= fm::M,
                 b'a' => self.simple_select |= ss::B_A,
-                b'c' => self.bsd_c = true,
-                b'e' => self.bsd_e = true,
+                b'c' => self.print.bsd_c = true,
+                b'e' => self.print.bsd_e = true,
                 b'f' => self.forest = b'b',
                 b'g' => self.simple_select |= ss::B_G,
                 b'h' => {
@@ -1066,13 +989,6 @@ impl Parser<'_> {
                     };
                 }
                 b'j' => self.format_flags |= ff::BJ,
-                b'k' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("long sort specification must follow 'k'")?;
-                    self.defer_sf(&a, SfCode::GSort);
-                    return Ok(());
-                }
                 b'l' => self.format_flags |= ff::BL,
                 b'm' => {
                     if self.personality & per::OLD_M != 0 {
@@ -1084,27 +1000,8 @@ impl Parser<'_> {
                     }
                 }
                 b'n' => {
-                    self.wchan_is_number = true;
-                    self.user_is_number = true;
-                }
-                b'o' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("format specification must follow o")?;
-                    self.defer_sf(&a, SfCode::Bo);
-                    return Ok(());
-                }
-                b'p' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("list of process IDs must follow p")?;
-                    return self.push_list(&a, SelKind::Pid, ListFn::Pid);
-                }
-                b'q' => {
-                    let a = self
-                        .get_opt_arg(i)
-                        .ok_or("List of process IDs must follow q.")?;
-                    return self.push_list(&a, SelKind::PidQuick, ListFn::Pid);
+                    self.print.wchan_is_number = true;
+                    self.print.user_is_number = true;
                 }
                 b'r' => self.running_only = true,
                 b's' => self.format_flags |= ff::BS,
@@ -1150,6 +1047,13 @@ impl Parser<'_> {
         }
     }
 
+    /// The argument of `--cols` or `--rows`: procps's `strtol(arg, &end, 0)` of the whole
+    /// argument, from 1 to 2,000,000,000 exclusive.
+    fn gnu_screen_size(&mut self, rest: &str) -> Option<i64> {
+        let t = whole_strtol(&self.grab_gnu_arg(rest)?)?;
+        (t > 0 && t < 2_000_000_000).then_some(t)
+    }
+
     fn parse_gnu_option(&mut self) -> R<()> {
         let s = self.args[self.thisarg][2..].to_string();
         let sl = s.find([':', '=']).unwrap_or(s.len());
@@ -1169,28 +1073,28 @@ impl Parser<'_> {
             let a = self.grab_gnu_arg(rest).ok_or(missing)?;
             return self.push_list(&a, kind, list);
         }
+        if let Some(&(_, code, missing)) = GNU_SPECS.iter().find(|o| o.0 == name) {
+            let a = self.grab_gnu_arg(rest).ok_or(missing)?;
+            self.defer_sf(&a, code);
+            return Ok(());
+        }
         match name {
             "cols" | "width" | "columns" => {
-                if let Some(a) = self.grab_gnu_arg(rest) {
-                    if let Some(t) = whole_strtol(&a) {
-                        if t > 0 && t < 2_000_000_000 {
-                            self.screen_cols = t;
-                            return Ok(());
-                        }
-                    }
-                }
-                Err("number of columns must follow --cols, --width, or --columns".into())
+                self.screen_cols = self
+                    .gnu_screen_size(rest)
+                    .ok_or("number of columns must follow --cols, --width, or --columns")?;
+                Ok(())
             }
             "cumulative" => {
                 no_arg("option --cumulative does not take an argument")?;
-                self.include_dead_children = true;
+                self.print.include_dead_children = true;
                 Ok(())
             }
             "date-format" => {
                 let a = self
                     .grab_gnu_arg(rest)
                     .ok_or("date format must follow --date-format")?;
-                self.lstart_format = Some(a);
+                self.print.lstart_format = Some(a);
                 Ok(())
             }
             "deselect" => {
@@ -1222,38 +1126,19 @@ impl Parser<'_> {
                 self.forest = b'g';
                 Ok(())
             }
-            "format" => {
-                let a = self
-                    .grab_gnu_arg(rest)
-                    .ok_or("format specification must follow --format")?;
-                self.defer_sf(&a, SfCode::GFormat);
-                Ok(())
-            }
             "info" => {
                 self.exclusive("--info")?;
                 Err(Stop::Exit(Action::Info))
             }
             "rows" | "lines" => {
-                if let Some(a) = self.grab_gnu_arg(rest) {
-                    if let Some(t) = whole_strtol(&a) {
-                        if t > 0 && t < 2_000_000_000 {
-                            self.screen_rows = t;
-                            return Ok(());
-                        }
-                    }
-                }
-                Err("number of rows must follow --rows or --lines".into())
+                self.screen_rows = self
+                    .gnu_screen_size(rest)
+                    .ok_or("number of rows must follow --rows or --lines")?;
+                Ok(())
             }
             // procps accepts (and ignores) `--signames=ANYTHING`.
             "signames" => {
-                self.signal_names = true;
-                Ok(())
-            }
-            "sort" => {
-                let a = self
-                    .grab_gnu_arg(rest)
-                    .ok_or("long sort specification must follow --sort")?;
-                self.defer_sf(&a, SfCode::GSort);
+                self.print.signal_names = true;
                 Ok(())
             }
             "version" => {
@@ -1432,38 +1317,9 @@ impl Parser<'_> {
     }
 
     fn format_parse_inner(&mut self, sf: &str) -> Result<Vec<Col>, String> {
-        let b = sf.as_bytes();
-        let is_sep = |c: u8| matches!(c, b' ' | b',' | b'\t' | b'\n');
-        let mut need_item = true;
-        let mut items = 0;
-        let mut i = 0;
-        loop {
-            let c = b.get(i).copied().unwrap_or(0);
-            if is_sep(c) || c == 0 {
-                if need_item {
-                    return Err("improper format list".into());
-                }
-                need_item = true;
-            } else {
-                if need_item {
-                    items += 1;
-                }
-                need_item = false;
-            }
-            i += 1;
-            if i >= b.len() {
-                break;
-            }
-        }
-        if items == 0 {
-            return Err("empty format list".into());
-        }
-        let mut buf = sf.to_string();
-        if need_item {
-            buf.pop();
-        }
+        let (items, buf) = spec_list_items(sf, "format")?;
         let mut out = Vec::new();
-        let mut walk = Some(buf.as_str());
+        let mut walk = Some(buf);
         let mut left = items;
         while left > 0 {
             left -= 1;
@@ -1483,9 +1339,9 @@ impl Parser<'_> {
             let (spec_name, width) = match spec_part.find(':') {
                 Some(p) => {
                     let ws = &spec_part[p + 1..];
-                    // C's atoi: strtol (saturating at LONG_MAX) cut to an int, so a width
-                    // past 2^31 wraps (4294967297 is 1) and must still come out positive.
-                    let atoi = ws.parse::<i64>().unwrap_or(i64::MAX) as i32;
+                    // C's atoi: a width past 2^31 wraps (4294967297 is 1) and must still come
+                    // out positive.
+                    let atoi = atoi(ws.as_bytes());
                     if ws.is_empty()
                         || !ws.bytes().all(|c| c.is_ascii_digit())
                         || ws.starts_with('0')
@@ -1624,35 +1480,7 @@ impl Parser<'_> {
     }
 
     fn long_sort_parse(&self, sf: &str) -> Result<Vec<SortKey>, String> {
-        let b = sf.as_bytes();
-        let mut need_item = true;
-        let mut items = 0;
-        let mut i = 0;
-        loop {
-            let c = b.get(i).copied().unwrap_or(0);
-            if matches!(c, b' ' | b',' | b'\t' | b'\n' | 0) {
-                if need_item {
-                    return Err("improper sort list".into());
-                }
-                need_item = true;
-            } else {
-                if need_item {
-                    items += 1;
-                }
-                need_item = false;
-            }
-            i += 1;
-            if i >= b.len() {
-                break;
-            }
-        }
-        if items == 0 {
-            return Err("empty sort list".into());
-        }
-        let mut buf = sf.to_string();
-        if need_item {
-            buf.pop();
-        }
+        let (items, buf) = spec_list_items(sf, "sort")?;
         let mut out = Vec::new();
         for item in buf.split([' ', ',', '\t', '\n']).take(items) {
             out.push(Self::sort_key(item).ok_or_else(|| "unknown sort specifier".to_string())?);
@@ -2075,6 +1903,44 @@ impl Parser<'_> {
     }
 }
 
+/// The SysV options (`-p 1`) that take a selection list: letter, what it selects, how its items
+/// parse, and procps's message when the list is missing.
+#[rustfmt::skip]
+const SYSV_LISTS: &[(u8, SelKind, ListFn, &str)] = &[
+    (b'C', SelKind::Comm, ListFn::Cmd, "list of command names must follow -C"),
+    (b'G', SelKind::Rgid, ListFn::Gid, "list of real groups must follow -G"),
+    (b'U', SelKind::Ruid, ListFn::Uid, "list of real users must follow -U"),
+    (b'p', SelKind::Pid, ListFn::Pid, "list of process IDs must follow -p"),
+    (b'q', SelKind::PidQuick, ListFn::Pid, "List of process IDs must follow -q."),
+    (b's', SelKind::Sess, ListFn::Pid, "list of session IDs must follow -s"),
+    (b't', SelKind::Tty, ListFn::Tty, "list of terminals (pty, tty...) must follow -t"),
+    (b'u', SelKind::Euid, ListFn::Uid, "list of users must follow -u"),
+];
+
+/// The SysV options that take a format or sort specification: letter, its kind, and procps's
+/// message when it is missing.
+#[rustfmt::skip]
+const SYSV_SPECS: &[(u8, SfCode, &str)] = &[
+    (b'O', SfCode::UO, "format or sort specification must follow -O"),
+    (b'o', SfCode::Uo, "format specification must follow -o"),
+];
+
+/// The BSD options (`p1`) that take a selection list, as [`SYSV_LISTS`].
+#[rustfmt::skip]
+const BSD_LISTS: &[(u8, SelKind, ListFn, &str)] = &[
+    (b'U', SelKind::Euid, ListFn::Uid, "list of users must follow U"),
+    (b'p', SelKind::Pid, ListFn::Pid, "list of process IDs must follow p"),
+    (b'q', SelKind::PidQuick, ListFn::Pid, "List of process IDs must follow q."),
+];
+
+/// The BSD options that take a format or sort specification, as [`SYSV_SPECS`].
+#[rustfmt::skip]
+const BSD_SPECS: &[(u8, SfCode, &str)] = &[
+    (b'O', SfCode::BO, "format or sort specification must follow O"),
+    (b'k', SfCode::GSort, "long sort specification must follow 'k'"),
+    (b'o', SfCode::Bo, "format specification must follow o"),
+];
+
 /// The long options that take a selection list: name, what it selects, how its items parse,
 /// and procps's message when the list is missing.
 #[rustfmt::skip]
@@ -2088,6 +1954,13 @@ const GNU_LISTS: &[(&str, SelKind, ListFn, &str)] = &[
     ("sid", SelKind::Sess, ListFn::Pid, "some sid thing(s) must follow --sid"),
     ("tty", SelKind::Tty, ListFn::Tty, "list of ttys must follow --tty"),
     ("user", SelKind::Euid, ListFn::Uid, "list of effective users must follow --user"),
+];
+
+/// The long options that take a format or sort specification, as [`SYSV_SPECS`].
+#[rustfmt::skip]
+const GNU_SPECS: &[(&str, SfCode, &str)] = &[
+    ("format", SfCode::GFormat, "format specification must follow --format"),
+    ("sort", SfCode::GSort, "long sort specification must follow --sort"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -2562,15 +2435,5 @@ mod tests {
             p.columns.iter().map(|c| c.width).collect::<Vec<_>>(),
             [7, 7, 15]
         );
-    }
-
-    #[test]
-    fn strtoul_like_c() {
-        assert_eq!(c_strtoul(b"42"), (42, 2));
-        assert_eq!(c_strtoul(b"0x1f"), (31, 4));
-        assert_eq!(c_strtoul(b"017"), (15, 3));
-        assert_eq!(c_strtoul(b"0"), (0, 1));
-        assert_eq!(c_strtoul(b"x"), (0, 0));
-        assert_eq!(c_strtoul(b"12ab"), (12, 2));
     }
 }

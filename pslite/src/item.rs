@@ -6,8 +6,8 @@
 use std::cmp::Ordering;
 
 use crate::output::Out;
+use crate::proc::need as n;
 use crate::proc::Proc;
-use crate::spec::need as n;
 
 /// One item.
 pub(crate) struct Item {

@@ -162,6 +162,21 @@ const TOOL: common::Tool = common::Tool {
     ..common::Tool::util_linux("ps")
 };
 
+/// The parser's look-ups, answered by the system ([`sys`]).
+struct SysLookup;
+
+impl cli::Lookup for SysLookup {
+    fn uid_by_name(&self, name: &str) -> Option<u32> {
+        sys::uid_by_name(name)
+    }
+    fn gid_by_name(&self, name: &str) -> Option<u32> {
+        sys::gid_by_name(name)
+    }
+    fn stat_rdev(&self, path: &str) -> Option<(bool, u64)> {
+        sys::stat_rdev(path)
+    }
+}
+
 /// Entry point used by `main.rs`.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
     let mut args = args.into_iter().map(|a| a.to_string_lossy().into_owned());
@@ -188,7 +203,7 @@ fn run_main(invoked_as: &str, args: &[String]) -> u8 {
             .unwrap_or(5),
     };
     let mut stderr = common::stdio::stderr();
-    match cli::parse(args, &env, &sys::SysLookup) {
+    match cli::parse(args, &env, &SysLookup) {
         cli::Action::Help(section) => {
             let _ = common::stdio::stdout().write_all(help_text(section.as_deref()).as_bytes());
             0

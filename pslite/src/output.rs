@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use crate::cli::{Col, OUTBUF_SIZE};
+use crate::cli::{Col, PrintOpts, OUTBUF_SIZE};
 use crate::print::Printer;
 use crate::proc::Proc;
 use crate::spec::Just;
@@ -21,16 +21,7 @@ pub(crate) struct Out {
     pub(crate) boot_tics: u64,
     pub(crate) now: i64,
     pub(crate) mem_total: u64,
-    pub(crate) bsd_c: bool,
-    pub(crate) bsd_e: bool,
-    pub(crate) unix_f: bool,
-    pub(crate) user_is_number: bool,
-    pub(crate) wchan_is_number: bool,
-    pub(crate) include_dead_children: bool,
-    /// `-D FORMAT`: strftime format of `lstart`.
-    pub(crate) lstart_format: Option<String>,
-    /// `--signames`: signal masks as names.
-    pub(crate) signal_names: bool,
+    pub(crate) print: PrintOpts,
     pub(crate) forest_type: u8,
     pub(crate) forest_prefix: Vec<u8>,
     pub(crate) names: sys::Names,
@@ -58,14 +49,7 @@ impl Out {
             boot_tics: 0,
             now,
             mem_total: 1,
-            bsd_c: false,
-            bsd_e: false,
-            unix_f: false,
-            user_is_number: false,
-            wchan_is_number: false,
-            include_dead_children: false,
-            lstart_format: None,
-            signal_names: false,
+            print: PrintOpts::default(),
             forest_type: 0,
             forest_prefix: Vec::new(),
             names: sys::Names::default(),
@@ -190,14 +174,14 @@ impl Out {
                     }
                 }
                 Just::User => {
-                    if self.user_is_number {
+                    if self.print.user_is_number {
                         (width - amount).max(0)
                     } else {
                         0
                     }
                 }
                 Just::Wchan => {
-                    if self.wchan_is_number {
+                    if self.print.wchan_is_number {
                         (width - amount).max(0)
                     } else {
                         if self.active_cols - actual - tmpspace < 1 {
@@ -351,7 +335,7 @@ impl Out {
     }
 
     pub(crate) fn name(&mut self, out: &mut Vec<u8>, name: &str, id: u32) -> i64 {
-        if !self.user_is_number {
+        if !self.print.user_is_number {
             let mut rightward = OUTBUF_SIZE;
             let start = out.len();
             self.esc(out, name.as_bytes(), &mut rightward);
@@ -371,7 +355,7 @@ impl Out {
     }
 
     pub(crate) fn tics(&self, p: &Proc) -> u64 {
-        if self.include_dead_children {
+        if self.print.include_dead_children {
             p.utime + p.stime + p.cutime + p.cstime
         } else {
             p.utime + p.stime
@@ -407,7 +391,7 @@ impl Out {
     }
 
     pub(crate) fn sig(&self, out: &mut Vec<u8>, sig: &str) -> i64 {
-        if self.signal_names {
+        if self.print.signal_names {
             let n = signal_names(out, sig, self.max_rightward);
             if n > 0 {
                 return n;
@@ -440,7 +424,7 @@ impl Out {
         rightward -= fh;
         let src = if long { &p.cmdline } else { &p.cmd };
         self.esc(out, src, &mut rightward);
-        if self.bsd_e && rightward > 1 && p.environ != b"-" {
+        if self.print.bsd_e && rightward > 1 && p.environ != b"-" {
             out.push(b' ');
             rightward -= 1;
             self.esc(out, &p.environ, &mut rightward);
@@ -846,7 +830,7 @@ mod tests {
         o.name(&mut b, "verylongname", 1234);
         assert_eq!(b, b"verylongname");
         b.clear();
-        o.user_is_number = true;
+        o.print.user_is_number = true;
         o.name(&mut b, "verylongname", 1234);
         assert_eq!(b, b"1234");
     }

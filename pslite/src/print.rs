@@ -4,8 +4,8 @@
 
 use crate::item::{self, Item};
 use crate::output::Out;
+use crate::proc::need as n;
 use crate::proc::Proc;
-use crate::spec::need as n;
 use crate::sys;
 
 /// Print one value of a process into the buffer; the cells it takes.
@@ -47,8 +47,8 @@ macro_rules! printer {
 mod table {
     use super::*;
     printer!(NOP, 0, [], |_, _, b| text(b, "-"));
-    printer!(ARGS, n::CMDLINE | n::STAT, [CMDLINE, CMD], |o, p, b| { let long = !o.bsd_c; o.args_like(b, p, long) });
-    printer!(COMM, n::STAT, [CMDLINE, CMD], |o, p, b| { let long = o.unix_f; o.args_like(b, p, long) });
+    printer!(ARGS, n::CMDLINE | n::STAT, [CMDLINE, CMD], |o, p, b| { let long = !o.print.bsd_c; o.args_like(b, p, long) });
+    printer!(COMM, n::STAT, [CMDLINE, CMD], |o, p, b| { let long = o.print.unix_f; o.args_like(b, p, long) });
     printer!(FNAME, n::STAT, [CMD], fname);
     printer!(CGNAME, n::CGROUP, [CGNAME], |o, p, b| o.escaped(b, &p.cgname));
     printer!(CGROUP, n::CGROUP, [CGROUP], |o, p, b| o.escaped(b, &p.cgroup));
@@ -116,8 +116,8 @@ mod table {
     printer!(PSS, n::SMAPS, [SMAP_PSS], |_, p, b| num(b, p.pss));
     printer!(USS, n::SMAPS, [SMAP_PRV_TOTAL], |_, p, b| num(b, p.uss));
     printer!(LIM, n::STAT, [RSS_RLIM], |_, p, b| if p.rss_rlim == u64::MAX { text(b, "xx") } else { text(b, &format!("{:5}", p.rss_rlim >> 10)) });
-    printer!(MINFLT, n::STAT, [FLT_MIN], |o, p, b| num(b, if o.include_dead_children { p.min_flt + p.cmin_flt } else { p.min_flt }));
-    printer!(MAJFLT, n::STAT, [FLT_MAJ], |o, p, b| num(b, if o.include_dead_children { p.maj_flt + p.cmaj_flt } else { p.maj_flt }));
+    printer!(MINFLT, n::STAT, [FLT_MIN], |o, p, b| num(b, if o.print.include_dead_children { p.min_flt + p.cmin_flt } else { p.min_flt }));
+    printer!(MAJFLT, n::STAT, [FLT_MAJ], |o, p, b| num(b, if o.print.include_dead_children { p.maj_flt + p.cmaj_flt } else { p.maj_flt }));
     printer!(TSIG, n::STATUS, [SIGPENDING], |o, p, b| o.sig(b, &p.sigpnd));
     printer!(SIG, n::STATUS, [SIGNALS], |o, p, b| o.sig(b, &p.signal));
     printer!(SIGMASK, n::STATUS, [SIGBLOCKED], |o, p, b| o.sig(b, &p.blocked));
@@ -284,7 +284,7 @@ fn bsdstart(o: &mut Out, p: &Proc, out: &mut Vec<u8>) -> i64 {
 const LSTART_FORMAT: &str = "%a %b %e %H:%M:%S %Y";
 
 fn lstart(o: &mut Out, p: &Proc, out: &mut Vec<u8>) -> i64 {
-    let format = o.lstart_format.as_deref().unwrap_or(LSTART_FORMAT);
+    let format = o.print.lstart_format.as_deref().unwrap_or(LSTART_FORMAT);
     let text = sys::strftime(format, o.start_secs(p));
     out.extend_from_slice(&text);
     text.len() as i64

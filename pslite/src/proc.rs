@@ -8,7 +8,30 @@ use std::fs::File;
 use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 
-use crate::spec::need;
+/// Bits naming the /proc files (and other sources) a column or a sort key needs.
+pub(crate) mod need {
+    pub(crate) const STAT: u32 = 1;
+    pub(crate) const STATUS: u32 = 1 << 1;
+    pub(crate) const CMDLINE: u32 = 1 << 2;
+    pub(crate) const ENVIRON: u32 = 1 << 3;
+    pub(crate) const CGROUP: u32 = 1 << 4;
+    pub(crate) const EXE: u32 = 1 << 5;
+    pub(crate) const WCHAN: u32 = 1 << 6;
+    pub(crate) const NS: u32 = 1 << 7;
+    pub(crate) const OOM: u32 = 1 << 8;
+    pub(crate) const IO: u32 = 1 << 9;
+    pub(crate) const SMAPS: u32 = 1 << 10;
+    pub(crate) const STATM: u32 = 1 << 11;
+    pub(crate) const LOGIN: u32 = 1 << 12;
+    pub(crate) const AUTOGRP: u32 = 1 << 13;
+    /// Time since boot (uptime, btime).
+    pub(crate) const CLOCK: u32 = 1 << 14;
+    /// MemTotal.
+    pub(crate) const MEMINFO: u32 = 1 << 15;
+    /// The owner of /proc/PID: the effective uid and gid (the kernel never hides them there,
+    /// unlike for the files of non-dumpable processes), without reading status.
+    pub(crate) const IDS: u32 = 1 << 16;
+}
 
 /// One process (or task, for thread listings) with the fields that were asked for.
 #[derive(Debug, Clone, Default)]

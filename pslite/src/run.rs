@@ -9,8 +9,8 @@ use crate::cli::{tf, Col, Head, Order, Plan, SelItem, SelKind};
 use crate::item::{self, cmp_sv, Item, Sv};
 use crate::output::Out;
 use crate::print;
-use crate::proc::{Proc, ProcFs};
-use crate::spec::{need, When};
+use crate::proc::{need, Proc, ProcFs};
+use crate::spec::When;
 use crate::sys;
 
 /// Batches of at least this many processes are read on several threads.
@@ -134,10 +134,10 @@ fn column_needs(plan: &Plan, cols: &[Col]) -> u32 {
     for c in cols {
         let Some(pr) = c.pr else { continue };
         n |= pr.needs;
-        if plan.bsd_e && (pr == &print::ARGS || pr == &print::COMM) {
+        if plan.print.bsd_e && (pr == &print::ARGS || pr == &print::COMM) {
             n |= need::ENVIRON;
         }
-        if plan.unix_f && pr == &print::COMM {
+        if plan.print.unix_f && pr == &print::COMM {
             n |= need::CMDLINE;
         }
     }
@@ -204,17 +204,10 @@ impl<W: Write> Runner<'_, W> {
     fn go(&mut self) -> std::io::Result<u8> {
         let plan = self.plan;
         let o = &mut self.out;
-        o.bsd_c = plan.bsd_c;
-        o.bsd_e = plan.bsd_e;
-        o.unix_f = plan.unix_f;
-        o.user_is_number = plan.user_is_number;
-        o.wchan_is_number = plan.wchan_is_number;
-        o.include_dead_children = plan.include_dead_children;
-        o.lstart_format.clone_from(&plan.lstart_format);
-        o.signal_names = plan.signal_names;
+        o.print.clone_from(&plan.print);
         o.forest_type = plan.forest;
         let mut columns = plan.columns.clone();
-        if plan.signal_names {
+        if plan.print.signal_names {
             crate::output::use_signal_names(&mut columns);
         }
         let columns = columns;
@@ -623,7 +616,8 @@ mod tests {
         }
     }
 
-    fn needs(args: &str) -> u32 {
+    /// The plan of `args` (split at spaces), with 5-digit pids and no system look-ups.
+    fn plan_of(args: &str) -> Box<Plan> {
         let args: Vec<String> = args.split(' ').map(str::to_string).collect();
         let env = Env {
             pid_length: 5,
@@ -632,6 +626,11 @@ mod tests {
         let Action::Run(plan) = cli::parse(&args, &env, &NoLookup) else {
             panic!("{args:?} did not parse")
         };
+        plan
+    }
+
+    fn needs(args: &str) -> u32 {
+        let plan = plan_of(args);
         let mut n = selection_needs(&plan) | column_needs(&plan, &plan.columns);
         for k in &plan.sort {
             n |= k.key.needs;
@@ -672,14 +671,7 @@ mod tests {
 
     fn on_fixture(args: &str) -> (u8, String) {
         let d = fixture();
-        let args: Vec<String> = args.split(' ').map(str::to_string).collect();
-        let env = Env {
-            pid_length: 5,
-            ..Env::default()
-        };
-        let Action::Run(plan) = cli::parse(&args, &env, &NoLookup) else {
-            panic!("{args:?} did not parse")
-        };
+        let plan = plan_of(args);
         let (code, out) = run_to(
             &plan,
             d.path().to_str().unwrap(),

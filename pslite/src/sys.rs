@@ -3,41 +3,37 @@
 use std::collections::HashMap;
 use std::ffi::{CStr, CString};
 
-use crate::cli::Lookup;
-
-/// Name service and stat look-ups for the parser.
-pub(crate) struct SysLookup;
-
-impl Lookup for SysLookup {
-    fn uid_by_name(&self, name: &str) -> Option<u32> {
-        let c = CString::new(name).ok()?;
-        // SAFETY: getpwnam returns NULL or a pointer to static storage, read at once.
-        let pw = unsafe { libc::getpwnam(c.as_ptr()) };
-        if pw.is_null() {
-            None
-        } else {
-            // SAFETY: non-null passwd entry.
-            Some(unsafe { (*pw).pw_uid })
-        }
+/// getpwnam(3): the uid of a user name (the parser's `-u`, `U` and `--user` lists).
+pub(crate) fn uid_by_name(name: &str) -> Option<u32> {
+    let c = CString::new(name).ok()?;
+    // SAFETY: getpwnam returns NULL or a pointer to static storage, read at once.
+    let pw = unsafe { libc::getpwnam(c.as_ptr()) };
+    if pw.is_null() {
+        None
+    } else {
+        // SAFETY: non-null passwd entry.
+        Some(unsafe { (*pw).pw_uid })
     }
+}
 
-    fn gid_by_name(&self, name: &str) -> Option<u32> {
-        let c = CString::new(name).ok()?;
-        // SAFETY: as above, for groups.
-        let gr = unsafe { libc::getgrnam(c.as_ptr()) };
-        if gr.is_null() {
-            None
-        } else {
-            // SAFETY: non-null group entry.
-            Some(unsafe { (*gr).gr_gid })
-        }
+/// getgrnam(3): the gid of a group name.
+pub(crate) fn gid_by_name(name: &str) -> Option<u32> {
+    let c = CString::new(name).ok()?;
+    // SAFETY: as above, for groups.
+    let gr = unsafe { libc::getgrnam(c.as_ptr()) };
+    if gr.is_null() {
+        None
+    } else {
+        // SAFETY: non-null group entry.
+        Some(unsafe { (*gr).gr_gid })
     }
+}
 
-    fn stat_rdev(&self, path: &str) -> Option<(bool, u64)> {
-        use std::os::unix::fs::{FileTypeExt, MetadataExt};
-        let m = std::fs::metadata(path).ok()?;
-        Some((m.file_type().is_char_device(), m.rdev()))
-    }
+/// stat(2) of a terminal: whether it is a character device, and its device number.
+pub(crate) fn stat_rdev(path: &str) -> Option<(bool, u64)> {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.file_type().is_char_device(), m.rdev()))
 }
 
 /// Cached uid/gid to name (procps pwcache: names of 33+ bytes print as numbers).

@@ -16,7 +16,7 @@
 
 use std::ffi::OsString;
 
-use common::getopt::{self, HasArg, Opt, Ordering};
+use common::getopt::{self, decl, HasArg, Opt, Ordering};
 
 /// Where `--mount-binfmt` (or `--load-interp` alone) mounts binfmt_misc.
 pub(crate) const BINFMT_MISC: &str = "/proc/sys/fs/binfmt_misc";
@@ -57,31 +57,7 @@ pub(crate) enum Id {
     LoadInterp,
 }
 
-/// One option, declared once.
-pub(crate) struct Decl {
-    pub(crate) opt: Opt<Id>,
-    /// The value's name in the clap command (`file`); empty for a flag.
-    pub(crate) value: &'static str,
-    /// The option as `--help` shows it (`-m, --mount[=<file>]`); `None`: not in 2.41's `--help`
-    /// (2.41 leaves out its own `--map-subids`; `--owner` and `--forward-signals` are 2.42's).
-    pub(crate) synopsis: Option<&'static str>,
-    /// What it does, as `--help` words it (continuation lines after `\n`).
-    pub(crate) help: &'static str,
-}
-
-const fn decl(
-    opt: Opt<Id>,
-    value: &'static str,
-    synopsis: Option<&'static str>,
-    help: &'static str,
-) -> Decl {
-    Decl {
-        opt,
-        value,
-        synopsis,
-        help,
-    }
-}
+type Decl = getopt::Decl<Id>;
 
 use HasArg::{No, Optional, Required};
 
@@ -90,43 +66,44 @@ const fn ns(file: &'static str, long: &'static str, short: char) -> Opt<Id> {
 }
 
 /// util-linux 2.41's `longopts` (plus 2.42's `--forward-signals` and `--owner`), in its order,
-/// which is the order getopt lists the possibilities of an ambiguous prefix in.
+/// which is the order getopt lists the possibilities of an ambiguous prefix in. An empty synopsis
+/// keeps an option out of `--help`, as 2.41 leaves out its own `--map-subids` and has no 2.42 ones.
 #[rustfmt::skip]
 pub(crate) const OPTIONS: &[Decl] = &[
-    decl(Opt::long(Id::Help, "help", No).short('h', No), "", Some("-h, --help"), "display this help"),
-    decl(Opt::long(Id::Version, "version", No).short('V', No), "", Some("-V, --version"), "display version"),
-    decl(ns("mnt", "mount", 'm'), "file", Some("-m, --mount[=<file>]"), "unshare mounts namespace"),
-    decl(ns("uts", "uts", 'u'), "file", Some("-u, --uts[=<file>]"), "unshare UTS namespace (hostname etc)"),
-    decl(ns("ipc", "ipc", 'i'), "file", Some("-i, --ipc[=<file>]"), "unshare System V IPC namespace"),
-    decl(ns("net", "net", 'n'), "file", Some("-n, --net[=<file>]"), "unshare network namespace"),
-    decl(ns("pid", "pid", 'p'), "file", Some("-p, --pid[=<file>]"), "unshare pid namespace"),
-    decl(ns("user", "user", 'U'), "file", Some("-U, --user[=<file>]"), "unshare user namespace"),
-    decl(ns("cgroup", "cgroup", 'C'), "file", Some("-C, --cgroup[=<file>]"), "unshare cgroup namespace"),
-    decl(ns("time", "time", 'T'), "file", Some("-T, --time[=<file>]"), "unshare time namespace"),
-    decl(Opt::long(Id::Fork, "fork", No).short('f', No), "", Some("-f, --fork"), "fork before launching <program>"),
-    decl(Opt::long(Id::KillChild, "kill-child", Optional), "signame", Some("--kill-child[=<signame>]"), "when dying, kill the forked child (implies --fork)\n  defaults to SIGKILL"),
-    decl(Opt::long(Id::ForwardSignals, "forward-signals", No), "", None, "forward SIGINT and SIGTERM to the forked child (implies --fork)"),
-    decl(Opt::long(Id::MountProc, "mount-proc", Optional), "dir", Some("--mount-proc[=<dir>]"), "mount proc filesystem first (implies --mount)"),
-    decl(Opt::long(Id::MountBinfmt, "mount-binfmt", Optional), "dir", Some("--mount-binfmt[=<dir>]"), "mount binfmt filesystem first (implies --user and --mount)"),
-    decl(Opt::long(Id::MapUser, "map-user", Required), "uid|name", Some("--map-user <uid>|<name>"), "map current user to uid (implies --user)"),
-    decl(Opt::long(Id::MapUsers, "map-users", Required), "inneruid:outeruid:count", Some("--map-users <inneruid>:<outeruid>:<count>"), "map count users from outeruid to inneruid (implies --user)"),
-    decl(Opt::long(Id::MapGroup, "map-group", Required), "gid|name", Some("--map-group <gid>|<name>"), "map current group to gid (implies --user)"),
-    decl(Opt::long(Id::MapGroups, "map-groups", Required), "innergid:outergid:count", Some("--map-groups <innergid>:<outergid>:<count>"), "map count groups from outergid to innergid (implies --user)"),
-    decl(Opt::long(Id::MapRootUser, "map-root-user", No).short('r', No), "", Some("-r, --map-root-user"), "map current user to root (implies --user)"),
-    decl(Opt::long(Id::MapCurrentUser, "map-current-user", No).short('c', No), "", Some("-c, --map-current-user"), "map current user to itself (implies --user)"),
-    decl(Opt::long(Id::MapAuto, "map-auto", No), "", Some("--map-auto"), "map users and groups automatically (implies --user)"),
-    decl(Opt::long(Id::MapSubids, "map-subids", No), "", None, "map users and groups based on current user's subids (implies --user)"),
-    decl(Opt::long(Id::Owner, "owner", Required), "uid:gid", None, "set the owner of the user namespace (implies --user)"),
-    decl(Opt::long(Id::Propagation, "propagation", Required), "slave|shared|private|unchanged", Some("--propagation slave|shared|private|unchanged"), "modify mount propagation in mount namespace"),
-    decl(Opt::long(Id::Setgroups, "setgroups", Required), "allow|deny", Some("--setgroups allow|deny"), "control the setgroups syscall in user namespaces"),
-    decl(Opt::long(Id::KeepCaps, "keep-caps", No), "", Some("--keep-caps"), "retain capabilities granted in user namespaces"),
-    decl(Opt::long(Id::Setuid, "setuid", Required).short('S', Required), "uid", Some("-S, --setuid <uid>"), "set uid in entered namespace"),
-    decl(Opt::long(Id::Setgid, "setgid", Required).short('G', Required), "gid", Some("-G, --setgid <gid>"), "set gid in entered namespace"),
-    decl(Opt::long(Id::Root, "root", Required).short('R', Required), "dir", Some("-R, --root <dir>"), "run the command with root directory set to <dir>"),
-    decl(Opt::long(Id::Wd, "wd", Required).short('w', Required), "dir", Some("-w, --wd <dir>"), "change working directory to <dir>"),
-    decl(Opt::long(Id::Monotonic, "monotonic", Required), "offset", Some("--monotonic <offset>"), "set clock monotonic offset (seconds) in time namespaces"),
-    decl(Opt::long(Id::Boottime, "boottime", Required), "offset", Some("--boottime <offset>"), "set clock boottime offset (seconds) in time namespaces"),
-    decl(Opt::long(Id::LoadInterp, "load-interp", Required).short('l', Required), "file", Some("-l, --load-interp <file>"), "load binfmt definition in the namespace (implies --mount-binfmt)"),
+    decl(Opt::long(Id::Help, "help", No).short('h', No), "", "-h, --help", "display this help"),
+    decl(Opt::long(Id::Version, "version", No).short('V', No), "", "-V, --version", "display version"),
+    decl(ns("mnt", "mount", 'm'), "file", "-m, --mount[=<file>]", "unshare mounts namespace"),
+    decl(ns("uts", "uts", 'u'), "file", "-u, --uts[=<file>]", "unshare UTS namespace (hostname etc)"),
+    decl(ns("ipc", "ipc", 'i'), "file", "-i, --ipc[=<file>]", "unshare System V IPC namespace"),
+    decl(ns("net", "net", 'n'), "file", "-n, --net[=<file>]", "unshare network namespace"),
+    decl(ns("pid", "pid", 'p'), "file", "-p, --pid[=<file>]", "unshare pid namespace"),
+    decl(ns("user", "user", 'U'), "file", "-U, --user[=<file>]", "unshare user namespace"),
+    decl(ns("cgroup", "cgroup", 'C'), "file", "-C, --cgroup[=<file>]", "unshare cgroup namespace"),
+    decl(ns("time", "time", 'T'), "file", "-T, --time[=<file>]", "unshare time namespace"),
+    decl(Opt::long(Id::Fork, "fork", No).short('f', No), "", "-f, --fork", "fork before launching <program>"),
+    decl(Opt::long(Id::KillChild, "kill-child", Optional), "signame", "--kill-child[=<signame>]", "when dying, kill the forked child (implies --fork)\n  defaults to SIGKILL"),
+    decl(Opt::long(Id::ForwardSignals, "forward-signals", No), "", "", "forward SIGINT and SIGTERM to the forked child (implies --fork)"),
+    decl(Opt::long(Id::MountProc, "mount-proc", Optional), "dir", "--mount-proc[=<dir>]", "mount proc filesystem first (implies --mount)"),
+    decl(Opt::long(Id::MountBinfmt, "mount-binfmt", Optional), "dir", "--mount-binfmt[=<dir>]", "mount binfmt filesystem first (implies --user and --mount)"),
+    decl(Opt::long(Id::MapUser, "map-user", Required), "uid|name", "--map-user <uid>|<name>", "map current user to uid (implies --user)"),
+    decl(Opt::long(Id::MapUsers, "map-users", Required), "inneruid:outeruid:count", "--map-users <inneruid>:<outeruid>:<count>", "map count users from outeruid to inneruid (implies --user)"),
+    decl(Opt::long(Id::MapGroup, "map-group", Required), "gid|name", "--map-group <gid>|<name>", "map current group to gid (implies --user)"),
+    decl(Opt::long(Id::MapGroups, "map-groups", Required), "innergid:outergid:count", "--map-groups <innergid>:<outergid>:<count>", "map count groups from outergid to innergid (implies --user)"),
+    decl(Opt::long(Id::MapRootUser, "map-root-user", No).short('r', No), "", "-r, --map-root-user", "map current user to root (implies --user)"),
+    decl(Opt::long(Id::MapCurrentUser, "map-current-user", No).short('c', No), "", "-c, --map-current-user", "map current user to itself (implies --user)"),
+    decl(Opt::long(Id::MapAuto, "map-auto", No), "", "--map-auto", "map users and groups automatically (implies --user)"),
+    decl(Opt::long(Id::MapSubids, "map-subids", No), "", "", "map users and groups based on current user's subids (implies --user)"),
+    decl(Opt::long(Id::Owner, "owner", Required), "uid:gid", "", "set the owner of the user namespace (implies --user)"),
+    decl(Opt::long(Id::Propagation, "propagation", Required), "slave|shared|private|unchanged", "--propagation slave|shared|private|unchanged", "modify mount propagation in mount namespace"),
+    decl(Opt::long(Id::Setgroups, "setgroups", Required), "allow|deny", "--setgroups allow|deny", "control the setgroups syscall in user namespaces"),
+    decl(Opt::long(Id::KeepCaps, "keep-caps", No), "", "--keep-caps", "retain capabilities granted in user namespaces"),
+    decl(Opt::long(Id::Setuid, "setuid", Required).short('S', Required), "uid", "-S, --setuid <uid>", "set uid in entered namespace"),
+    decl(Opt::long(Id::Setgid, "setgid", Required).short('G', Required), "gid", "-G, --setgid <gid>", "set gid in entered namespace"),
+    decl(Opt::long(Id::Root, "root", Required).short('R', Required), "dir", "-R, --root <dir>", "run the command with root directory set to <dir>"),
+    decl(Opt::long(Id::Wd, "wd", Required).short('w', Required), "dir", "-w, --wd <dir>", "change working directory to <dir>"),
+    decl(Opt::long(Id::Monotonic, "monotonic", Required), "offset", "--monotonic <offset>", "set clock monotonic offset (seconds) in time namespaces"),
+    decl(Opt::long(Id::Boottime, "boottime", Required), "offset", "--boottime <offset>", "set clock boottime offset (seconds) in time namespaces"),
+    decl(Opt::long(Id::LoadInterp, "load-interp", Required).short('l', Required), "file", "-l, --load-interp <file>", "load binfmt definition in the namespace (implies --mount-binfmt)"),
 ];
 
 /// The groups of `--help`, in util-linux 2.41's order (a blank line between groups).
@@ -188,7 +165,7 @@ pub(crate) fn usage() -> String {
         }
         for &id in group.iter() {
             let decl = declared(id);
-            let synopsis = decl.synopsis.unwrap_or_default();
+            let synopsis = decl.synopsis;
             // A synopsis that leaves fewer than two spaces goes on a line of its own.
             if synopsis.len() + 3 > HELP_COLUMN {
                 text.push_str(&format!(" {synopsis}\n{:HELP_COLUMN$}", ""));
@@ -437,7 +414,7 @@ fn parse_recording_maps(
             maps.push((*spec, uid));
         }
     };
-    let table: Vec<Opt<Id>> = OPTIONS.iter().map(|d| d.opt).collect();
+    let table = getopt::opts(OPTIONS);
     let scan = getopt::parse(argv.get(1..).unwrap_or(&[]), &table, Ordering::RequireOrder);
     let mut cli = Cli::default();
     let mut force_time_offsets = false;
@@ -663,42 +640,17 @@ fn scanf_u32(text: &str) -> Option<u32> {
     Some(n as u32)
 }
 
-/// Why a number did not parse: util-linux says `msg: 'x'`, plus `: strerror` for ERANGE.
-fn number_error(text: &str, what: &str, range: bool) -> CliError {
-    if range {
-        CliError::Invalid(format!(
-            "{what}: '{text}': {}",
-            common::strerror(libc::ERANGE)
-        ))
-    } else {
-        CliError::Invalid(format!("{what}: '{text}'"))
-    }
-}
-
-/// util-linux 2.41's `strtoul_or_err`: base 10, the whole text, leading white space and a `+`
-/// allowed; a negative number is out of range (`-0` is 0).
+/// util-linux 2.41's `strtoul_or_err`: base 10, the whole text, [`common::parse::ul_strtou64`]'s
+/// rules (`-0` is 0, any other negative number is out of range).
 pub(crate) fn strtoul_or_err(text: &str, what: &str) -> Result<u64, CliError> {
-    let (negative, magnitude) =
-        common::parse::c_decimal(text).ok_or_else(|| number_error(text, what, false))?;
-    let n: u64 = magnitude
-        .parse()
-        .map_err(|_| number_error(text, what, true))?;
-    if negative && n != 0 {
-        return Err(number_error(text, what, true));
-    }
-    Ok(n)
+    common::parse::ul_strtou64(text.as_bytes(), 10)
+        .map_err(|e| CliError::Invalid(e.message(what, text)))
 }
 
-/// strtoll(3) in base 10 that must consume the whole text, with ERANGE reported.
+/// util-linux 2.41's `strtos64_or_err`: base 10, [`common::parse::ul_strtos64`]'s rules.
 pub(crate) fn strtos64_or_err(text: &str, what: &str) -> Result<i64, CliError> {
-    let (negative, magnitude) =
-        common::parse::c_decimal(text).ok_or_else(|| number_error(text, what, false))?;
-    let n: i128 = magnitude
-        .parse::<u64>()
-        .map_err(|_| number_error(text, what, true))?
-        .into();
-    let n = if negative { -n } else { n };
-    i64::try_from(n).map_err(|_| number_error(text, what, true))
+    common::parse::ul_strtos64(text.as_bytes(), 10)
+        .map_err(|e| CliError::Invalid(e.message(what, text)))
 }
 
 #[cfg(test)]
@@ -718,7 +670,7 @@ mod tests {
     }
 
     fn scan(args: &[&str]) -> (Vec<Item>, Vec<OsString>) {
-        let table: Vec<Opt<Id>> = OPTIONS.iter().map(|d| d.opt).collect();
+        let table = getopt::opts(OPTIONS);
         let scan = getopt::parse(&os(args), &table, Ordering::RequireOrder);
         let mut items: Vec<Item> = scan
             .found
@@ -741,7 +693,7 @@ mod tests {
     #[test]
     fn table_is_util_linux_getopt_string() {
         // Every short letter of util-linux's "+fhVmuinpCTUrR:w:S:G:cl:" and nothing else.
-        let table: Vec<Opt<Id>> = OPTIONS.iter().map(|d| d.opt).collect();
+        let table = getopt::opts(OPTIONS);
         let mut got: Vec<char> = getopt::optstring(Ordering::RequireOrder, &table)
             .chars()
             .collect();
@@ -997,11 +949,12 @@ For more details see unshare(1).
             let times = listed.iter().filter(|&&id| id == decl.opt.id).count();
             assert_eq!(
                 times,
-                usize::from(decl.synopsis.is_some()),
+                usize::from(!decl.synopsis.is_empty()),
                 "{:?}",
                 decl.opt.long
             );
-            if let Some(synopsis) = decl.synopsis {
+            let synopsis = decl.synopsis;
+            if !synopsis.is_empty() {
                 // The synopsis names the option's own letter and long name.
                 let long = format!("--{}", decl.opt.long.unwrap_or_default());
                 assert!(synopsis.contains(&long), "{synopsis}");
@@ -1013,7 +966,7 @@ For more details see unshare(1).
         }
         let unlisted: Vec<&str> = OPTIONS
             .iter()
-            .filter(|d| d.synopsis.is_none())
+            .filter(|d| d.synopsis.is_empty())
             .filter_map(|d| d.opt.long)
             .collect();
         assert_eq!(unlisted, ["forward-signals", "map-subids", "owner"]);
@@ -1235,5 +1188,23 @@ For more details see unshare(1).
         assert_eq!(strtos64_or_err("-86400", "x"), Ok(-86400));
         assert_eq!(strtos64_or_err("-9223372036854775808", "x"), Ok(i64::MIN));
         assert!(strtos64_or_err("9223372036854775808", "x").is_err());
+        // util-linux 2.41 reports ERANGE before text after the number.
+        fn err<T: std::fmt::Debug>(r: Result<T, CliError>) -> String {
+            match r {
+                Err(CliError::Invalid(message)) => message,
+                other => panic!("{other:?}"),
+            }
+        }
+        let uid = "failed to parse uid";
+        assert_eq!(
+            err(strtoul_or_err("-5x", uid)),
+            "failed to parse uid: '-5x': Numerical result out of range"
+        );
+        assert_eq!(err(strtoul_or_err("5x", uid)), "failed to parse uid: '5x'");
+        assert_eq!(
+            err(strtos64_or_err("99999999999999999999x", "m")),
+            "m: '99999999999999999999x': Numerical result out of range"
+        );
+        assert_eq!(err(strtos64_or_err("-5x", "m")), "m: '-5x'");
     }
 }

@@ -6,8 +6,11 @@
 //!   does, into the typed command line.
 //! * `plan`: pure decisions from the typed command line (ID map lines, subordinate ID lookups,
 //!   propagation, directories, cross-option checks), with the host's facts injected.
-//! * `run`: performs the plan in util-linux's order of operations.
-//! * `sys`: the system calls, and the only module with `unsafe`.
+//! * `run`: performs the plan in util-linux's order of operations, through `sys` and nix's safe
+//!   wrappers.
+//! * `sys`: the system calls made through `libc`, and the only module with `unsafe` (`libc`
+//!   constants and nix's safe calls appear elsewhere too: the ids and user names `cli` and `plan`
+//!   read).
 //!
 //! [`command`] is the clap command built from the option declarations, for man pages and
 //! completions; an ordinary run never builds it.

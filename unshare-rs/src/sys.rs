@@ -1,4 +1,6 @@
-//! The system calls `unshare` makes: the only module with `unsafe`, `libc` and `nix`.
+//! The system calls `unshare` makes through `libc`, and those that need care around fork: the
+//! only module with `unsafe`. `run` also calls nix's safe wrappers (fork, mount, chdir), and
+//! `cli` and `plan` read the effective ids and passwd/group entries through nix.
 //!
 //! unshare never starts a thread, so a forked child of it may allocate and run ordinary Rust code
 //! (no other thread can hold a lock at fork time); it ends with `exec` or `exit`.
