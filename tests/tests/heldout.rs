@@ -1017,12 +1017,9 @@ fn proc_pids_out(text: &str) -> String {
 /// differing in the `newest:` tally. (tool, row as generated, what differs.)
 const FINDINGS: &[(&str, &str, &str)] = &[
     ("cgexec", "-r -g cpu:{G} -g cpu:{G} grep -c :cpu:/nst- /proc/self/cgroup", "held-out finding, not yet fixed: exit 96 (3.1: 255); stderr '/ is not a systemd scope: no idle_thread to replace' (3.1: 'Failed to find idle_thread task')"),
-    ("cgdelete", "*:{G}", "held-out finding, not yet fixed: exit 96 (3.1: 93); stderr \"cgdelete: cannot remove group 'H/g': Device or resource busy\" (3.1: \"cgdelete: controller * can't be added\")"),
-    ("cgdelete", "-g *:{G} cpu:{G}/a", "held-out finding, not yet fixed: exit 96 (3.1: 93); stderr \"cgdelete: cannot remove group 'H/g': Device or resource busy\" (3.1: \"cgdelete: controller * can't be added\")"),
     ("cgcreate", "-c -g cpu:{G}/new", "held-out finding, not yet fixed: exit 129 (3.1: 91); stderr 'cgcreate: Invalid scope name H/g/new, expected <slice>/<scope>' (3.1: \"cgcreate: can't create cgroup H/g/new: Cgroup invalid operation\"); stdout differs"),
     ("cgcreate", "--scope -g memory:{G}/new", "held-out finding, not yet fixed: exit 129 (3.1: 91); stderr 'cgcreate: Invalid scope name H/g/new, expected <slice>/<scope>' (3.1: \"cgcreate: can't create cgroup H/g/new: Cgroup invalid operation\"); stdout differs"),
     ("cgcreate", "--sc -g cpu:{G}/new", "held-out finding, not yet fixed: exit 129 (3.1: 91); stderr 'cgcreate: Invalid scope name H/g/new, expected <slice>/<scope>' (3.1: \"cgcreate: can't create cgroup H/g/new: Cgroup invalid operation\"); stdout differs"),
-    ("cgcreate", "--t=0750", "held-out finding, not yet fixed: stderr \"cgcreate: option '--t' is ambiguous; possibilities: '--task' '--tperm' / Wrong input param\" (3.1: \"cgcreate: option '--t=PID' is ambiguous; possibilities: '--task' '--tperm' / Wrong input \")"),
     ("cgcreate", "-c -g cpu:{G} -g memory:{G}/new", "held-out finding, not yet fixed: exit 129 (3.1: 93); stderr 'cgcreate: Invalid scope name H/g, expected <slice>/<scope>' (3.1: \"cgcreate: can't create cgroup H/g: Cgroup operation failed\"); stdout differs"),
     ("cgcreate", "-p {P} -c -g cpu:{G}/new", "held-out finding, not yet fixed: exit 129 (3.1: 91); stderr 'cgcreate: Invalid scope name H/g/new, expected <slice>/<scope>' (3.1: \"cgcreate: can't create cgroup H/g/new: Cgroup invalid operation\"); stdout differs"),
     ("cgcreate", "-g cpu:{G} -c -g memory:{G}/new", "held-out finding, not yet fixed: exit 129 (3.1: 93); stderr 'cgcreate: Invalid scope name H/g, expected <slice>/<scope>' (3.1: \"cgcreate: can't create cgroup H/g: No such file or directory / cgcreate: can't\"); stdout differs"),
@@ -1051,7 +1048,6 @@ const FINDINGS: &[(&str, &str, &str)] = &[
     ("cgget", "-a -c {G}/a {A}", "held-out finding, not yet fixed: exit 82 (3.1: 129); stderr \"cgget: cannot read group 'H/absent': Cgroup does not exist\" (3.1: \"Wrong input parameters, try cgget -h' for more information.\"); stdout differs"),
     ("cgget", "-b -v", "held-out finding, not yet fixed: exit 129 (3.1: 0); stderr \"Wrong input parameters, try cgget -h' for more information.\" (3.1: '')"),
     ("cgclassify", "-r {P}", "held-out finding, not yet fixed: exit 1 (3.1: 0); stderr 'Error: change of cgroup failed for pid PID: Cgroup parsing failed' (3.1: 'Error: change of cgroup failed for pid PID: Cgroup parsing failed / Failed to find idle_')"),
-    ("cgclassify", "-", "held-out finding, not yet fixed: stdout differs"),
     ("cgclassify", "-r --cancel-sticky {P}", "held-out finding, not yet fixed: exit 1 (3.1: 0); stderr 'Error: change of cgroup failed for pid PID: Cgroup parsing failed' (3.1: 'Error: change of cgroup failed for pid PID: Cgroup parsing failed / Failed to find idle_')"),
     ("cgclassify", "--cancel-sticky -r -g cpu:{G} {P}", "held-out finding, not yet fixed: exit 1 (3.1: 0); stderr '/H is not a systemd scope: no idle_thread to replace' (3.1: 'Failed to find idle_thread task')"),
     ("cgclassify", "--sticky -r -g cpu:{G} {P}", "held-out finding, not yet fixed: exit 1 (3.1: 0); stderr '/H is not a systemd scope: no idle_thread to replace' (3.1: 'Failed to find idle_thread task')"),
@@ -1061,16 +1057,6 @@ const FINDINGS: &[(&str, &str, &str)] = &[
     ("lscgroup", "-g *:{G} cpu:/{G}", "held-out finding, not yet fixed: exit 0 (3.1: 93); stderr '' (3.1: 'lscgroup: cannot find group *..:H/g: Cgroup operation failed'); stdout differs"),
     ("lscgroup", "-b", "held-out finding, not yet fixed: stdout differs"),
     ("lscgroup", "--", "held-out finding, not yet fixed: stdout differs"),
-    ("lssubsys", "-a", "held-out finding, not yet fixed: exit 0 (3.1: 82); stdout differs"),
-    ("lssubsys", "--all cpu", "held-out finding, not yet fixed: exit 0 (3.1: 82); stdout differs"),
-    ("lssubsys", "--all", "held-out finding, not yet fixed: exit 0 (3.1: 82); stdout differs"),
-    ("lssubsys", "-i -a", "held-out finding, not yet fixed: exit 0 (3.1: 82); stdout differs"),
-    ("lssubsys", "-a -M", "held-out finding, not yet fixed: exit 0 (3.1: 82); stdout differs"),
-    ("lssubsys", "--al memory nosuchctl", "held-out finding, not yet fixed: stderr \"lssubsys: option '--al' is ambiguous; possibilities: '--all' '--all-mount-points' / Wrong \" (3.1: \"lssubsys: option '--al' is ambiguous; possibilities: '--all-mount-points' '--all' / Wrong \")"),
-    ("lssubsys", "--h memory nosuchctl", "held-out finding, not yet fixed: stderr \"lssubsys: option '--h' is ambiguous; possibilities: '--hierarchies' '--help' / Wrong input\" (3.1: \"lssubsys: option '--h' is ambiguous; possibilities: '--help' '--hierarchies' / Wrong input\")"),
-    ("lssubsys", "-i -a memory nosuchctl", "held-out finding, not yet fixed: exit 0 (3.1: 82); stdout differs"),
-    ("lssubsys", "-a -i memory nosuchctl", "held-out finding, not yet fixed: exit 0 (3.1: 82); stdout differs"),
-    ("lssubsys", "-M -a memory nosuchctl", "held-out finding, not yet fixed: exit 0 (3.1: 82); stdout differs"),
 ];
 
 // ---------------------------------------------------------------- running a plan
@@ -1599,7 +1585,7 @@ fn cg_allowances(tool: &str, row: &[String], args: &[String], check: Differentia
     }
     if tool == "lssubsys" && lssubsys_fails_here(args) {
         check = check.allow(
-            "README Compatibility, cg tools: lssubsys works on a hybrid host with unmounted v1 controllers (3.1 prints nothing, exit 82, libcgroup #537)",
+            "README Compatibility, cg tools: lssubsys works on a hybrid host with mounted v1 controllers (3.1 exits 82 there, after only the unmounted controllers with -a, libcgroup #537)",
             blank,
         );
     }
@@ -1612,12 +1598,23 @@ fn cg_allowances(tool: &str, row: &[String], args: &[String], check: Differentia
     check
 }
 
-/// Whether libcgroup 3.1's lssubsys gives up here with these arguments (exit 82, nothing
-/// printed): what the README's lssubsys bullet is about.
+/// Whether libcgroup 3.1's lssubsys gives up here with these arguments: exit 82 after printing
+/// nothing, or (`-a`) only the controllers no hierarchy mounts (hierarchy 0 in /proc/cgroups).
+/// That is what the README's lssubsys bullet is about.
 fn lssubsys_fails_here(args: &[String]) -> bool {
     let mut cmd = Command::new(nstools_tests::bins::newest("lssubsys"));
     cmd.arg0("lssubsys").args(args).env("LC_ALL", "C");
-    nstools_tests::run::run(&mut cmd).is_ok_and(|o| o.code == Some(82) && o.stdout.is_empty())
+    let unmounted: Vec<String> = std::fs::read_to_string("/proc/cgroups")
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f.len() == 4 && f[1] == "0").then(|| f[0].to_string())
+        })
+        .collect();
+    nstools_tests::run::run(&mut cmd).is_ok_and(|o| {
+        o.code == Some(82) && o.stdout.lines().all(|l| unmounted.iter().any(|u| u == l))
+    })
 }
 
 /// libcgroup's rules (`/etc/cgrules.conf`) would move processes into groups not this test's.
