@@ -1561,7 +1561,7 @@ fn cg_allowances(tool: &str, row: &[String], args: &[String], check: Differentia
     }
     if tool == "cgcreate" && row.iter().any(|a| a == "-c" || a.starts_with("--sc")) {
         check = check.allow(
-            "README Compatibility, cg tools: cgcreate -c with a group name that is not <slice>/<scope> says so (129) before asking systemd (3.1: the bus, then `can't create cgroup`, 91 or 93)",
+            "README Compatibility, cg tools: cgcreate -c with a group name that is not <slice>/<scope> says so (129) before asking systemd (3.1: the bus or the name, then `can't create cgroup`, 91 or 93)",
             |side, o| {
                 let refused = match side {
                     Side::Ours => o.code == Some(129) && o.stderr.contains("Invalid scope name"),
