@@ -155,7 +155,8 @@ pub(crate) enum GetoptError {
     LongNeedsValue(&'static str),
     /// `--help=x`: the full long name.
     LongTakesNoValue(&'static str),
-    /// `--s`: as typed (without dashes) and the names it could be.
+    /// `--s`, `--t=0750`: the whole word as typed (without dashes, with any `=value`, as glibc
+    /// quotes it) and the names it could be, in the table's order.
     Ambiguous(OsString, Vec<&'static str>),
 }
 
@@ -252,7 +253,7 @@ impl Syntax {
                     [(o, _)] => *o,
                     _ => {
                         return Err(GetoptError::Ambiguous(
-                            OsStr::from_bytes(name).to_os_string(),
+                            OsStr::from_bytes(word).to_os_string(),
                             candidates.iter().map(|(_, l)| *l).collect(),
                         ))
                     }
@@ -432,6 +433,11 @@ mod tests {
             (
                 &["--s"],
                 "option '--s' is ambiguous; possibilities: '--scope' '--setdefault' '--sticky'",
+                0,
+            ),
+            (
+                &["--s=1"],
+                "option '--s=1' is ambiguous; possibilities: '--scope' '--setdefault' '--sticky'",
                 0,
             ),
         ] {

@@ -154,11 +154,47 @@ impl Differential {
         Ok(outcome)
     }
 
-    fn allowed(&self, side: Side, mut outcome: Outcome) -> Outcome {
-        for (_, normalise) in &self.allowances {
-            normalise(side, &mut outcome);
+    fn allowed(&self, side: Side, outcome: Outcome) -> Outcome {
+        self.allowed_but(None, side, outcome)
+    }
+
+    /// `outcome` through every allowance except the `skip`th.
+    fn allowed_but(&self, skip: Option<usize>, side: Side, mut outcome: Outcome) -> Outcome {
+        for (at, (_, normalise)) in self.allowances.iter().enumerate() {
+            if Some(at) != skip {
+                normalise(side, &mut outcome);
+            }
         }
         outcome
+    }
+
+    /// The reasons a differing row names in the tally: each allowance without which the two
+    /// sides would still differ; if no single one is needed (two cover the same difference) or
+    /// the row differs anyway, each that changes either side. A test may attach allowances that
+    /// apply to a whole family of rows; the tally names only those that touched this one.
+    fn reasons(&self, ours: &Outcome, original: &Outcome) -> Vec<&str> {
+        let pick = |keep: &dyn Fn(usize) -> bool| -> Vec<&str> {
+            (0..self.allowances.len())
+                .filter(|&at| keep(at))
+                .map(|at| self.allowances[at].0.as_str())
+                .collect()
+        };
+        let needed = pick(&|at| {
+            self.allowed_but(Some(at), Side::Ours, ours.clone())
+                != self.allowed_but(Some(at), Side::Original, original.clone())
+        });
+        let all_pass = self.allowed(Side::Ours, ours.clone())
+            == self.allowed(Side::Original, original.clone());
+        if all_pass && !needed.is_empty() {
+            return needed;
+        }
+        pick(&|at| {
+            let normalise = &self.allowances[at].1;
+            let (mut a, mut b) = (ours.clone(), original.clone());
+            normalise(Side::Ours, &mut a);
+            normalise(Side::Original, &mut b);
+            a != *ours || b != *original
+        })
     }
 
     /// Run both sides; return them (normalised) when equal, a side-by-side report otherwise.
@@ -166,14 +202,14 @@ impl Differential {
         let ours = self.run_one(Side::Ours)?;
         let original = self.run_one(Side::Original)?;
         let identical = ours == original;
-        let ours = self.allowed(Side::Ours, ours);
-        let original = self.allowed(Side::Original, original);
         if self.tallied {
             NEWEST_TALLY.record(identical, || {
-                let why: Vec<&str> = self.allowances.iter().map(|(w, _)| w.as_str()).collect();
+                let why = self.reasons(&ours, &original);
                 format!("{} {:?}: {}", self.tool, self.args, why.join("; "))
             });
         }
+        let ours = self.allowed(Side::Ours, ours);
+        let original = self.allowed(Side::Original, original);
         if ours == original {
             return Ok((ours, original));
         }

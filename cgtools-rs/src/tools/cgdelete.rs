@@ -74,12 +74,20 @@ pub fn run_cgdelete(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
     }
     let layout = layout(prog)?;
     let base_path = default_base(&m, &layout);
-    // libcgroup 3.1 builds every group before deleting any: an unknown controller ends the run
-    // there, nothing deleted.
-    let unknown = specs
-        .iter()
-        .flat_map(|s| &s.controllers)
-        .find(|c| c.as_str() != "*" && layout.find(c).is_none());
+    // An unknown controller ends the run before anything is deleted (3.1 deletes the groups of
+    // the arguments before it first; README Compatibility). 3.1 adds the controllers of a group
+    // it has not met yet by name, and `*` is no controller's name: `*:G` and `*,cpu:G` fail so,
+    // while `cpu,*:G`, or `*:G` after `cpu:G`, join a group already built and pass.
+    let unknown = specs.iter().enumerate().find_map(|(at, s)| {
+        let met = specs[..at].iter().any(|earlier| earlier.path == s.path);
+        match s.controllers.first() {
+            Some(first) if first == "*" && !met => Some(first),
+            _ => s
+                .controllers
+                .iter()
+                .find(|c| c.as_str() != "*" && layout.find(c).is_none()),
+        }
+    });
     if let Some(c) = unknown {
         eprintln!("{prog}: controller {c} can't be added");
         return Err(ToolError::Exit(Ecg::Fail.exit()).into());

@@ -207,7 +207,31 @@ pub fn run_cgget(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
     let names = m.values("variable");
     let gvals = m.values("group");
     let paths = m.operand_texts();
-    if m.flag("mode") || m.flag("versions") {
+    // libcgroup 3.1 looks up a `-g ctrl` (no path) as getopt hands it over: an unknown one ends
+    // the run (96) before any check of the options together or of the groups.
+    if let Some(unknown) = {
+        let bare: Vec<&String> = gvals.iter().filter(|g| !g.contains(':')).collect();
+        if bare.is_empty() {
+            None
+        } else {
+            let layout = layout(prog)?;
+            bare.into_iter()
+                .find(|c| hierarchy_for(&layout, c).is_none())
+                .cloned()
+        }
+    } {
+        return Err(fail(
+            "cgget",
+            format!("cannot find controller '{unknown}'"),
+            Ecg::Other.exit(),
+        ));
+    }
+    let info = m.flag("mode") || m.flag("versions");
+    // libcgroup 3.1 refuses -m or -c together with -a, -g or -r before it prints anything.
+    if info && (m.flag("all") || !gvals.is_empty() || !names.is_empty()) {
+        return Err(bad_args(prog, &SYNTAX));
+    }
+    if info {
         let layout = layout(prog)?;
         let mut text = String::new();
         if m.flag("mode") {
@@ -225,7 +249,7 @@ pub fn run_cgget(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             }
         }
         out(&text);
-        if names.is_empty() && gvals.is_empty() && paths.is_empty() && !m.flag("all") {
+        if paths.is_empty() {
             return Ok(0);
         }
     }
@@ -266,7 +290,16 @@ pub fn run_cgget(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         groups.push((p.clone(), sel));
     }
     if groups.is_empty() {
-        return Err(bad_args(prog, &SYNTAX));
+        // No group: 3.1 wants one for -r or -g ctrl; -a alone shows the root group (under the
+        // header `:`, its empty name); with neither (`-b`, `-n`, `-v`, `--`) there is nothing
+        // asked and nothing to show, and it exits 0.
+        if !names.is_empty() || !path_ctrls.is_empty() {
+            return Err(bad_args(prog, &SYNTAX));
+        }
+        if !m.flag("all") {
+            return Ok(0);
+        }
+        groups.push((String::new(), Selection::All));
     }
     let layout = layout(prog)?;
     let base_path = default_base(&m, &layout);

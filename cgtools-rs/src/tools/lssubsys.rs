@@ -30,17 +30,19 @@ List information about given controller(s) If no controller is set list informat
 pub(crate) const SYNTAX: Syntax = Syntax {
     name: "lssubsys",
     about: "List information about given controller(s)",
+    // libcgroup 3.1's long_options order, which glibc follows when it lists the possibilities
+    // of an ambiguous prefix (`--al`, `--h`).
     opts: &[
+        HELP_OPT,
+        Opt::flag("mount-points", 'm', "Display mount points").long("mount-points"),
+        Opt::flag("hierarchies", 'i', "Display information about hierarchies").long("hierarchies"),
+        Opt::flag("all-mount-points", 'M', "Display all mount points").long("all-mount-points"),
         Opt::flag(
             "all",
             'a',
             "Display information about all controllers (including not mounted ones)",
         )
         .long("all"),
-        Opt::flag("hierarchies", 'i', "Display information about hierarchies").long("hierarchies"),
-        Opt::flag("mount-points", 'm', "Display mount points").long("mount-points"),
-        Opt::flag("all-mount-points", 'M', "Display all mount points").long("all-mount-points"),
-        HELP_OPT,
     ],
     operands: Some(("controller", "Controllers to describe")),
     stop_at_operand: false,
