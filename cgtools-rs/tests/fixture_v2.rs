@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use cgtools::Roots;
+use nstools_tests::bins::LIBCGROUP_TOOLS as TOOLS;
 use nstools_tests::gate::Need;
 use nstools_tests::guard::{unique_name, ChildGuard};
 use nstools_tests::run::run;
@@ -24,17 +25,6 @@ const AT_FIXTURE: &str = "__cgtools_at";
 /// libcgroup's idle process name (`cgcreate -c` without `-p`): cgcreate re-executes itself (here:
 /// this test binary) under that name.
 const IDLE_NAME: &str = "libcgroup_systemd_idle_thread";
-
-const TOOLS: [&str; 8] = [
-    "cgcreate",
-    "cgexec",
-    "cgdelete",
-    "cgset",
-    "cgget",
-    "cgclassify",
-    "lscgroup",
-    "lssubsys",
-];
 
 /// A cgroup v2-only fixture tree (mountinfo, /proc/cgroups, the mount's files as plain files),
 /// removed on drop.
