@@ -15,16 +15,12 @@ use std::process::Command;
 use cgtools::Roots;
 use nstools_tests::bins::LIBCGROUP_TOOLS as TOOLS;
 use nstools_tests::gate::Need;
-use nstools_tests::guard::{unique_name, ChildGuard};
+use nstools_tests::guard::{leaked_idle_processes, unique_name, ChildGuard, IDLE_NAME};
 use nstools_tests::run::run;
 use nstools_tests::{ensure, ensure_eq, Outcome, Suite};
 
 /// The first argument that makes this binary a tool running on a fixture tree.
 const AT_FIXTURE: &str = "__cgtools_at";
-
-/// libcgroup's idle process name (`cgcreate -c` without `-p`): cgcreate re-executes itself (here:
-/// this test binary) under that name.
-const IDLE_NAME: &str = "libcgroup_systemd_idle_thread";
 
 /// A cgroup v2-only fixture tree (mountinfo, /proc/cgroups, the mount's files as plain files),
 /// removed on drop.
@@ -33,6 +29,21 @@ struct V2Fixture {
 }
 
 impl V2Fixture {
+    /// After a failed `cgcreate -c` of `nst.slice/...`: no slice created, and the default scope
+    /// file still names `old.slice/kept.scope`.
+    fn scope_failure_left_nothing(&self) -> Result<(), String> {
+        ensure!(
+            !self.path("sys/fs/cgroup/nst.slice").exists(),
+            "nothing created"
+        );
+        ensure_eq!(
+            self.read("var/run/libcgroup/systemd"),
+            "old.slice/kept.scope",
+            "default untouched"
+        );
+        Ok(())
+    }
+
     fn new() -> Result<Self, String> {
         let dir = std::env::temp_dir().join(unique_name("cgtools-v2fx"));
         let fx = V2Fixture { dir };
@@ -93,38 +104,6 @@ impl Drop for V2Fixture {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-/// `argv[0]` of process `pid`.
-fn argv0_of(pid: i32) -> String {
-    std::fs::read(format!("/proc/{pid}/cmdline"))
-        .map(|b| {
-            let first = b.split(|&c| c == 0).next().unwrap_or(&[]);
-            String::from_utf8_lossy(first).into_owned()
-        })
-        .unwrap_or_default()
-}
-
-/// Idle processes (`libcgroup_systemd_idle_thread`) this binary's tools left behind.
-fn leaked_idle_processes() -> Vec<i32> {
-    let me = std::process::id().to_string();
-    std::fs::read_dir("/proc")
-        .map(|d| {
-            d.flatten()
-                .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-                .filter(|pid| argv0_of(*pid) == IDLE_NAME)
-                .filter(|pid| {
-                    let stat =
-                        std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-                    let ppid = stat
-                        .rsplit(')')
-                        .next()
-                        .and_then(|r| r.split_whitespace().nth(1));
-                    ppid != Some(me.as_str())
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// This binary as a tool: `[argv0, AT_FIXTURE, DIR, TOOL, ARGS...]` runs TOOL with argv
@@ -226,15 +205,7 @@ fn main() {
                 "{}",
                 o.stderr
             );
-            ensure!(
-                !fx.path("sys/fs/cgroup/nst.slice").exists(),
-                "nothing created"
-            );
-            ensure_eq!(
-                fx.read("var/run/libcgroup/systemd"),
-                "old.slice/kept.scope",
-                "default untouched"
-            );
+            fx.scope_failure_left_nothing()?;
             Ok(())
         },
     );
@@ -278,15 +249,7 @@ fn main() {
                 Vec::<i32>::new(),
                 "no idle process left"
             );
-            ensure!(
-                !fx.path("sys/fs/cgroup/nst.slice").exists(),
-                "nothing created"
-            );
-            ensure_eq!(
-                fx.read("var/run/libcgroup/systemd"),
-                "old.slice/kept.scope",
-                "default untouched"
-            );
+            fx.scope_failure_left_nothing()?;
             Ok(())
         },
     );

@@ -18,17 +18,8 @@ pub const TOOLS: [&str; 12] = [
     "ps",
 ];
 
-/// The eight libcgroup tools.
-pub const LIBCGROUP_TOOLS: [&str; 8] = [
-    "cgcreate",
-    "cgexec",
-    "cgdelete",
-    "cgset",
-    "cgget",
-    "cgclassify",
-    "lscgroup",
-    "lssubsys",
-];
+/// The eight libcgroup tools: [`TOOLS`] from `cgcreate` to `lssubsys`.
+pub const LIBCGROUP_TOOLS: [&str; 8] = *TOOLS.split_at(2).1.first_chunk().unwrap();
 
 /// Directory holding our built binaries: `NSTOOLS_BIN_DIR`, else the cargo profile directory the
 /// running test binary was built into (`target/<profile>/deps/x` -> `target/<profile>`).

@@ -175,3 +175,36 @@ pub fn wait_until(deadline: Duration, mut cond: impl FnMut() -> bool) -> bool {
     }
     cond()
 }
+
+/// libcgroup's idle process name (`cgcreate -c` without `-p` re-executes itself under it).
+pub const IDLE_NAME: &str = "libcgroup_systemd_idle_thread";
+
+/// `argv[0]` of process `pid` (empty when it is gone).
+pub fn argv0_of(pid: i32) -> String {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|b| String::from_utf8_lossy(b.split(|c| *c == 0).next().unwrap_or(&[])).into_owned())
+        .unwrap_or_default()
+}
+
+/// Idle processes that are not children of this test process: what a failed `cgcreate -c` would
+/// leak (its idle child, orphaned when cgcreate exits).
+pub fn leaked_idle_processes() -> Vec<i32> {
+    let me = std::process::id().to_string();
+    std::fs::read_dir("/proc")
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+                .filter(|pid| argv0_of(*pid) == IDLE_NAME)
+                .filter(|pid| {
+                    let stat =
+                        std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+                    let ppid = stat
+                        .rsplit(')')
+                        .next()
+                        .and_then(|r| r.split_whitespace().nth(1));
+                    ppid != Some(me.as_str())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

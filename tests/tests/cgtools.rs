@@ -61,7 +61,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use nstools_tests::gate::{self, Need};
-use nstools_tests::guard::{unique_name, wait_until, ChildGuard, TestCgroup};
+use nstools_tests::guard::{
+    argv0_of, leaked_idle_processes, unique_name, wait_until, ChildGuard, TestCgroup, IDLE_NAME,
+};
 use nstools_tests::run::run;
 use nstools_tests::{ensure, ensure_eq, ours, Differential, Outcome, Side, Suite, TestResult};
 
@@ -196,9 +198,6 @@ const THREADED_SLEEPER: &str = "NSTOOLS_CGTOOLS_THREADED_SLEEPER";
 
 // ---------------------------------------------------------------- CGROUP_LOGLEVEL, systemd (3.1)
 
-/// libcgroup's idle process name (`cgcreate -c` without `-p`).
-const IDLE_NAME: &str = "libcgroup_systemd_idle_thread";
-
 /// Run our tool with `CGROUP_LOGLEVEL` set to `level` (`None`: unset).
 fn ours_at(level: Option<&str>, tool: &str, args: &[&str]) -> Result<Outcome, String> {
     let mut cmd = Command::new(ours(tool));
@@ -209,36 +208,6 @@ fn ours_at(level: Option<&str>, tool: &str, args: &[&str]) -> Result<Outcome, St
         cmd.env("CGROUP_LOGLEVEL", l);
     }
     run(&mut cmd)
-}
-
-/// `argv[0]` of process `pid`.
-fn argv0_of(pid: i32) -> String {
-    std::fs::read(format!("/proc/{pid}/cmdline"))
-        .map(|b| String::from_utf8_lossy(b.split(|c| *c == 0).next().unwrap_or(&[])).into_owned())
-        .unwrap_or_default()
-}
-
-/// Idle processes that are not children of this test process: what a failed `cgcreate -c` would
-/// leak (its idle child, orphaned when cgcreate exits).
-fn leaked_idle_processes() -> Vec<i32> {
-    let me = std::process::id().to_string();
-    std::fs::read_dir("/proc")
-        .map(|d| {
-            d.flatten()
-                .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-                .filter(|pid| argv0_of(*pid) == IDLE_NAME)
-                .filter(|pid| {
-                    let stat =
-                        std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-                    let ppid = stat
-                        .rsplit(')')
-                        .next()
-                        .and_then(|r| r.split_whitespace().nth(1));
-                    ppid != Some(me.as_str())
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Our idle process (cgcreate re-executed as `libcgroup_systemd_idle_thread`), moved into the
