@@ -3,9 +3,15 @@
 //! The tools exit with `code & 0xff` (ECGROUPNOTEXIST 50002 -> 82), so scripts that test for
 //! these numbers keep working. ECGOTHER carries the errno of the failed system call and reads as
 //! its `strerror`.
+//!
+//! [`Failure`] is how every tool reports a failure: the exit status and the words libcgroup
+//! prints, printed in one place, [`Failure::print`].
 
+use std::ffi::OsString;
 use std::fmt;
 use std::io;
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
 
 /// A libcgroup error number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +109,91 @@ impl std::error::Error for CgError {}
 impl From<io::Error> for CgError {
     fn from(err: io::Error) -> Self {
         CgError::io(&err)
+    }
+}
+
+/// A failure of a tool run: the exit status and what libcgroup prints for it, in order. A tool
+/// returns it to end the run (`lib.rs` prints it), or prints it itself with [`Failure::print`] and
+/// goes on where libcgroup goes on past a failed group or pid (the status is then the last one's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Failure {
+    pub status: u8,
+    pub words: Vec<Words>,
+}
+
+/// One piece of what a failure prints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Words {
+    /// `PROG: text` and a newline on stderr, where PROG is argv[0] as typed (most messages).
+    Prog(String),
+    /// getopt's own message (`invalid option -- 'z'`) after `PROG: `, its bytes as given in argv.
+    Getopt(OsString),
+    /// `text` on stderr exactly as given, newline included: libcgroup prints several messages
+    /// without the program's name, and one (cgget's bad parameter name) without a newline.
+    Bare(String),
+    /// `text` on stdout exactly as given (cgcreate's `wrong mode format`).
+    Stdout(String),
+    /// libcgroup's usage-error line, `Wrong input parameters, try PROG <hint> for more
+    /// information.`; the hint is the tool's (`-h`, `--help`, or 3.1's stray `--help'`).
+    Usage(&'static str),
+}
+
+impl Failure {
+    /// Ends with `status`, saying nothing yet.
+    pub(crate) fn new(status: u8) -> Self {
+        Failure {
+            status,
+            words: Vec::new(),
+        }
+    }
+
+    /// libcgroup's usage error (exit 129) with its hint.
+    pub(crate) fn usage(hint: &'static str) -> Self {
+        Failure::new(crate::tools::EXIT_BADARGS).then(Words::Usage(hint))
+    }
+
+    /// `PROG: text`, exit `status`.
+    pub(crate) fn prog(status: u8, text: impl Into<String>) -> Self {
+        Failure::new(status).then(Words::Prog(text.into()))
+    }
+
+    /// `text` and a newline, without the program's name, exit `status`.
+    pub(crate) fn bare(status: u8, text: impl fmt::Display) -> Self {
+        Failure::new(status).then(Words::Bare(format!("{text}\n")))
+    }
+
+    /// These words after the ones already given.
+    pub(crate) fn then(mut self, words: Words) -> Self {
+        self.words.push(words);
+        self
+    }
+
+    /// The one place a cg tool prints a failure. A write that fails is the I/O policy's
+    /// (`common::stdio`): it never aborts.
+    pub(crate) fn print(&self, prog: &str) {
+        for words in &self.words {
+            match words {
+                Words::Prog(text) => common::eprintln!("{prog}: {text}"),
+                Words::Getopt(bytes) => {
+                    let mut line = format!("{prog}: ").into_bytes();
+                    line.extend_from_slice(bytes.as_bytes());
+                    line.push(b'\n');
+                    let _ = common::stdio::stderr().write_all(&line);
+                }
+                Words::Bare(text) => common::eprint!("{text}"),
+                Words::Stdout(text) => common::print!("{text}"),
+                Words::Usage(hint) => common::eprintln!(
+                    "Wrong input parameters, try {prog} {hint} for more information."
+                ),
+            }
+        }
+    }
+}
+
+/// A system call that failed outside libcgroup's own error paths: `PROG: strerror`, exit 1.
+impl From<nix::errno::Errno> for Failure {
+    fn from(errno: nix::errno::Errno) -> Self {
+        Failure::prog(1, common::strerror(errno as i32))
     }
 }
 

@@ -130,7 +130,11 @@ pub fn main_at(tool: &'static str, args: impl IntoIterator<Item = OsString>, roo
             "lssubsys" => tools::lssubsys::run_lssubsys,
             other => anyhow::bail!("unknown tool {other}"),
         };
-        run(prog, &args)
+        // The one place a failed run is printed; its status is the exit status.
+        run(prog, &args).map_err(|failure| {
+            failure.print(prog);
+            common::ToolError::Exit(failure.status).into()
+        })
     })
 }
 

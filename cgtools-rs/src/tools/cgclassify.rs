@@ -8,11 +8,8 @@ use std::ffi::OsString;
 use clap::Command;
 
 use crate::getopt::{Opt, Syntax};
-use common::eprintln;
-use common::ToolError;
 
 use super::*;
-use crate::error::{CgError, Ecg};
 use crate::group;
 use crate::path;
 use crate::spec::{parse_spec, resolve};
@@ -91,9 +88,9 @@ fn rule_specs(rules: &[crate::rules::Rule], pid: i32) -> Vec<crate::spec::Spec> 
         .collect()
 }
 
-pub fn run_cgclassify(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
+pub fn run_cgclassify(prog: &str, args: &[OsString]) -> Result<u8, Failure> {
     if args.len() < 2 {
-        return Err(bad_args(prog, &SYNTAX));
+        return Err(bad_args(&SYNTAX));
     }
     let Some(m) = parse(&SYNTAX, prog, args)? else {
         return Ok(0);
@@ -103,12 +100,14 @@ pub fn run_cgclassify(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         match parse_spec(&text) {
             Some(s) => specs.push(s),
             None => {
-                eprintln!("cgroup controller and path parsing failed");
-                return Err(ToolError::Exit(EXIT_BADARGS).into());
+                return Err(Failure::bare(
+                    EXIT_BADARGS,
+                    "cgroup controller and path parsing failed",
+                ));
             }
         }
     }
-    let layout = layout(prog)?;
+    let layout = layout()?;
     let base_path = default_base(&m, &layout);
     for spec in &mut specs {
         spec.path = crate::systemd::under(base_path.as_deref(), &spec.path);
@@ -130,16 +129,21 @@ pub fn run_cgclassify(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
     }
     for text in m.operand_texts() {
         let Some(pid) = parse_pid(&text) else {
-            eprintln!("Error: {text} is not valid pid.");
-            code = 2;
+            let failure = Failure::bare(2, format!("Error: {text} is not valid pid."));
+            failure.print(prog);
+            code = failure.status;
             continue;
         };
         if no_rules {
-            eprintln!(
-                "Error: change of cgroup failed for pid {pid}: {}",
-                CgError::new(Ecg::ParseFail)
+            let failure = Failure::bare(
+                1,
+                format!(
+                    "Error: change of cgroup failed for pid {pid}: {}",
+                    CgError::new(Ecg::ParseFail)
+                ),
             );
-            code = 1;
+            failure.print(prog);
+            code = failure.status;
             continue;
         }
         let mut result = if pid == 0 {
@@ -176,19 +180,24 @@ pub fn run_cgclassify(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         // -r replaces the idle process with the first pid of the list (when that one moved).
         first_moved.get_or_insert(result.is_ok().then_some(pid));
         if let Err(e) = result {
-            if rules.is_some() {
-                eprintln!("Error: change of cgroup failed for pid {pid}: {e}");
+            let failure = if rules.is_some() {
+                Failure::bare(
+                    1,
+                    format!("Error: change of cgroup failed for pid {pid}: {e}"),
+                )
             } else {
-                eprintln!("Error changing group of pid {pid}: {e}");
-            }
-            code = 1;
+                Failure::bare(1, format!("Error changing group of pid {pid}: {e}"))
+            };
+            failure.print(prog);
+            code = failure.status;
         }
     }
     if m.flag("replace-idle") {
         if let Some(Some(pid)) = first_moved {
             if let Err(e) = crate::systemd::replace_idle(super::roots(), &layout, pid as u32) {
-                eprintln!("{e}");
-                code = 1;
+                let failure = Failure::bare(1, e);
+                failure.print(prog);
+                code = failure.status;
             }
         }
     }

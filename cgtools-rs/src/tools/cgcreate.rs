@@ -10,11 +10,8 @@ use std::ffi::OsString;
 use clap::Command;
 
 use crate::getopt::{Opt, Syntax};
-use common::ToolError;
-use common::{eprintln, println};
 
 use super::*;
-use crate::error::Ecg;
 use crate::group::{self, CreateOptions, Created};
 use crate::layout::Layout;
 use crate::path;
@@ -90,24 +87,18 @@ pub fn command_cgcreate() -> Command {
     SYNTAX.command()
 }
 
-pub fn run_cgcreate(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
+pub fn run_cgcreate(prog: &str, args: &[OsString]) -> Result<u8, Failure> {
     if args.len() < 2 {
-        return Err(bad_args(prog, &SYNTAX));
+        return Err(bad_args(&SYNTAX));
     }
-    let fail = |code: u8, msg: String| -> anyhow::Result<u8> {
-        eprintln!("{prog}: {msg}");
-        Err(ToolError::Exit(code).into())
-    };
+    let fail = |code: u8, msg: String| -> Result<u8, Failure> { Err(Failure::prog(code, msg)) };
     // Owners, modes, the pid and each -g are checked as getopt returns them, as libcgroup does:
     // a bad value before -h is an error, after it the help wins.
     let mut opts = CreateOptions::default();
     let mut scope_pid = None;
     let mut specs = Vec::new();
-    let check = |id: &str, text: &str| -> anyhow::Result<()> {
-        let usage = |msg: String| -> anyhow::Result<()> {
-            eprintln!("{prog}: {msg}");
-            Err(ToolError::Exit(EXIT_BADARGS).into())
-        };
+    let check = |id: &str, text: &str| -> Result<(), Failure> {
+        let usage = |msg: String| -> Result<(), Failure> { Err(Failure::prog(EXIT_BADARGS, msg)) };
         match id {
             // libcgroup exits 0 here without creating anything; an error is an error.
             "admin" => match parse_owner(text) {
@@ -121,8 +112,8 @@ pub fn run_cgcreate(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             "dperm" | "fperm" | "tperm" => {
                 let Some(mode) = parse_mode(text) else {
                     // libcgroup prints this one on stdout.
-                    println!("{prog} wrong mode format {text}");
-                    return Err(ToolError::Exit(255).into());
+                    return Err(Failure::new(255)
+                        .then(Words::Stdout(format!("{prog} wrong mode format {text}\n"))));
                 };
                 match id {
                     "dperm" => opts.dperm = Some(mode),
@@ -184,7 +175,7 @@ pub fn run_cgcreate(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             }
         }
     }
-    let layout = layout(prog)?;
+    let layout = layout()?;
     let roots = super::roots();
     // -c names slice/scope from the root; otherwise paths are under the default scope, if any.
     let base_path = if scope {

@@ -9,11 +9,8 @@ use std::ffi::OsString;
 use clap::Command;
 
 use crate::getopt::{Opt, Syntax};
-use common::eprintln;
-use common::ToolError;
 
 use super::*;
-use crate::error::{CgError, Ecg};
 use crate::group;
 use crate::path;
 use crate::spec::{parse_spec, resolve, Spec};
@@ -50,9 +47,9 @@ pub fn command_cgdelete() -> Command {
     SYNTAX.command()
 }
 
-pub fn run_cgdelete(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
+pub fn run_cgdelete(prog: &str, args: &[OsString]) -> Result<u8, Failure> {
     if args.len() < 2 {
-        return Err(bad_args(prog, &SYNTAX));
+        return Err(bad_args(&SYNTAX));
     }
     let Some(m) = parse(&SYNTAX, prog, args)? else {
         return Ok(0);
@@ -67,12 +64,14 @@ pub fn run_cgdelete(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             None => {
                 // strtok has cut the text at its first colon.
                 let shown = text.split(':').next().unwrap_or_default();
-                eprintln!("{prog}: error parsing cgroup '{shown}'");
-                return Err(ToolError::Exit(EXIT_BADARGS).into());
+                return Err(Failure::prog(
+                    EXIT_BADARGS,
+                    format!("error parsing cgroup '{shown}'"),
+                ));
             }
         }
     }
-    let layout = layout(prog)?;
+    let layout = layout()?;
     let base_path = default_base(&m, &layout);
     // An unknown controller ends the run before anything is deleted (3.1 deletes the groups of
     // the arguments before it first; README Compatibility). 3.1 adds the controllers of a group
@@ -89,8 +88,10 @@ pub fn run_cgdelete(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         }
     });
     if let Some(c) = unknown {
-        eprintln!("{prog}: controller {c} can't be added");
-        return Err(ToolError::Exit(Ecg::Fail.exit()).into());
+        return Err(Failure::prog(
+            Ecg::Fail.exit(),
+            format!("controller {c} can't be added"),
+        ));
     }
     let mut code = 0;
     for spec in &specs {
@@ -110,8 +111,12 @@ pub fn run_cgdelete(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             }
         }
         if let Some(e) = first_error {
-            eprintln!("{prog}: cannot remove group '{}': {e}", spec.path);
-            code = e.exit();
+            let failure = Failure::prog(
+                e.exit(),
+                format!("cannot remove group '{}': {e}", spec.path),
+            );
+            failure.print(prog);
+            code = failure.status;
         }
     }
     Ok(code)

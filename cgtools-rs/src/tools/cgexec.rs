@@ -11,8 +11,6 @@ use std::os::unix::ffi::OsStrExt;
 use clap::Command;
 
 use crate::getopt::Syntax;
-use common::eprintln;
-use common::ToolError;
 
 use super::*;
 use crate::group;
@@ -44,7 +42,7 @@ pub fn command_cgexec() -> Command {
     SYNTAX.command()
 }
 
-pub fn run_cgexec(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
+pub fn run_cgexec(prog: &str, args: &[OsString]) -> Result<u8, Failure> {
     let Some(m) = parse(&SYNTAX, prog, args)? else {
         return Ok(0);
     };
@@ -54,15 +52,17 @@ pub fn run_cgexec(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         match parse_spec(&text) {
             Some(s) => specs.push(s),
             None => {
-                eprintln!("cgroup controller and path parsing failed");
-                return Err(ToolError::Exit(super::EXIT_BADARGS).into());
+                return Err(Failure::bare(
+                    EXIT_BADARGS,
+                    "cgroup controller and path parsing failed",
+                ));
             }
         }
     }
     if command.is_empty() {
-        return Err(bad_args(prog, &SYNTAX));
+        return Err(bad_args(&SYNTAX));
     }
-    let layout = layout(prog)?;
+    let layout = layout()?;
     let base_path = default_base(&m, &layout);
     // cgexec may be installed setuid: act with the caller's own identity, as libcgroup does.
     let (uid, euid) = (nix::unistd::getuid(), nix::unistd::geteuid());
@@ -73,9 +73,8 @@ pub fn run_cgexec(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
     if uid != euid {
         nix::unistd::setresuid(uid, uid, uid)?;
     }
-    let failed = |code: u8| -> anyhow::Result<u8> {
-        eprintln!("cgroup change of group failed");
-        Err(ToolError::Exit(code).into())
+    let failed = |code: u8| -> Result<u8, Failure> {
+        Err(Failure::bare(code, "cgroup change of group failed"))
     };
     let pid = std::process::id() as i32;
     if specs.is_empty() {
@@ -115,8 +114,8 @@ pub fn run_cgexec(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             let dir = match path::join(t.hierarchy.mount(), &spec.path) {
                 Ok(d) => d,
                 Err(e) => {
-                    eprintln!("{prog}: {e}");
-                    return failed(crate::error::Ecg::Inval.exit());
+                    return Err(Failure::prog(Ecg::Inval.exit(), e.to_string())
+                        .then(Words::Bare("cgroup change of group failed\n".into())));
                 }
             };
             if let Err(e) = group::attach(&dir, pid) {
@@ -127,22 +126,23 @@ pub fn run_cgexec(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
     }
     if m.flag("replace-idle") {
         if let Err(e) = crate::systemd::replace_idle(super::roots(), &layout, pid as u32) {
-            eprintln!("{e}");
             // libcgroup 3.1's status here (measured: a group without idle process).
-            return Err(ToolError::Exit(255).into());
+            return Err(Failure::bare(255, e));
         }
     }
     let argv: Vec<CString> = command
         .iter()
         .map(|a| CString::new(a.as_bytes()))
         .collect::<Result<_, _>>()
-        .map_err(|_| anyhow::anyhow!("invalid argument"))?;
+        .map_err(|_| Failure::prog(1, "invalid argument"))?;
     let errno = match nix::unistd::execvp(&argv[0], &argv) {
         Err(e) => e,
         Ok(never) => match never {},
     };
-    eprintln!("exec failed:{}", common::strerror(errno as i32));
-    Err(ToolError::Exit(255).into())
+    Err(Failure::bare(
+        255,
+        format!("exec failed:{}", common::strerror(errno as i32)),
+    ))
 }
 
 #[cfg(test)]

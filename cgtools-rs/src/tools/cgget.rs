@@ -13,8 +13,6 @@ use std::path::PathBuf;
 use clap::Command;
 
 use crate::getopt::{Opt, Syntax};
-use common::ToolError;
-use common::{eprint, eprintln};
 
 use super::*;
 use crate::error::{CgError, Ecg};
@@ -93,9 +91,12 @@ fn line(name: &str, value: &str, values_only: bool) -> String {
     }
 }
 
-fn fail(prog: &str, msg: String, code: u8) -> anyhow::Error {
-    eprintln!("{prog}: {msg}");
-    ToolError::Exit(code).into()
+/// libcgroup spells this one with a literal `cgget:`, whatever argv[0] is.
+fn no_controller(ctrl: &str) -> Failure {
+    Failure::bare(
+        Ecg::Other.exit(),
+        format!("cgget: cannot find controller '{ctrl}'"),
+    )
 }
 
 fn hierarchy_for<'a>(layout: &'a Layout, ctrl: &str) -> Option<&'a Hierarchy> {
@@ -121,27 +122,17 @@ fn controller_lines(dir: &std::path::Path, ctrl: &str, values_only: bool) -> Str
 
 /// `rel` is the path as typed (messages), `dir_rel` the path under the default scope (if any).
 fn group_text(
-    prog: &str,
     layout: &Layout,
     rel: &str,
     dir_rel: &str,
     sel: &Selection,
     values_only: bool,
-) -> anyhow::Result<String> {
+) -> Result<String, Failure> {
     let mut text = String::new();
     let no_group = || {
-        fail(
-            prog,
-            format!("cannot read group '{rel}': {}", CgError::new(Ecg::NotExist)),
+        Failure::prog(
             Ecg::NotExist.exit(),
-        )
-    };
-    // libcgroup spells this one with a literal `cgget:`, whatever argv[0] is.
-    let no_controller = |ctrl: &str| {
-        fail(
-            "cgget",
-            format!("cannot find controller '{ctrl}'"),
-            Ecg::Other.exit(),
+            format!("cannot read group '{rel}': {}", CgError::new(Ecg::NotExist)),
         )
     };
     match sel {
@@ -149,21 +140,24 @@ fn group_text(
             for name in names {
                 let Some(ctrl) = controller_of(name) else {
                     // libcgroup 3.1's message, missing final newline included.
-                    eprint!("cgget: error parsing parameter name '{name}'");
-                    return Err(ToolError::Exit(Ecg::Inval.exit()).into());
+                    return Err(Failure::new(Ecg::Inval.exit()).then(Words::Bare(format!(
+                        "cgget: error parsing parameter name '{name}'"
+                    ))));
                 };
                 let h = hierarchy_for(layout, ctrl).ok_or_else(|| no_controller(ctrl))?;
                 let dir = path::join(h.mount(), dir_rel)
-                    .map_err(|e| fail(prog, e.to_string(), Ecg::Inval.exit()))?;
+                    .map_err(|e| Failure::prog(Ecg::Inval.exit(), e.to_string()))?;
                 match names::read_setting(h.version, &dir, name) {
                     Ok(value) => text.push_str(&line(name, &value, values_only)),
                     Err(ReadError::Io(e)) => {
                         let e = CgError::io(&e);
-                        eprintln!("variable file read failed {e}");
-                        return Err(ToolError::Exit(e.exit()).into());
+                        return Err(Failure::bare(
+                            e.exit(),
+                            format!("variable file read failed {e}"),
+                        ));
                     }
                     Err(ReadError::Unmappable(u)) => {
-                        return Err(fail(prog, u.to_string(), Ecg::NoVersionConvert.exit()))
+                        return Err(Failure::prog(Ecg::NoVersionConvert.exit(), u.to_string()))
                     }
                 }
             }
@@ -195,9 +189,9 @@ fn group_text(
     Ok(text)
 }
 
-pub fn run_cgget(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
+pub fn run_cgget(prog: &str, args: &[OsString]) -> Result<u8, Failure> {
     if args.len() < 2 {
-        return Err(bad_args(prog, &SYNTAX));
+        return Err(bad_args(&SYNTAX));
     }
     let Some(m) = parse(&SYNTAX, prog, args)? else {
         return Ok(0);
@@ -214,25 +208,21 @@ pub fn run_cgget(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         if bare.is_empty() {
             None
         } else {
-            let layout = layout(prog)?;
+            let layout = layout()?;
             bare.into_iter()
                 .find(|c| hierarchy_for(&layout, c).is_none())
                 .cloned()
         }
     } {
-        return Err(fail(
-            "cgget",
-            format!("cannot find controller '{unknown}'"),
-            Ecg::Other.exit(),
-        ));
+        return Err(no_controller(&unknown));
     }
     let info = m.flag("mode") || m.flag("versions");
     // libcgroup 3.1 refuses -m or -c together with -a, -g or -r before it prints anything.
     if info && (m.flag("all") || !gvals.is_empty() || !names.is_empty()) {
-        return Err(bad_args(prog, &SYNTAX));
+        return Err(bad_args(&SYNTAX));
     }
     if info {
-        let layout = layout(prog)?;
+        let layout = layout()?;
         let mut text = String::new();
         if m.flag("mode") {
             if let Some(mode) = layout.mode() {
@@ -258,14 +248,14 @@ pub fn run_cgget(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
     if (!names.is_empty() && (!gvals.is_empty() || m.flag("all")))
         || (group_given && !paths.is_empty())
     {
-        return Err(bad_args(prog, &SYNTAX));
+        return Err(bad_args(&SYNTAX));
     }
     let mut groups: Vec<(String, Selection)> = Vec::new();
     let mut path_ctrls: Vec<String> = Vec::new();
     for g in &gvals {
         if g.contains(':') {
             let Some(spec) = parse_spec(g) else {
-                return Err(bad_args(prog, &SYNTAX));
+                return Err(bad_args(&SYNTAX));
             };
             let sel = if spec.controllers.is_empty() || spec.controllers.iter().any(|c| c == "*") {
                 Selection::All
@@ -294,19 +284,19 @@ pub fn run_cgget(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         // header `:`, its empty name); with neither (`-b`, `-n`, `-v`, `--`) there is nothing
         // asked and nothing to show, and it exits 0.
         if !names.is_empty() || !path_ctrls.is_empty() {
-            return Err(bad_args(prog, &SYNTAX));
+            return Err(bad_args(&SYNTAX));
         }
         if !m.flag("all") {
             return Ok(0);
         }
         groups.push((String::new(), Selection::All));
     }
-    let layout = layout(prog)?;
+    let layout = layout()?;
     let base_path = default_base(&m, &layout);
     let mut text = String::new();
     for (rel, sel) in &groups {
         let dir_rel = crate::systemd::under(base_path.as_deref(), rel);
-        let body = group_text(prog, &layout, rel, &dir_rel, sel, values_only)?;
+        let body = group_text(&layout, rel, &dir_rel, sel, values_only)?;
         if !no_headers {
             text.push_str(&format!("{rel}:\n"));
         }

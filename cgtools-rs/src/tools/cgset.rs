@@ -10,8 +10,6 @@ use std::path::{Path, PathBuf};
 use clap::Command;
 
 use crate::getopt::{Opt, Syntax};
-use common::eprintln;
-use common::ToolError;
 
 use super::*;
 use crate::error::{CgError, Ecg};
@@ -74,9 +72,8 @@ struct Setting {
     value: String,
 }
 
-fn modify_error(prog: &str, msg: impl std::fmt::Display, code: u8) -> anyhow::Error {
-    eprintln!("{prog}: cgroup modify error: {msg}");
-    ToolError::Exit(code).into()
+fn modify_error(msg: impl std::fmt::Display, code: u8) -> Failure {
+    Failure::prog(code, format!("cgroup modify error: {msg}"))
 }
 
 /// The hierarchy and group directory for a setting's controller, or libcgroup's error.
@@ -122,37 +119,30 @@ fn subtree_writes(dirs: &[PathBuf], value: &str) -> Vec<(PathBuf, String)> {
 }
 
 /// Apply `settings` to the group `rel` (and with `recursive` to its subgroups).
-fn apply(
-    prog: &str,
-    layout: &Layout,
-    rel: &str,
-    settings: &[Setting],
-    recursive: bool,
-) -> anyhow::Result<()> {
+fn apply(layout: &Layout, rel: &str, settings: &[Setting], recursive: bool) -> Result<(), Failure> {
     for s in settings {
         let ctrl = controller_of(&s.name).unwrap_or("");
-        let (h, dir) =
-            group_dir(layout, ctrl, rel).map_err(|e| modify_error(prog, &e, e.exit()))?;
+        let (h, dir) = group_dir(layout, ctrl, rel).map_err(|e| modify_error(&e, e.exit()))?;
         let mut dirs = vec![dir.clone()];
         if recursive {
             dirs.extend(group::descendants(&dir));
         }
         if s.name == "cgroup.subtree_control" {
             for (d, token) in subtree_writes(&dirs, &s.value) {
-                write(&d, &s.name, &token).map_err(|e| modify_error(prog, &e, e.exit()))?;
+                write(&d, &s.name, &token).map_err(|e| modify_error(&e, e.exit()))?;
             }
             continue;
         }
         for d in dirs {
             let writes = match names::plan_write(h.version, &d, &s.name, &s.value) {
                 Ok(w) => w,
-                Err(WriteError::Cg(e)) => return Err(modify_error(prog, &e, e.exit())),
+                Err(WriteError::Cg(e)) => return Err(modify_error(&e, e.exit())),
                 Err(WriteError::Unmappable(u)) => {
-                    return Err(modify_error(prog, &u, Ecg::NoVersionConvert.exit()))
+                    return Err(modify_error(&u, Ecg::NoVersionConvert.exit()))
                 }
             };
             for (file, value) in writes {
-                write(&d, &file, &value).map_err(|e| modify_error(prog, &e, e.exit()))?;
+                write(&d, &file, &value).map_err(|e| modify_error(&e, e.exit()))?;
             }
         }
     }
@@ -191,14 +181,13 @@ fn snapshot(layout: &Layout, src: &str) -> Result<Vec<Setting>, CgError> {
     Ok(out)
 }
 
-pub fn run_cgset(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
-    let usage_fail = |msg: String| -> anyhow::Result<u8> {
-        eprintln!("{prog}: {msg}");
-        Err(ToolError::Exit(EXIT_BADARGS).into())
-    };
+pub fn run_cgset(prog: &str, args: &[OsString]) -> Result<u8, Failure> {
+    let usage_fail = |msg: String| -> Result<u8, Failure> { Err(Failure::prog(EXIT_BADARGS, msg)) };
     if args.len() < 2 {
-        eprintln!("Usage is {prog} -r <name=value> relative path to cgroup>");
-        return Err(ToolError::Exit(EXIT_BADARGS).into());
+        return Err(Failure::bare(
+            EXIT_BADARGS,
+            format!("Usage is {prog} -r <name=value> relative path to cgroup>"),
+        ));
     }
     let Some(m) = parse(&SYNTAX, prog, args)? else {
         return Ok(0);
@@ -209,8 +198,10 @@ pub fn run_cgset(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             Some((name, value)) if !value.is_empty() && !name.is_empty() => {
                 if controller_of(name).is_none() {
                     // libcgroup's text (without the program name); it then exits 0, we 129.
-                    eprintln!("wrong -r  parameter ({rule})");
-                    return Err(ToolError::Exit(EXIT_BADARGS).into());
+                    return Err(Failure::bare(
+                        EXIT_BADARGS,
+                        format!("wrong -r  parameter ({rule})"),
+                    ));
                 }
                 settings.push(Setting {
                     name: name.to_string(),
@@ -222,7 +213,7 @@ pub fn run_cgset(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
     }
     let copy_from = m.one("copy-from");
     if copy_from.is_some() && !settings.is_empty() {
-        return Err(super::bad_args(prog, &SYNTAX));
+        return Err(super::bad_args(&SYNTAX));
     }
     let paths = m.operand_texts();
     if paths.is_empty() {
@@ -231,7 +222,7 @@ pub fn run_cgset(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
     if copy_from.is_none() && settings.is_empty() {
         return usage_fail("no name-value pair was set".into());
     }
-    let layout = layout(prog)?;
+    let layout = layout()?;
     let base_path = default_base(&m, &layout);
     let paths: Vec<String> = paths
         .iter()
@@ -243,8 +234,7 @@ pub fn run_cgset(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
             Ok(s) => s,
             Err(e) => {
                 // libcgroup's text; it then exits 0, we with the error's code.
-                eprintln!("cgroup {src} error: {e}");
-                return Err(ToolError::Exit(e.exit()).into());
+                return Err(Failure::bare(e.exit(), format!("cgroup {src} error: {e}")));
             }
         };
         for p in &paths {
@@ -262,12 +252,12 @@ pub fn run_cgset(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
                 })
                 .cloned()
                 .collect();
-            apply(prog, &layout, p, &todo, m.flag("recursive"))?;
+            apply(&layout, p, &todo, m.flag("recursive"))?;
         }
         return Ok(0);
     }
     for p in &paths {
-        apply(prog, &layout, p, &settings, m.flag("recursive"))?;
+        apply(&layout, p, &settings, m.flag("recursive"))?;
     }
     Ok(0)
 }

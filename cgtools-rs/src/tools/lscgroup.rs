@@ -7,8 +7,6 @@ use std::path::Path;
 use clap::Command;
 
 use crate::getopt::{Opt, Syntax};
-use common::eprintln;
-use common::ToolError;
 
 use super::*;
 use crate::group;
@@ -68,7 +66,7 @@ fn tree(h: &Hierarchy, label: &str, dir: &Path, text: &mut String) {
     }
 }
 
-pub fn run_lscgroup(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
+pub fn run_lscgroup(prog: &str, args: &[OsString]) -> Result<u8, Failure> {
     let Some(m) = parse(&SYNTAX, prog, args)? else {
         return Ok(0);
     };
@@ -79,12 +77,14 @@ pub fn run_lscgroup(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         match parse_spec(&text) {
             Some(s) => specs.push(s),
             None => {
-                eprintln!("{prog}: cgroup controller {and} path parsing failed ({text})");
-                return Err(ToolError::Exit(255).into());
+                return Err(Failure::prog(
+                    255,
+                    format!("cgroup controller {and} path parsing failed ({text})"),
+                ));
             }
         }
     }
-    let layout = layout(prog)?;
+    let layout = layout()?;
     let base_path = default_base(&m, &layout);
     let mut text = String::new();
     if specs.is_empty() {
@@ -102,12 +102,16 @@ pub fn run_lscgroup(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         if spec.controllers.is_empty() {
             // `:path`, a cgroup v2 group (libcgroup 3.1 prints `(null)..` and fails here).
             let Ok(targets) = resolve(&layout, &spec.controllers) else {
-                eprintln!(
-                    "{prog}: cannot list group '{}': {}",
-                    spec.path,
-                    CgError::new(Ecg::SubsysNotMounted)
+                let failure = Failure::prog(
+                    Ecg::SubsysNotMounted.exit(),
+                    format!(
+                        "cannot list group '{}': {}",
+                        spec.path,
+                        CgError::new(Ecg::SubsysNotMounted)
+                    ),
                 );
-                code = Ecg::SubsysNotMounted.exit();
+                failure.print(prog);
+                code = failure.status;
                 continue;
             };
             for t in &targets {
@@ -125,13 +129,17 @@ pub fn run_lscgroup(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
                 .collect()
         };
         let Some(h) = layout.hierarchies.iter().find(|h| !carried(h).is_empty()) else {
-            eprintln!(
-                "{prog}: cannot find group {}..:{}: {}",
-                spec.controllers[0],
-                spec.path,
-                CgError::new(Ecg::Fail)
+            let failure = Failure::prog(
+                Ecg::Fail.exit(),
+                format!(
+                    "cannot find group {}..:{}: {}",
+                    spec.controllers[0],
+                    spec.path,
+                    CgError::new(Ecg::Fail)
+                ),
             );
-            code = Ecg::Fail.exit();
+            failure.print(prog);
+            code = failure.status;
             continue;
         };
         // On v2 the controllers typed; on v1 the hierarchy's.

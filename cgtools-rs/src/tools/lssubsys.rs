@@ -125,7 +125,7 @@ pub fn listing(layout: &Layout, wanted: &[String], flags: Flags) -> String {
     text
 }
 
-pub fn run_lssubsys(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
+pub fn run_lssubsys(prog: &str, args: &[OsString]) -> Result<u8, Failure> {
     let Some(m) = parse(&SYNTAX, prog, args)? else {
         return Ok(0);
     };
@@ -135,7 +135,7 @@ pub fn run_lssubsys(prog: &str, args: &[OsString]) -> anyhow::Result<u8> {
         mounts: m.flag("mount-points"),
         all_mounts: m.flag("all-mount-points"),
     };
-    let layout = layout(prog)?;
+    let layout = layout()?;
     out(&listing(&layout, &m.operand_texts(), flags));
     Ok(0)
 }

@@ -13,10 +13,9 @@ pub mod lssubsys;
 
 use std::ffi::OsString;
 
-use common::ToolError;
-use common::{eprintln, print};
+use common::print;
 
-use crate::error::{CgError, Ecg};
+pub(crate) use crate::error::{CgError, Ecg, Failure, Words};
 pub(crate) use crate::getopt::HELP as HELP_OPT;
 use crate::getopt::{Matches, Opt, Syntax};
 use crate::layout::{Layout, Roots};
@@ -59,13 +58,9 @@ pub(crate) fn default_base(m: &Matches, layout: &Layout) -> Option<String> {
     crate::systemd::read_default(roots(), layout)
 }
 
-/// The usage-error line every libcgroup tool prints, exit 129.
-pub(crate) fn bad_args(prog: &str, syntax: &Syntax) -> anyhow::Error {
-    eprintln!(
-        "Wrong input parameters, try {prog} {} for more information.",
-        syntax.try_help
-    );
-    ToolError::Exit(EXIT_BADARGS).into()
+/// The usage error every libcgroup tool ends with: `Wrong input parameters, ...`, exit 129.
+pub(crate) fn bad_args(syntax: &Syntax) -> Failure {
+    Failure::usage(syntax.try_help)
 }
 
 /// Read `args` with getopt; `Ok(None)` means `-h` was handled (help printed).
@@ -73,7 +68,7 @@ pub(crate) fn parse(
     syntax: &Syntax,
     prog: &str,
     args: &[OsString],
-) -> anyhow::Result<Option<Matches>> {
+) -> Result<Option<Matches>, Failure> {
     parse_checked(syntax, prog, args, |_, _| Ok(()))
 }
 
@@ -84,8 +79,8 @@ pub(crate) fn parse_checked(
     syntax: &Syntax,
     prog: &str,
     args: &[OsString],
-    mut check: impl FnMut(&'static str, &str) -> anyhow::Result<()>,
-) -> anyhow::Result<Option<Matches>> {
+    mut check: impl FnMut(&'static str, &str) -> Result<(), Failure>,
+) -> Result<Option<Matches>, Failure> {
     let m = syntax.getopt(args);
     for (id, value) in &m.given {
         if *id == "help" {
@@ -95,8 +90,9 @@ pub(crate) fn parse_checked(
         check(id, &value.as_deref().unwrap_or_default().to_string_lossy())?;
     }
     if let Some(e) = &m.error {
-        eprintln!("{prog}: {e}");
-        return Err(bad_args(prog, syntax));
+        return Err(Failure::new(EXIT_BADARGS)
+            .then(Words::Getopt(e.to_string().into()))
+            .then(Words::Usage(syntax.try_help)));
     }
     Ok(Some(m))
 }
@@ -118,7 +114,7 @@ pub(crate) fn roots() -> &'static Roots {
 }
 
 /// The machine's layout; no cgroup filesystem at all is libcgroup's initialization failure.
-pub(crate) fn layout(prog: &str) -> anyhow::Result<Layout> {
+pub(crate) fn layout() -> Result<Layout, Failure> {
     let layout = Layout::load_from(roots()).unwrap_or_default();
     for h in &layout.hierarchies {
         crate::cg_debug!(
@@ -133,8 +129,10 @@ pub(crate) fn layout(prog: &str) -> anyhow::Result<Layout> {
     }
     if layout.is_empty() {
         let e = CgError::new(Ecg::NotMounted);
-        eprintln!("{prog}: libcgroup initialization failed: {e}");
-        return Err(ToolError::Exit(e.exit()).into());
+        return Err(Failure::prog(
+            e.exit(),
+            format!("libcgroup initialization failed: {e}"),
+        ));
     }
     Ok(layout)
 }
