@@ -40,6 +40,13 @@ export -n NSTOOLS_PROGRESS_NAME NSTOOLS_PROGRESS_T0 NSTOOLS_PROGRESS_FILE
     done
 status=${PIPESTATUS[0]}
 
+# Every failed test's own report again, last: a reader (or a CI page) that sees only the tail of a
+# long log still sees why each test failed. libtest and libtest-mimic both print a `failures:`
+# block (the reports, then the names) just before their `test result:` line.
+awk '/^failures:$/ && !inside { inside = 1; print "=== failures again (from the log above) ===" }
+     inside && /^test result:/ { inside = 0; next }
+     inside { print }' "$log"
+
 # libtest and libtest-mimic print one `test result:` line per binary (skipped tests are `ignored`);
 # common's mirror test prints a plain `N passed, M failed`.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
