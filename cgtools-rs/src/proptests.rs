@@ -14,7 +14,7 @@ use proptest::prelude::*;
 
 use crate::getopt::Syntax;
 use crate::layout::Layout;
-use crate::names::{translate_read, translate_write};
+use crate::names::{translate_read, translate_write, translated_names};
 use crate::path::{join, normalize};
 use crate::spec::{parse_mode, parse_spec};
 use crate::tools::{cgclassify, cgcreate, cgdelete, cgexec, cgget, cgset, lscgroup, lssubsys};
@@ -223,11 +223,7 @@ proptest! {
 
     #[test]
     fn settings_translate_for_any_value(
-        name in prop::sample::select(vec![
-            "memory.limit_in_bytes", "memory.soft_limit_in_bytes", "cpu.shares", "cpu.cfs_quota_us",
-            "cpu.cfs_period_us", "cpuset.cpu_exclusive", "cpuset.effective_cpus", "memory.max",
-            "memory.high", "cpu.weight", "cpu.max", "cpuset.cpus.partition", "cpu.nope",
-        ]),
+        name in prop::sample::select(translated_names().chain(["cpu.nope"]).collect::<Vec<_>>()),
         value in prop_oneof![
             common::fuzz::number_text(),
             "(max|-1|[0-9]{1,20})( [0-9]{1,20})?",
