@@ -6,11 +6,13 @@
 //! controllers (`cpu,cpuacct`) or be a named hierarchy (`name=systemd`). On cgroup2 the controllers
 //! are those listed in the root's `cgroup.controllers`.
 //!
-//! Every difference between cgroup v1 and v2 that the tools depend on is a method here, of
-//! [`Version`] (facts: the task file, the parent's `cgroup.subtree_control`) or of [`Hierarchy`]
-//! (acts and views: enabling a controller for a new group, a group's controllers, a process's
-//! group, the labels lscgroup and lssubsys print). The tools ask a hierarchy what to do; they do not
-//! branch on its version.
+//! The differences between cgroup v1 and v2 are methods here, of [`Version`] (facts: how a mount
+//! names its controllers, the task file, the parent's `cgroup.subtree_control`) or of
+//! [`Hierarchy`] (acts and views: enabling a controller for a new group, a group's controllers, a
+//! process's group, the labels lscgroup and lssubsys print), so that group.rs, systemd.rs and the
+//! listing tools ask a hierarchy what to do instead of branching on its version. Two places still
+//! read [`Hierarchy::version`]: the v1<->v2 setting translation (`names.rs`, given the version by
+//! cgget and cgset) and `*` on a hybrid host (`spec.rs`); `cgget -c` prints its number.
 //!
 //! Every pseudo-filesystem root is a parameter ([`Layout::parse`], [`Roots`]) so that the model is
 //! unit-tested on fixture trees in a temporary directory.
