@@ -1,13 +1,14 @@
 //! Operations on one group in one hierarchy: create (with libcgroup's owners and modes), delete,
 //! attach a process, list descendants and settings. Paths come through [`crate::path`], so none
-//! of these can leave the hierarchy.
+//! of these can leave the hierarchy. What differs between cgroup v1 and v2 (the task file, enabling
+//! controllers for a new group, a group's controllers) the [`Hierarchy`] answers.
 
 use std::io;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::error::{CgError, Ecg};
-use crate::layout::{Hierarchy, Version};
+use crate::layout::Hierarchy;
 use crate::path;
 use crate::spec::Owner;
 
@@ -36,15 +37,9 @@ impl Created {
     }
 }
 
-fn is_enabled(dir: &Path, ctrl: &str) -> bool {
-    path::read_knob(dir, "cgroup.subtree_control")
-        .map(|t| t.split_whitespace().any(|c| c == ctrl))
-        .unwrap_or(false)
-}
-
-/// mkdir -p `rel` under the hierarchy (mode 0775 less the umask, as libcgroup), enabling each
-/// v2 controller in the `cgroup.subtree_control` of every ancestor that lacks it, then give the
-/// group its owners and modes. `caller` is the (uid, gid) used where no owner was given.
+/// mkdir -p `rel` under the hierarchy (mode 0775 less the umask, as libcgroup), making the
+/// controllers available in every ancestor ([`Hierarchy::enable_controllers`]: v2's
+/// `cgroup.subtree_control`), then give the group its owners and modes. `caller` is the (uid, gid) used where no owner was given.
 pub fn create(
     h: &Hierarchy,
     controllers: &[String],
@@ -58,13 +53,7 @@ pub fn create(
     let mut cur = mount.to_path_buf();
     let comps: Vec<_> = rel.components().collect();
     for comp in &comps {
-        if h.version == Version::V2 {
-            for ctrl in controllers {
-                if !is_enabled(&cur, ctrl) {
-                    path::write_knob(&cur, "cgroup.subtree_control", &format!("+{ctrl}"))?;
-                }
-            }
-        }
+        h.enable_controllers(&cur, controllers)?;
         cur.push(comp);
         match std::fs::DirBuilder::new().mode(0o775).create(&cur) {
             Ok(()) => {
@@ -86,13 +75,13 @@ pub fn create(
     // Owners: the admin (or the caller) owns the directory and everything in it.
     let uid = opts.admin.uid.unwrap_or(caller.0);
     let gid = opts.admin.gid.unwrap_or(caller.1);
-    let task_file = h.task_file();
+    let task_owner_file = h.task_owner_file();
     crate::cg_debug!("changing ownership of {} to {uid}:{gid}", dir.display());
     walk(dir, &mut |p, is_dir| {
         crate::cg_debug!("chown {uid}:{gid} {}", p.display());
         std::os::unix::fs::lchown(p, Some(uid), Some(gid))?;
         let is_tasks =
-            h.version == Version::V1 && !is_dir && p.file_name() == Some(task_file.as_ref());
+            !is_dir && task_owner_file.is_some_and(|f| p.file_name() == Some(f.as_ref()));
         let new = if is_dir {
             opts.dperm
         } else if is_tasks {
@@ -111,8 +100,8 @@ pub fn create(
         Ok(())
     })?;
     // v1: the task owner owns `tasks`, with -s as its (masked) mode.
-    if h.version == Version::V1 {
-        let tasks = dir.join(task_file);
+    if let Some(file) = task_owner_file {
+        let tasks = dir.join(file);
         crate::cg_debug!(
             "chown {}:{} {}",
             opts.task.uid.unwrap_or(caller.0),
@@ -321,15 +310,10 @@ pub fn settings(dir: &Path, ctrl: &str) -> Vec<String> {
         .collect()
 }
 
-/// Controllers whose files a group of `h` has: v1 the hierarchy's, v2 the group's
-/// `cgroup.controllers`.
+/// Controllers whose files a group of `h` has ([`Hierarchy::group_controllers`]). Kept for
+/// cgget and cgset until they ask the hierarchy themselves.
 pub fn group_controllers(h: &Hierarchy, dir: &Path) -> Vec<String> {
-    match h.version {
-        Version::V1 => h.controllers.clone(),
-        Version::V2 => path::read_knob(dir, "cgroup.controllers")
-            .map(|t| t.split_whitespace().map(str::to_string).collect())
-            .unwrap_or_default(),
-    }
+    h.group_controllers(dir)
 }
 
 #[cfg(test)]

@@ -6,11 +6,21 @@
 //! controllers (`cpu,cpuacct`) or be a named hierarchy (`name=systemd`). On cgroup2 the controllers
 //! are those listed in the root's `cgroup.controllers`.
 //!
+//! The differences between cgroup v1 and v2 are methods here, of [`Version`] (facts: how a mount
+//! names its controllers, the task file, the parent's `cgroup.subtree_control`) or of
+//! [`Hierarchy`] (acts and views: enabling a controller for a new group, a group's controllers, a
+//! process's group, the labels lscgroup and lssubsys print), so that group.rs, systemd.rs and the
+//! listing tools ask a hierarchy what to do instead of branching on its version. Two places still
+//! read [`Hierarchy::version`]: the v1<->v2 setting translation (`names.rs`, given the version by
+//! cgget and cgset) and `*` on a hybrid host (`spec.rs`); `cgget -c` prints its number.
+//!
 //! Every pseudo-filesystem root is a parameter ([`Layout::parse`], [`Roots`]) so that the model is
 //! unit-tested on fixture trees in a temporary directory.
 
 use std::io;
 use std::path::{Path, PathBuf};
+
+use crate::path;
 
 /// The pseudo-filesystem roots the model reads: `/proc` and `/` (under which mount points live).
 #[derive(Debug, Clone)]
@@ -42,6 +52,71 @@ impl Version {
         match self {
             Version::V1 => 1,
             Version::V2 => 2,
+        }
+    }
+
+    /// The version of a mount of filesystem type `fstype`; `None` for a filesystem not cgroup's.
+    fn of_fstype(fstype: &str) -> Option<Version> {
+        match fstype {
+            "cgroup" => Some(Version::V1),
+            "cgroup2" => Some(Version::V2),
+            _ => None,
+        }
+    }
+
+    /// The controllers and the `name=` of a new hierarchy mounted at `mount` with the
+    /// superblock options `options`: v1 names them in its options, v2 lists them in the root's
+    /// `cgroup.controllers` (and has no name).
+    fn mount_controllers(self, options: &str, mount: &Path) -> (Vec<String>, Option<String>) {
+        match self {
+            Version::V1 => {
+                let mut controllers = Vec::new();
+                let mut name = None;
+                for opt in options.split(',') {
+                    if let Some(n) = opt.strip_prefix("name=") {
+                        name = Some(n.to_string());
+                    } else if opt.is_empty()
+                        || opt.contains('=')
+                        || V1_NON_CONTROLLER_OPTIONS.contains(&opt)
+                    {
+                        continue;
+                    } else {
+                        controllers.push(opt.to_string());
+                    }
+                }
+                (controllers, name)
+            }
+            Version::V2 => {
+                let text =
+                    common::read_pseudo_file(mount.join("cgroup.controllers")).unwrap_or_default();
+                (text.split_whitespace().map(str::to_string).collect(), None)
+            }
+        }
+    }
+
+    /// The file listing a group's member processes: v1 `tasks` is v2 `cgroup.procs`.
+    fn task_file(self) -> &'static str {
+        match self {
+            Version::V1 => "tasks",
+            Version::V2 => "cgroup.procs",
+        }
+    }
+
+    /// The file cgcreate gives to the task owner (`-t`, its mode `-s`): v1's `tasks`. On v2 the
+    /// admin owns every file of the group, `cgroup.procs` included.
+    fn task_owner_file(self) -> Option<&'static str> {
+        match self {
+            Version::V1 => Some("tasks"),
+            Version::V2 => None,
+        }
+    }
+
+    /// The parent's file that must list a controller before a child group has it: v2's
+    /// `cgroup.subtree_control`. A v1 group has every controller of its hierarchy.
+    fn subtree_control(self) -> Option<&'static str> {
+        match self {
+            Version::V1 => None,
+            Version::V2 => Some("cgroup.subtree_control"),
         }
     }
 }
@@ -106,9 +181,84 @@ impl Hierarchy {
 
     /// The file listing a group's member processes: v1 `tasks` is v2 `cgroup.procs`.
     pub fn task_file(&self) -> &'static str {
+        self.version.task_file()
+    }
+
+    /// The file of a group that cgcreate gives to the task owner (`-t`, its mode `-s`): v1's
+    /// `tasks`; `None` on v2, where the admin owns every file.
+    pub fn task_owner_file(&self) -> Option<&'static str> {
+        self.version.task_owner_file()
+    }
+
+    /// Make `controllers` available to the groups below `parent`, writing `+ctrl` to the
+    /// parent's `cgroup.subtree_control` for each one it lacks (v2). On v1 there is nothing to
+    /// do: a group has every controller of its hierarchy.
+    pub fn enable_controllers(&self, parent: &Path, controllers: &[String]) -> io::Result<()> {
+        let Some(knob) = self.version.subtree_control() else {
+            return Ok(());
+        };
+        for ctrl in controllers {
+            // Read again for each: a controller named twice is written once.
+            let enabled = path::read_knob(parent, knob).unwrap_or_default();
+            if !enabled.split_whitespace().any(|c| c == ctrl) {
+                path::write_knob(parent, knob, &format!("+{ctrl}"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Controllers whose files the group at `dir` has: v1 the hierarchy's, v2 the group's
+    /// `cgroup.controllers` (empty when unreadable).
+    pub fn group_controllers(&self, dir: &Path) -> Vec<String> {
         match self.version {
-            Version::V1 => "tasks",
-            Version::V2 => "cgroup.procs",
+            Version::V1 => self.controllers.clone(),
+            Version::V2 => path::read_knob(dir, "cgroup.controllers")
+                .map(|t| t.split_whitespace().map(str::to_string).collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The group of a process in this hierarchy, from the text of its `/proc/PID/cgroup`: the
+    /// `0::` line on v2, on v1 the line naming this hierarchy's controllers or `name=`.
+    pub fn group_of(&self, proc_cgroup: &str) -> Option<String> {
+        proc_cgroup.lines().find_map(|line| {
+            let mut fields = line.splitn(3, ':');
+            let (id, ctrls, path) = (fields.next()?, fields.next()?, fields.next()?);
+            let ours = match self.version {
+                Version::V2 => id == "0" && ctrls.is_empty(),
+                Version::V1 => ctrls.split(',').any(|c| !c.is_empty() && self.carries(c)),
+            };
+            ours.then(|| path.to_string())
+        })
+    }
+
+    /// How libcgroup names this hierarchy in a message: `unified` for cgroup2, else its label
+    /// (`name=systemd`).
+    pub fn title(&self) -> String {
+        match self.version {
+            Version::V1 => self.label(),
+            Version::V2 => "unified".to_string(),
+        }
+    }
+
+    /// The controllers lscgroup prints before a group of this hierarchy when the user named
+    /// `typed`: on v1 the whole hierarchy's ([`Hierarchy::label`]), on v2, where each
+    /// controller stands alone, those typed.
+    pub fn listing_label(&self, typed: &[&str]) -> String {
+        match self.version {
+            Version::V1 => self.label(),
+            Version::V2 => typed.join(","),
+        }
+    }
+
+    /// lssubsys's line for controller `ctrl` of this hierarchy, whose `/proc/cgroups` hierarchy
+    /// number is `number`: the label and the number to print. A v1 hierarchy is one line for all
+    /// its controllers (`cpu,cpuacct 3`: equal labels, printed once); on v2 each controller is
+    /// its own line with number 0.
+    pub fn subsys_line(&self, ctrl: &str, number: u32) -> (String, u32) {
+        match self.version {
+            Version::V1 => (self.controllers.join(","), number),
+            Version::V2 => (ctrl.to_string(), 0),
         }
     }
 }
@@ -160,11 +310,8 @@ impl Layout {
             if fields.len() < 5 || fields.len() < dash + 4 {
                 continue;
             }
-            let fstype = fields[dash + 1];
-            let version = match fstype {
-                "cgroup" => Version::V1,
-                "cgroup2" => Version::V2,
-                _ => continue,
+            let Some(version) = Version::of_fstype(fields[dash + 1]) else {
+                continue;
             };
             let dev = fields[2].to_string();
             let mount = under(fs, &unescape(fields[4]));
@@ -172,30 +319,7 @@ impl Layout {
                 h.mounts.push(mount);
                 continue;
             }
-            let (controllers, name) = match version {
-                Version::V1 => {
-                    let mut controllers = Vec::new();
-                    let mut name = None;
-                    for opt in fields[dash + 3].split(',') {
-                        if let Some(n) = opt.strip_prefix("name=") {
-                            name = Some(n.to_string());
-                        } else if opt.is_empty()
-                            || opt.contains('=')
-                            || V1_NON_CONTROLLER_OPTIONS.contains(&opt)
-                        {
-                            continue;
-                        } else {
-                            controllers.push(opt.to_string());
-                        }
-                    }
-                    (controllers, name)
-                }
-                Version::V2 => {
-                    let text = common::read_pseudo_file(mount.join("cgroup.controllers"))
-                        .unwrap_or_default();
-                    (text.split_whitespace().map(str::to_string).collect(), None)
-                }
-            };
+            let (controllers, name) = version.mount_controllers(fields[dash + 3], &mount);
             hierarchies.push(Hierarchy {
                 version,
                 mounts: vec![mount],
@@ -402,6 +526,25 @@ mod tests {
             [fx.path("/sys/fs/cgroup/memory"), fx.path("/mnt/memory two")]
         );
         assert_eq!(mem.task_file(), "tasks");
+        assert_eq!(mem.task_owner_file(), Some("tasks"));
+        // v1: every line of lscgroup and lssubsys names the whole hierarchy.
+        assert_eq!(cpu.listing_label(&["cpuacct"]), "cpu,cpuacct");
+        assert_eq!(
+            cpu.subsys_line("cpuacct", 3),
+            ("cpu,cpuacct".to_string(), 3)
+        );
+        assert_eq!(sd.title(), "name=systemd");
+        let text = "9:name=systemd:/a.scope\n4:memory:/m\n1:cpu,cpuacct:/c\n0::/u\n";
+        assert_eq!(sd.group_of(text).as_deref(), Some("/a.scope"));
+        assert_eq!(cpu.group_of(text).as_deref(), Some("/c"));
+        assert_eq!(l.find("cpuset").unwrap().group_of(text), None);
+        assert_eq!(
+            cpu.group_controllers(Path::new("/nonexistent")),
+            ["cpu", "cpuacct"]
+        );
+        // Enabling is v2's: nothing is read or written on v1.
+        cpu.enable_controllers(Path::new("/nonexistent"), &["cpu".into()])
+            .unwrap();
         assert_eq!(l.all_controllers(), ["cpu", "cpuacct", "cpuset", "memory"]);
         assert!(l.find("pids").is_none());
         assert!(l.unified().is_none());
@@ -420,6 +563,15 @@ mod tests {
         let u = l.unified().unwrap();
         assert_eq!(u.mount(), fx.path("/sys/fs/cgroup/unified"));
         assert_eq!(u.task_file(), "cgroup.procs");
+        assert_eq!(u.task_owner_file(), None);
+        // v2: each controller stands alone.
+        assert_eq!(u.listing_label(&["hugetlb"]), "hugetlb");
+        assert_eq!(u.subsys_line("hugetlb", 9), ("hugetlb".to_string(), 0));
+        assert_eq!(u.title(), "unified");
+        assert_eq!(
+            u.group_of("4:memory:/m\n0::/u/v\n").as_deref(),
+            Some("/u/v")
+        );
         assert_eq!(l.all_controllers(), ["cpu", "memory", "hugetlb"]);
     }
 

@@ -243,38 +243,12 @@ pub fn busctl_args(req: &ScopeRequest) -> Vec<String> {
     args
 }
 
-/// The cgroup path (relative to the root of `layout`'s unit hierarchy) that `/proc/PID/cgroup`
-/// gives for a process: the `0::` line on a unified host, `name=systemd` elsewhere (the `0::` line
-/// when a hybrid host has no named hierarchy).
-pub fn unit_cgroup_of(proc_cgroup: &str, layout: &Layout) -> Option<String> {
-    let unified_line = || {
-        proc_cgroup
-            .lines()
-            .find_map(|l| l.strip_prefix("0::"))
-            .map(str::to_string)
-    };
-    let named_line = || {
-        proc_cgroup.lines().find_map(|l| {
-            let mut f = l.splitn(3, ':');
-            let (_, ctrls, path) = (f.next()?, f.next()?, f.next()?);
-            ctrls
-                .split(',')
-                .any(|c| c == "name=systemd")
-                .then(|| path.to_string())
-        })
-    };
-    match layout.mode() {
-        Some(Mode::Unified) => unified_line(),
-        _ if layout.find("name=systemd").is_some() => named_line(),
-        _ => unified_line(),
-    }
-}
-
 /// Why the idle process could not be replaced (libcgroup's texts where it has one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdleError {
-    /// No line for the unit hierarchy in /proc/PID/cgroup (`true`: the cgroup2 one).
-    NoCgroup(bool),
+    /// No line in /proc/PID/cgroup for the unit hierarchy, named as libcgroup names it
+    /// ([`crate::layout::Hierarchy::title`]: `unified`, `name=systemd`).
+    NoCgroup(String),
     None,
     Several,
     Kill(u32, i32),
@@ -283,8 +257,7 @@ pub enum IdleError {
 impl std::fmt::Display for IdleError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            IdleError::NoCgroup(true) => f.write_str("Unable find unified cgroup path"),
-            IdleError::NoCgroup(false) => f.write_str("Unable find name=systemd cgroup path"),
+            IdleError::NoCgroup(hierarchy) => write!(f, "Unable find {hierarchy} cgroup path"),
             IdleError::None => f.write_str("Failed to find idle_thread task"),
             IdleError::Several => {
                 f.write_str("Failed to replace scope idle_thread, found two idle_thread")
@@ -328,11 +301,11 @@ fn describe(e: &io::Error) -> String {
 /// that scope and still be the idle process once we hold a pidfd on it (a pid reused meanwhile is
 /// never signalled).
 pub fn replace_idle(roots: &Roots, layout: &Layout, task: u32) -> Result<u32, IdleError> {
-    let h = unit_hierarchy(layout).ok_or(IdleError::NoCgroup(false))?;
-    let no_cgroup = IdleError::NoCgroup(h.version == crate::layout::Version::V2);
+    let h = unit_hierarchy(layout).ok_or_else(|| IdleError::NoCgroup("name=systemd".into()))?;
+    let no_cgroup = IdleError::NoCgroup(h.title());
     let cg_text = std::fs::read_to_string(roots.proc.join(format!("{task}/cgroup")))
         .map_err(|_| no_cgroup.clone())?;
-    let rel = unit_cgroup_of(&cg_text, layout).ok_or(no_cgroup.clone())?;
+    let rel = h.group_of(&cg_text).ok_or(no_cgroup.clone())?;
     let last = rel.trim_end_matches('/').rsplit('/').next().unwrap_or("");
     // A group that is no scope has no idle process: libcgroup 3.1 says just that.
     if !last.ends_with(".scope") || !rel.contains(".slice") {
@@ -353,7 +326,7 @@ pub fn replace_idle(roots: &Roots, layout: &Layout, task: u32) -> Result<u32, Id
     let still_idle = argv0(&read_cmdline(&roots.proc, idle)) == IDLE_NAME.as_bytes();
     let still_there = std::fs::read_to_string(roots.proc.join(format!("{idle}/cgroup")))
         .ok()
-        .and_then(|t| unit_cgroup_of(&t, layout))
+        .and_then(|t| h.group_of(&t))
         .is_some_and(|p| p == rel);
     if !still_idle || !still_there {
         return Err(IdleError::None);
@@ -592,15 +565,30 @@ mod tests {
         let text = "9:name=systemd:/nst.slice/v1.scope\n4:memory:/x\n0::/nst.slice/v2.scope\n";
         let fx = Fixture::new("sd-line-u", UNIFIED, PROC_CGROUPS);
         let unified = Layout::load_from(&fx.roots()).unwrap();
+        let h = unit_hierarchy(&unified).unwrap();
+        assert_eq!(h.group_of(text).as_deref(), Some("/nst.slice/v2.scope"));
         assert_eq!(
-            unit_cgroup_of(text, &unified).as_deref(),
-            Some("/nst.slice/v2.scope")
+            IdleError::NoCgroup(h.title()).to_string(),
+            "Unable find unified cgroup path"
         );
         let fx = Fixture::new("sd-line-h", HYBRID, PROC_CGROUPS);
         let hybrid = Layout::load_from(&fx.roots()).unwrap();
+        let h = unit_hierarchy(&hybrid).unwrap();
+        assert_eq!(h.group_of(text).as_deref(), Some("/nst.slice/v1.scope"));
         assert_eq!(
-            unit_cgroup_of(text, &hybrid).as_deref(),
-            Some("/nst.slice/v1.scope")
+            IdleError::NoCgroup(h.title()).to_string(),
+            "Unable find name=systemd cgroup path"
+        );
+        // A hybrid host without the named hierarchy: systemd's units are on cgroup2.
+        let fx = Fixture::new(
+            "sd-line-h2",
+            &HYBRID.replace("name=systemd", "pids"),
+            PROC_CGROUPS,
+        );
+        let h = Layout::load_from(&fx.roots()).unwrap();
+        assert_eq!(
+            unit_hierarchy(&h).unwrap().group_of(text).as_deref(),
+            Some("/nst.slice/v2.scope")
         );
     }
 

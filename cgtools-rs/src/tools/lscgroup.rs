@@ -143,10 +143,7 @@ pub fn run_lscgroup(prog: &str, args: &[OsString]) -> Result<u8, Failure> {
             continue;
         };
         // On v2 the controllers typed; on v1 the hierarchy's.
-        let label = match h.version {
-            crate::layout::Version::V2 => carried(h).join(","),
-            crate::layout::Version::V1 => h.label(),
-        };
+        let label = h.listing_label(&carried(h));
         list(h, &label, &rel, &mut text);
     }
     out(&text);

@@ -12,7 +12,7 @@ use clap::Command;
 use crate::getopt::{Opt, Syntax};
 
 use super::*;
-use crate::layout::{Hierarchy, Layout, Version};
+use crate::layout::Layout;
 
 const HELP: &str = "\
 Usage: {prog} [-i] [-m] [-M] [controller] [...]
@@ -79,7 +79,7 @@ pub fn listing(layout: &Layout, wanted: &[String], flags: Flags) -> String {
             }
         }
     }
-    let mut done: Vec<*const Hierarchy> = Vec::new();
+    let mut done: Vec<String> = Vec::new();
     let mut text = String::new();
     for (name, number) in &names {
         if !wanted.is_empty() && !wanted.contains(name) {
@@ -95,17 +95,11 @@ pub fn listing(layout: &Layout, wanted: &[String], flags: Flags) -> String {
             }
             continue;
         };
-        let label = match h.version {
-            Version::V1 => {
-                if done.contains(&(h as *const _)) {
-                    continue;
-                }
-                done.push(h as *const _);
-                h.controllers.join(",")
-            }
-            Version::V2 => name.clone(),
-        };
-        let number = if h.version == Version::V2 { 0 } else { *number };
+        let (label, number) = h.subsys_line(name, *number);
+        if done.contains(&label) {
+            continue;
+        }
+        done.push(label.clone());
         let mounts: Vec<_> = if flags.all_mounts {
             h.mounts.iter().collect()
         } else {
