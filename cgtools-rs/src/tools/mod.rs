@@ -12,6 +12,7 @@ pub mod lscgroup;
 pub mod lssubsys;
 
 use std::ffi::OsString;
+use std::io::Write;
 
 use common::ToolError;
 use common::{eprintln, print};
@@ -95,7 +96,9 @@ pub(crate) fn parse_checked(
         check(id, &value.as_deref().unwrap_or_default().to_string_lossy())?;
     }
     if let Some(e) = &m.error {
-        eprintln!("{prog}: {e}");
+        // glibc prints the option as typed, byte for byte.
+        let line = [prog.as_bytes(), b": ", &e.to_bytes(), b"\n"].concat();
+        let _ = common::stdio::stderr().write_all(&line);
         return Err(bad_args(prog, syntax));
     }
     Ok(Some(m))
