@@ -1,4 +1,5 @@
-//! glibc's `getopt_long` as libcgroup's tools call it, and each tool's options declared once.
+//! Each libcgroup tool's options declared once, read with [`common::getopt`] as libcgroup's
+//! `getopt_long` call does.
 //!
 //! Why not clap: libcgroup acts on each option as getopt returns it (`cgcreate -hz` prints the
 //! help, `cgcreate -zh` fails on `-z`; `cgcreate -d 7 -h` fails on the mode), prints glibc's own
@@ -6,31 +7,23 @@
 //! MiB more resident memory than libcgroup's tool (issue 15 item 7). The clap `Command` is still
 //! derived from the same declaration ([`Syntax::command`]) for man pages and completions.
 //!
-//! The rules (glibc `posix/getopt.c`): options and operands may be mixed (operands are collected
-//! in order) unless the syntax stops at the first operand (optstring `+...`, cgexec and
-//! cgclassify); `--` ends the options; `-` alone is an operand; short options cluster (`-nv`) and
-//! take their value from the rest of the word or the next word; long options take `--name=value`
-//! or `--name value` and may be abbreviated to an unambiguous prefix.
+//! What is libcgroup's here: an option takes a value in both spellings or in neither (no
+//! optional arguments), the help and usage-error texts, and [`Matches`] as the tools ask it.
+//! glibc's rules and messages are [`common::getopt`]'s.
 
-use std::ffi::{OsStr, OsString};
-use std::fmt;
-use std::os::unix::ffi::OsStrExt;
+use std::ffi::OsString;
 
-/// Whether an option takes a value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Takes {
-    Nothing,
-    Value,
-}
+use common::getopt::{self, HasArg, Ordering};
 
-/// One option of a tool: its spellings, whether it takes a value, and its help for the man page.
+/// One option of a tool: its spellings, what both take, and its help for the man page.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Opt {
     /// What the tool asks [`Matches`] for.
     pub id: &'static str,
     pub short: Option<char>,
     pub long: Option<&'static str>,
-    pub takes: Takes,
+    /// What the short letter and the long name take (libcgroup gives both the same).
+    pub arg: HasArg,
     /// The value's name in the man page (`mode`, `controllers>:<path`).
     pub value_name: &'static str,
     /// One line for the man page and completions.
@@ -44,7 +37,7 @@ impl Opt {
             id,
             short: Some(short),
             long: None,
-            takes: Takes::Nothing,
+            arg: HasArg::No,
             value_name: "",
             help,
         }
@@ -58,7 +51,7 @@ impl Opt {
 
     /// This option takes a value named `value_name`.
     pub(crate) const fn value(mut self, value_name: &'static str) -> Opt {
-        self.takes = Takes::Value;
+        self.arg = HasArg::Required;
         self.value_name = value_name;
         self
     }
@@ -69,9 +62,20 @@ impl Opt {
             id,
             short: None,
             long: Some(long),
-            takes: Takes::Nothing,
+            arg: HasArg::No,
             value_name: "",
             help,
+        }
+    }
+
+    /// The getopt row of this option.
+    const fn getopt(&self) -> getopt::Opt<&'static str> {
+        getopt::Opt {
+            id: self.id,
+            long: self.long,
+            long_arg: self.arg,
+            short: self.short,
+            short_arg: self.arg,
         }
     }
 }
@@ -104,7 +108,7 @@ pub(crate) struct Matches {
     /// The operands, in order.
     pub operands: Vec<OsString>,
     /// getopt's error, where it stopped (options after it were not read).
-    pub error: Option<GetoptError>,
+    pub error: Option<getopt::Error>,
 }
 
 impl Matches {
@@ -142,172 +146,20 @@ impl Matches {
     }
 }
 
-/// glibc's getopt messages (printed after `PROG: `).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum GetoptError {
-    /// `-z`: the byte as typed.
-    Invalid(u8),
-    /// `--bogus` / `--bogus=1`: the word without its dashes.
-    Unrecognized(OsString),
-    /// `-g` at the end.
-    ShortNeedsValue(char),
-    /// `--dperm` at the end: the full long name.
-    LongNeedsValue(&'static str),
-    /// `--help=x`: the full long name.
-    LongTakesNoValue(&'static str),
-    /// `--s`, `--t=0750`: the whole word as typed (without dashes, with any `=value`, as glibc
-    /// quotes it) and the names it could be, in the table's order.
-    Ambiguous(OsString, Vec<&'static str>),
-}
-
-impl fmt::Display for GetoptError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            GetoptError::Invalid(c) => {
-                f.write_str("invalid option -- '")?;
-                // glibc prints the byte itself; a lone non-ASCII byte is not UTF-8.
-                f.write_str(&String::from_utf8_lossy(&[*c]))?;
-                f.write_str("'")
-            }
-            GetoptError::Unrecognized(w) => {
-                write!(f, "unrecognized option '--{}'", w.to_string_lossy())
-            }
-            GetoptError::ShortNeedsValue(c) => write!(f, "option requires an argument -- '{c}'"),
-            GetoptError::LongNeedsValue(l) => write!(f, "option '--{l}' requires an argument"),
-            GetoptError::LongTakesNoValue(l) => {
-                write!(f, "option '--{l}' doesn't allow an argument")
-            }
-            GetoptError::Ambiguous(w, names) => {
-                write!(
-                    f,
-                    "option '--{}' is ambiguous; possibilities:",
-                    w.to_string_lossy()
-                )?;
-                for n in names {
-                    write!(f, " '--{n}'")?;
-                }
-                Ok(())
-            }
-        }
-    }
-}
-
 impl Syntax {
     /// Read `args` (`args[0]` is the program) as getopt_long does.
     pub(crate) fn getopt(&self, args: &[OsString]) -> Matches {
-        let mut m = Matches::default();
-        let mut i = 1;
-        while i < args.len() {
-            let word = args[i].as_bytes();
-            i += 1;
-            if word == b"--" {
-                m.operands.extend(args[i..].iter().cloned());
-                return m;
-            }
-            if word.len() < 2 || word[0] != b'-' {
-                m.operands.push(OsString::from(OsStr::from_bytes(word)));
-                if self.stop_at_operand {
-                    m.operands.extend(args[i..].iter().cloned());
-                    return m;
-                }
-                continue;
-            }
-            let step = if let Some(long) = word.strip_prefix(b"--") {
-                self.long(long, args, &mut i, &mut m)
-            } else {
-                self.shorts(&word[1..], args, &mut i, &mut m)
-            };
-            if let Err(e) = step {
-                m.error = Some(e);
-                return m;
-            }
+        let table: Vec<getopt::Opt<&'static str>> = self.opts.iter().map(Opt::getopt).collect();
+        let ordering = match self.stop_at_operand {
+            true => Ordering::RequireOrder,
+            false => Ordering::Permute,
+        };
+        let scan = getopt::parse(args.get(1..).unwrap_or_default(), &table, ordering);
+        Matches {
+            given: scan.found.into_iter().map(|f| (f.id, f.value)).collect(),
+            operands: scan.operands,
+            error: scan.error,
         }
-        m
-    }
-
-    /// `--name[=value]`, the dashes stripped.
-    fn long(
-        &self,
-        word: &[u8],
-        args: &[OsString],
-        next: &mut usize,
-        m: &mut Matches,
-    ) -> Result<(), GetoptError> {
-        let (name, inline) = match word.iter().position(|&b| b == b'=') {
-            Some(eq) => (&word[..eq], Some(&word[eq + 1..])),
-            None => (word, None),
-        };
-        let longs = || self.opts.iter().filter_map(|o| o.long.map(|l| (o, l)));
-        let opt = match longs().find(|(_, l)| l.as_bytes() == name) {
-            Some((o, _)) => o,
-            None => {
-                let candidates: Vec<(&Opt, &'static str)> = longs()
-                    .filter(|(_, l)| l.as_bytes().starts_with(name))
-                    .collect();
-                match candidates.as_slice() {
-                    [] => {
-                        return Err(GetoptError::Unrecognized(
-                            OsStr::from_bytes(word).to_os_string(),
-                        ))
-                    }
-                    [(o, _)] => *o,
-                    _ => {
-                        return Err(GetoptError::Ambiguous(
-                            OsStr::from_bytes(word).to_os_string(),
-                            candidates.iter().map(|(_, l)| *l).collect(),
-                        ))
-                    }
-                }
-            }
-        };
-        let long = opt.long.unwrap_or_default();
-        let value = match (opt.takes, inline) {
-            (Takes::Nothing, Some(_)) => return Err(GetoptError::LongTakesNoValue(long)),
-            (Takes::Nothing, None) => None,
-            (Takes::Value, Some(v)) => Some(OsStr::from_bytes(v).to_os_string()),
-            (Takes::Value, None) => match args.get(*next) {
-                Some(v) => {
-                    *next += 1;
-                    Some(v.clone())
-                }
-                None => return Err(GetoptError::LongNeedsValue(long)),
-            },
-        };
-        m.given.push((opt.id, value));
-        Ok(())
-    }
-
-    /// A cluster of short options, the dash stripped.
-    fn shorts(
-        &self,
-        cluster: &[u8],
-        args: &[OsString],
-        next: &mut usize,
-        m: &mut Matches,
-    ) -> Result<(), GetoptError> {
-        for (at, &c) in cluster.iter().enumerate() {
-            let opt = self
-                .opts
-                .iter()
-                .find(|o| o.short.is_some_and(|s| s as u32 == u32::from(c)))
-                .ok_or(GetoptError::Invalid(c))?;
-            if opt.takes == Takes::Nothing {
-                m.given.push((opt.id, None));
-                continue;
-            }
-            let rest = &cluster[at + 1..];
-            let value = if !rest.is_empty() {
-                OsStr::from_bytes(rest).to_os_string()
-            } else if let Some(v) = args.get(*next) {
-                *next += 1;
-                v.clone()
-            } else {
-                return Err(GetoptError::ShortNeedsValue(c as char));
-            };
-            m.given.push((opt.id, Some(value)));
-            return Ok(());
-        }
-        Ok(())
     }
 
     /// The clap command for man pages and completions, from the same declaration.
@@ -326,9 +178,11 @@ impl Syntax {
             if let Some(l) = o.long {
                 arg = arg.long(l);
             }
-            arg = match o.takes {
-                Takes::Nothing => arg.action(ArgAction::SetTrue),
-                Takes::Value => arg.value_name(o.value_name).action(ArgAction::Append),
+            arg = match o.arg {
+                HasArg::No => arg.action(ArgAction::SetTrue),
+                HasArg::Required | HasArg::Optional => {
+                    arg.value_name(o.value_name).action(ArgAction::Append)
+                }
             };
             cmd = cmd.arg(arg);
         }
@@ -446,10 +300,20 @@ mod tests {
             assert_eq!(e.to_string(), text, "{words:?}");
             assert_eq!(m.given.len(), before, "{words:?}");
         }
-        assert_eq!(
-            GetoptError::Invalid(0xc3).to_string(),
-            "invalid option -- '\u{fffd}'"
-        );
+    }
+
+    /// glibc prints what was typed byte for byte, a lone non-ASCII option byte included.
+    #[test]
+    fn messages_keep_the_typed_bytes() {
+        use std::os::unix::ffi::OsStringExt;
+        for (word, text) in [
+            (&b"-\xe9"[..], &b"invalid option -- '\xe9'"[..]),
+            (b"--\xe9x=\xff", b"unrecognized option '--\xe9x=\xff'"),
+        ] {
+            let argv = [OsString::from("t"), OsString::from_vec(word.to_vec())];
+            let error = PERMUTE.getopt(&argv).error.expect("an error");
+            assert_eq!(error.to_bytes(), text, "{word:?}");
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! * `names`: v1 <-> v2 setting names and values for cgset/cgget.
 //! * `rules`: `/etc/cgrules.conf` placement for cgexec/cgclassify without `-g`.
 //! * `error`: libcgroup's error numbers, texts and exit codes.
-//! * `getopt`: glibc's getopt_long as the tools call it; each tool's options declared once.
+//! * `getopt`: each tool's options declared once, read with `common::getopt` as libcgroup does.
 //! * `cglog`: `CGROUP_LOGLEVEL` (libcgroup's DEBUG/INFO/WARNING/ERROR) for every tool.
 //! * `systemd`: libcgroup 3.1's systemd scopes (`cgcreate -c -p -S`), the default slice/scope and
 //!   `-b`, the idle process and `-r`.

@@ -15,8 +15,8 @@
 //! * Short options cluster (`-fp`); a letter that takes an argument ends the cluster and takes
 //!   the rest of it (`-R/dir`) or, when required, the next word (`-R /dir`).
 //!
-//! An error ends the scan, as every caller exits on getopt's `?`. [`Error`] displays glibc's
-//! words; the caller prefixes `argv[0]: ` as glibc does.
+//! An error ends the scan, as every caller exits on getopt's `?`. [`Error::to_bytes`] is glibc's
+//! message byte for byte; the caller prefixes `argv[0]: ` as glibc does.
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;
@@ -146,16 +146,17 @@ pub struct Found<T> {
     pub value: Option<OsString>,
 }
 
-/// A getopt error, displayed in glibc's words (without the `argv[0]: ` prefix).
+/// A getopt error in glibc's words (without the `argv[0]: ` prefix): [`Error::to_bytes`] as glibc
+/// prints it, what was typed byte for byte; `Display` the same as text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
-    /// `--bogus`, shown as typed (`=value` included).
-    Unrecognized(String),
-    /// `-z`.
+    /// `--bogus`, as typed (`=value` included).
+    Unrecognized(OsString),
+    /// `-z`: a byte above ASCII is the Latin-1 character of that byte.
     Invalid(char),
     /// A prefix of several options: as typed, and each long name it could mean, in table order.
     Ambiguous {
-        typed: String,
+        typed: OsString,
         candidates: Vec<&'static str>,
     },
     /// `--fork=1`: the full long name.
@@ -166,21 +167,51 @@ pub enum Error {
     ShortRequiresArg(char),
 }
 
+impl Error {
+    /// The message as glibc prints it: the option as typed, byte for byte (an invalid option
+    /// byte above ASCII is that byte, not its character).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match self {
+            Error::Unrecognized(typed) => {
+                [&b"unrecognized option '"[..], typed.as_bytes(), b"'"].concat()
+            }
+            Error::Invalid(c) => {
+                let mut utf8 = [0; 4];
+                let byte = u8::try_from(*c).map(|b| [b]);
+                let shown = match &byte {
+                    Ok(b) => &b[..],
+                    Err(_) => c.encode_utf8(&mut utf8).as_bytes(),
+                };
+                [&b"invalid option -- '"[..], shown, b"'"].concat()
+            }
+            Error::Ambiguous { typed, candidates } => {
+                let mut text = [&b"option '"[..], typed.as_bytes()].concat();
+                text.extend_from_slice(b"' is ambiguous; possibilities:");
+                for name in candidates {
+                    text.extend_from_slice(format!(" '--{name}'").as_bytes());
+                }
+                text
+            }
+            Error::NoArgAllowed(name) => {
+                format!("option '--{name}' doesn't allow an argument").into_bytes()
+            }
+            Error::LongRequiresArg(name) => {
+                format!("option '--{name}' requires an argument").into_bytes()
+            }
+            Error::ShortRequiresArg(c) => {
+                format!("option requires an argument -- '{c}'").into_bytes()
+            }
+        }
+    }
+}
+
+/// [`Error::to_bytes`] as text: what was typed lossily, an invalid option byte above ASCII as its
+/// Latin-1 character.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Unrecognized(typed) => write!(f, "unrecognized option '{typed}'"),
             Error::Invalid(c) => write!(f, "invalid option -- '{c}'"),
-            Error::Ambiguous { typed, candidates } => {
-                write!(f, "option '{typed}' is ambiguous; possibilities:")?;
-                for name in candidates {
-                    write!(f, " '--{name}'")?;
-                }
-                Ok(())
-            }
-            Error::NoArgAllowed(name) => write!(f, "option '--{name}' doesn't allow an argument"),
-            Error::LongRequiresArg(name) => write!(f, "option '--{name}' requires an argument"),
-            Error::ShortRequiresArg(c) => write!(f, "option requires an argument -- '{c}'"),
+            other => f.write_str(&String::from_utf8_lossy(&other.to_bytes())),
         }
     }
 }
@@ -194,10 +225,6 @@ pub struct Scan<T> {
     pub found: Vec<Found<T>>,
     pub error: Option<Error>,
     pub operands: Vec<OsString>,
-}
-
-fn lossy(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Walks `args` (argv without argv[0]) as glibc's `getopt_long` would over `table`.
@@ -276,6 +303,11 @@ fn long_option<T: Copy + PartialEq>(
     Ok(vec![Found { id: opt.id, value }])
 }
 
+/// The word as typed, for a message.
+fn typed(arg: &[u8]) -> OsString {
+    OsStr::from_bytes(arg).to_os_string()
+}
+
 /// An exact long name, else the prefix's only meaning (glibc: matches with the same id and
 /// argument kind are one meaning); an error otherwise.
 fn long_match<'t, T: Copy + PartialEq>(
@@ -306,10 +338,10 @@ fn long_match<'t, T: Copy + PartialEq>(
         }
     }
     match first {
-        None => Err(Error::Unrecognized(lossy(arg))),
+        None => Err(Error::Unrecognized(typed(arg))),
         Some(found) if candidates.is_empty() => Ok(found),
         Some(_) => Err(Error::Ambiguous {
-            typed: lossy(arg),
+            typed: typed(arg),
             candidates,
         }),
     }
@@ -636,6 +668,7 @@ mod tests {
         ];
         for (error, text) in table {
             assert_eq!(error.to_string(), *text);
+            assert_eq!(error.to_bytes(), text.as_bytes());
         }
     }
 
@@ -659,6 +692,30 @@ mod tests {
             TABLE,
             Ordering::RequireOrder,
         );
-        assert_eq!(scan.error, Some(Error::Invalid('\u{c3}')));
+        let error = scan.error.expect("an invalid option");
+        assert_eq!(error, Error::Invalid('\u{c3}'));
+        // glibc prints the byte; the text shows its Latin-1 character.
+        assert_eq!(error.to_bytes(), b"invalid option -- '\xc3'");
+        assert_eq!(error.to_string(), "invalid option -- '\u{c3}'");
+        let typed = OsString::from_vec(b"--\xe9=\xff".to_vec());
+        let error = parse(&[typed], TABLE, Ordering::Permute).error;
+        let error = error.expect("an unrecognized option");
+        assert_eq!(error.to_bytes(), b"unrecognized option '--\xe9=\xff'");
+        assert_eq!(
+            error.to_string(),
+            "unrecognized option '--\u{fffd}=\u{fffd}'"
+        );
+        let typed = OsString::from_vec(b"--k\xff".to_vec());
+        let error = parse(&[typed], TABLE, Ordering::Permute).error;
+        assert_eq!(
+            error.expect("no option").to_bytes(),
+            b"unrecognized option '--k\xff'"
+        );
+        let typed = OsString::from_vec(b"--k=\xff".to_vec());
+        let error = parse(&[typed], TABLE, Ordering::Permute).error;
+        assert_eq!(
+            error.expect("an ambiguous option").to_bytes(),
+            &b"option '--k=\xff' is ambiguous; possibilities: '--kill-child' '--keep-caps'"[..]
+        );
     }
 }

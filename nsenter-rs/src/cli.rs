@@ -13,7 +13,6 @@
 //! numbers) while it reads argv; getopt's own error comes after them.
 
 use std::ffi::OsString;
-use std::os::unix::ffi::OsStrExt;
 
 use clap::{Arg, ArgAction, Command};
 use common::getopt::{self, decl, HasArg, Opt, Ordering};
@@ -179,41 +178,6 @@ pub(crate) fn command() -> Command {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct GetoptError(pub(crate) Vec<u8>);
 
-impl GetoptError {
-    /// glibc's words for `error`, with what the user typed put back byte for byte
-    /// ([`getopt::Error`] holds it as text).
-    fn of(error: &getopt::Error, argv: &[OsString]) -> Self {
-        let typed = |shown: &str| -> Vec<u8> {
-            argv.iter()
-                .find(|a| a.to_string_lossy() == shown)
-                .map(|a| a.as_bytes().to_vec())
-                .unwrap_or_else(|| shown.as_bytes().to_vec())
-        };
-        GetoptError(match error {
-            // A byte above ASCII is shown as the Latin-1 character of that byte: glibc prints
-            // the byte.
-            getopt::Error::Invalid(c) if !c.is_ascii() && u32::from(*c) <= 0xff => {
-                [&b"invalid option -- '"[..], &[*c as u8], b"'"].concat()
-            }
-            getopt::Error::Unrecognized(shown) => {
-                [&b"unrecognized option '"[..], &typed(shown), b"'"].concat()
-            }
-            getopt::Error::Ambiguous { typed: shown, .. } => {
-                let text = error.to_string();
-                let rest = text.split_once(" is ambiguous").map_or("", |(_, r)| r);
-                [
-                    &b"option '"[..],
-                    &typed(shown),
-                    b"' is ambiguous",
-                    rest.as_bytes(),
-                ]
-                .concat()
-            }
-            other => other.to_string().into_bytes(),
-        })
-    }
-}
-
 /// One option as getopt_long returned it, with its argument as typed (for an optional argument,
 /// `None` when none was attached).
 #[derive(Debug)]
@@ -243,7 +207,7 @@ pub(crate) fn read(argv: &[OsString]) -> Argv {
         })
         .collect();
     let end = match &scan.error {
-        Some(e) => Err(GetoptError::of(e, argv)),
+        Some(e) => Err(GetoptError(e.to_bytes())),
         None => Ok(scan.operands),
     };
     Argv { options, end }

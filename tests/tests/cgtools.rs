@@ -55,7 +55,10 @@
 //! - S4 a default scope file that names no scope, or a scope that is gone, is ignored with a
 //!   warning (at WARNING level) instead of sending every path to a group that does not exist.
 
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -64,10 +67,22 @@ use nstools_tests::gate::{self, Need};
 use nstools_tests::guard::{
     argv0_of, leaked_idle_processes, unique_name, wait_until, ChildGuard, TestCgroup, IDLE_NAME,
 };
-use nstools_tests::run::run;
+use nstools_tests::run::{run, run_with_streams, DEADLINE};
 use nstools_tests::{ensure, ensure_eq, ours, Differential, Outcome, Side, Suite, TestResult};
 
 use nstools_tests::bins::LIBCGROUP_TOOLS as TOOLS;
+
+/// `bin` run as `TOOL WORD` (argv[0] the bare name): its exit code and its stderr, byte for byte.
+fn raw_stderr(bin: &Path, tool: &str, word: &[u8]) -> Result<(Option<i32>, Vec<u8>), String> {
+    let path = std::env::temp_dir().join(unique_name("stderr"));
+    let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut cmd = Command::new(bin);
+    cmd.arg0(tool).arg(OsStr::from_bytes(word));
+    let outcome = run_with_streams(&mut cmd, None, None, Some(file.into()), DEADLINE);
+    let stderr = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()));
+    let _ = std::fs::remove_file(&path);
+    Ok((outcome?.code, stderr?))
+}
 
 /// Allocates ~30 MB in a shell variable: more than a 10 MiB limit allows.
 const HOG: &str = "x=$(head -c 30000000 /dev/zero | tr \"\\0\" a); echo ${#x}";
@@ -1893,6 +1908,23 @@ fn main() {
             ensure_eq!(ours_out.code, Some(129));
             Ok(())
         });
+    }
+    // glibc prints the option as typed, byte for byte (the differential runner reads output
+    // lossily, so stderr is compared raw here).
+    for tool in TOOLS {
+        let newest = [Need::Newest(tool)];
+        suite.test(
+            &format!("cli::non_ascii_option::{tool}"),
+            &newest,
+            move || {
+                for word in [&b"-\xe9"[..], b"--\xe9=\xff"] {
+                    let ours = raw_stderr(&ours(tool), tool, word)?;
+                    let original = raw_stderr(&nstools_tests::bins::newest(tool), tool, word)?;
+                    ensure_eq!(ours, original, "{tool} {:?}", OsStr::from_bytes(word));
+                }
+                Ok(())
+            },
+        );
     }
     suite.test("cli::unknown_long_option_and_missing_argument", &[], || {
         let o = ours_run("cgcreate", &["--bogus", "-g", "cpu:x"])?;

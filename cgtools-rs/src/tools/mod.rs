@@ -90,8 +90,9 @@ pub(crate) fn parse_checked(
         check(id, &value.as_deref().unwrap_or_default().to_string_lossy())?;
     }
     if let Some(e) = &m.error {
+        // glibc prints the option as typed, byte for byte.
         return Err(Failure::new(EXIT_BADARGS)
-            .then(Words::Getopt(e.to_string().into()))
+            .then(Words::Getopt(std::os::unix::ffi::OsStringExt::from_vec(e.to_bytes())))
             .then(Words::Usage(syntax.try_help)));
     }
     Ok(Some(m))
