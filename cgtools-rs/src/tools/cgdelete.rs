@@ -182,7 +182,7 @@ fn remove(removal: &Removal, recursive: bool) -> Result<(), Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::fixtures::*;
+    use crate::tools::fixtures::{fixture_host, mounts, HYBRID, LEGACY};
 
     fn request(specs: &[&str]) -> Request {
         Request {
@@ -206,15 +206,9 @@ mod tests {
         }
     }
 
-    fn hybrid() -> (Fixture, Layout) {
-        let fx = Fixture::new("cgdelete-plan", HYBRID, PROC_CGROUPS);
-        let layout = Layout::load_from(&fx.roots()).unwrap();
-        (fx, layout)
-    }
-
     #[test]
     fn an_unknown_controller_anywhere_ends_the_run_first() {
-        let (_fx, layout) = hybrid();
+        let (_fx, layout) = fixture_host("cgdelete-plan", HYBRID);
         assert_eq!(
             refused(&["cpu:a", "blkio:b"], &layout).as_deref(),
             Some("controller blkio can't be added")
@@ -224,7 +218,7 @@ mod tests {
 
     #[test]
     fn a_star_first_names_no_controller_unless_its_group_was_met() {
-        let (_fx, layout) = hybrid();
+        let (_fx, layout) = fixture_host("cgdelete-plan", HYBRID);
         let star = Some("controller * can't be added");
         assert_eq!(refused(&["*:G"], &layout).as_deref(), star);
         assert_eq!(refused(&["*,cpu:G"], &layout).as_deref(), star);
@@ -234,19 +228,12 @@ mod tests {
 
     #[test]
     fn paths_go_under_the_default_scope_in_each_hierarchy() {
-        let (fx, layout) = hybrid();
+        let (fx, layout) = fixture_host("cgdelete-plan", HYBRID);
         let req = request(&["cpu,memory:/a", ":b"]);
         let removals = plan(&req, &layout, Some("nst.slice/x.scope")).unwrap();
         assert_eq!(removals[0].rel, "nst.slice/x.scope/a");
-        let mounts: Vec<_> = removals[0]
-            .targets
-            .as_ref()
-            .unwrap()
-            .iter()
-            .map(|t| t.hierarchy.mount())
-            .collect();
         assert_eq!(
-            mounts,
+            mounts(removals[0].targets.as_ref().unwrap()),
             [
                 fx.path("sys/fs/cgroup/cpu"),
                 fx.path("sys/fs/cgroup/memory")
@@ -263,8 +250,7 @@ mod tests {
     #[test]
     fn a_group_naming_no_hierarchy_fails_alone() {
         // Not on a legacy host: `:b` needs cgroup2; the other groups are still removed.
-        let fx = Fixture::new("cgdelete-plan-legacy", LEGACY, PROC_CGROUPS);
-        let layout = Layout::load_from(&fx.roots()).unwrap();
+        let (_fx, layout) = fixture_host("cgdelete-plan-legacy", LEGACY);
         let req = request(&["cpu:a", ":b"]);
         let removals = plan(&req, &layout, None).unwrap();
         assert!(removals[0].targets.is_ok());

@@ -146,3 +146,28 @@ pub(crate) fn layout() -> Result<Layout, Failure> {
 pub(crate) fn out(text: &str) {
     print!("{text}");
 }
+
+/// Fixture hosts for the tools' plan tests.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use crate::layout::fixtures::{Fixture, PROC_CGROUPS};
+    pub(crate) use crate::layout::fixtures::{HYBRID, LEGACY};
+    use crate::layout::Layout;
+    use crate::spec::Target;
+
+    /// A fixture host with these mounts (`HYBRID`: cpu, memory and name=systemd on v1, cgroup2
+    /// without controllers) and its layout; the tree goes when the fixture is dropped.
+    pub(crate) fn fixture_host(tag: &str, mountinfo: &str) -> (Fixture, Layout) {
+        let fx = Fixture::new(tag, mountinfo, PROC_CGROUPS);
+        let layout = Layout::load_from(&fx.roots()).unwrap();
+        (fx, layout)
+    }
+
+    /// The mount points of the hierarchies a group lands in, in order.
+    pub(crate) fn mounts(targets: &[Target]) -> Vec<std::path::PathBuf> {
+        targets
+            .iter()
+            .map(|t| t.hierarchy.mount().to_path_buf())
+            .collect()
+    }
+}

@@ -132,8 +132,8 @@ pub(crate) fn cannot_create(spec: &Spec, status: u8, why: impl std::fmt::Display
 mod tests {
     use super::*;
     use crate::error::Words;
-    use crate::layout::fixtures::*;
     use crate::tools::cgcreate::cli::How;
+    use crate::tools::fixtures::{fixture_host, mounts, HYBRID, LEGACY};
 
     fn request(how: How, specs: &[&str]) -> Request {
         Request {
@@ -192,29 +192,17 @@ mod tests {
             .collect()
     }
 
-    /// A hybrid host: cpu, memory and name=systemd on v1, cgroup2 without controllers.
-    fn hybrid() -> (Fixture, Layout) {
-        let fx = Fixture::new("cgcreate-plan", HYBRID, PROC_CGROUPS);
-        let layout = Layout::load_from(&fx.roots()).unwrap();
-        (fx, layout)
-    }
-
     #[test]
     fn plain_paths_go_under_the_default_scope() {
-        let (fx, layout) = hybrid();
+        let (fx, layout) = fixture_host("cgcreate-plan", HYBRID);
         let roots = fx.roots();
         let req = plain(&["cpu,memory:/a/b", "memory:c"]);
         let p = plan(&req, &host(&layout, &roots, Some("nst.slice/x.scope")));
         assert!(p.stop.is_none());
         let rels: Vec<&str> = p.groups.iter().map(|g| g.rel.as_str()).collect();
         assert_eq!(rels, ["nst.slice/x.scope/a/b", "nst.slice/x.scope/c"]);
-        let mounts: Vec<_> = p.groups[0]
-            .targets
-            .iter()
-            .map(|t| t.hierarchy.mount())
-            .collect();
         assert_eq!(
-            mounts,
+            mounts(&p.groups[0].targets),
             [
                 fx.path("sys/fs/cgroup/cpu"),
                 fx.path("sys/fs/cgroup/memory")
@@ -227,7 +215,7 @@ mod tests {
 
     #[test]
     fn an_unknown_controller_stops_after_the_groups_before_it() {
-        let (fx, layout) = hybrid();
+        let (fx, layout) = fixture_host("cgcreate-plan", HYBRID);
         let roots = fx.roots();
         let req = plain(&["cpu:a", "blkio:b", "cpu:c"]);
         let p = plan(&req, &host(&layout, &roots, None));
@@ -244,7 +232,7 @@ mod tests {
 
     #[test]
     fn a_path_climbing_out_of_its_hierarchy_is_refused() {
-        let (fx, layout) = hybrid();
+        let (fx, layout) = fixture_host("cgcreate-plan", HYBRID);
         let roots = fx.roots();
         let req = plain(&["cpu:a/../../x"]);
         let p = plan(&req, &host(&layout, &roots, None));
@@ -265,7 +253,7 @@ mod tests {
 
     #[test]
     fn scopes_are_made_at_their_systemd_path_ignoring_the_default() {
-        let (fx, layout) = hybrid();
+        let (fx, layout) = fixture_host("cgcreate-plan", HYBRID);
         let roots = fx.roots();
         let req = scopes(&["cpu:a-b.slice/x.scope", "memory:-.slice/y.scope"], true);
         let p = plan(&req, &host(&layout, &roots, Some("old.slice/kept.scope")));
@@ -280,7 +268,7 @@ mod tests {
 
     #[test]
     fn scopes_need_systemd() {
-        let (fx, layout) = hybrid();
+        let (fx, layout) = fixture_host("cgcreate-plan", HYBRID);
         let roots = fx.roots();
         let req = scopes(&["cpu:nst.slice/x.scope", "cpu:nst.slice/y.scope"], false);
         let mut facts = host(&layout, &roots, None);
@@ -302,8 +290,7 @@ mod tests {
 
     #[test]
     fn a_plain_v2_group_needs_cgroup2() {
-        let fx = Fixture::new("cgcreate-plan-legacy", LEGACY, PROC_CGROUPS);
-        let layout = Layout::load_from(&fx.roots()).unwrap();
+        let (fx, layout) = fixture_host("cgcreate-plan-legacy", LEGACY);
         let roots = fx.roots();
         let req = plain(&[":a"]);
         let p = plan(&req, &host(&layout, &roots, None));
