@@ -192,6 +192,41 @@ mod tests {
         }
     }
 
+    fn parsed(args: &[&str]) -> Result<Option<Request>, Failure> {
+        let argv: Vec<OsString> = std::iter::once("cgdelete")
+            .chain(args.iter().copied())
+            .map(OsString::from)
+            .collect();
+        parse("cgdelete", &argv)
+    }
+
+    #[test]
+    fn g_values_come_before_the_operands_getopt_moved_to_the_end() {
+        let r = parsed(&["cpu:op1", "-g", "memory:g1", "-r", ":op2", "-b"])
+            .unwrap()
+            .unwrap();
+        let paths: Vec<&str> = r.specs.iter().map(|s| s.path.as_str()).collect();
+        assert_eq!(paths, ["g1", "op1", "op2"]);
+        assert!(r.recursive && r.ignore_default);
+    }
+
+    #[test]
+    fn a_bad_spec_is_shown_cut_at_its_first_colon() {
+        let Err(f) = parsed(&["cpu:a", "-g", "memory"]) else {
+            panic!("a spec without a path is accepted")
+        };
+        assert_eq!(f.status, EXIT_BADARGS);
+        assert_eq!(
+            f.words,
+            [Words::Prog("error parsing cgroup 'memory'".into())]
+        );
+        let Err(f) = parsed(&["cpu::"]) else {
+            panic!("a spec without a path is accepted")
+        };
+        assert_eq!(f.words, [Words::Prog("error parsing cgroup 'cpu'".into())]);
+        assert!(matches!(parsed(&[]), Err(f) if f == bad_args(&SYNTAX)));
+    }
+
     fn refused(specs: &[&str], layout: &Layout) -> Option<String> {
         let req = request(specs);
         match plan(&req, layout, None) {

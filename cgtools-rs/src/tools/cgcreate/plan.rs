@@ -267,6 +267,26 @@ mod tests {
     }
 
     #[test]
+    fn the_pid_owners_and_caller_reach_every_group() {
+        let (fx, layout) = fixture_host("cgcreate-plan", HYBRID);
+        let roots = fx.roots();
+        let mut req = scopes(&["cpu:a.slice/x.scope", "memory:a.slice/y.scope"], false);
+        if let How::Scope { pid, .. } = &mut req.how {
+            *pid = Some(4242);
+        }
+        req.owners.dperm = Some(0o750);
+        let p = plan(&req, &host(&layout, &roots, None));
+        let pids: Vec<_> = p
+            .groups
+            .iter()
+            .map(|g| g.scope.as_ref().unwrap().pid)
+            .collect();
+        assert_eq!(pids, [Some(4242), Some(4242)]);
+        assert_eq!(p.owners.dperm, Some(0o750));
+        assert_eq!(p.caller, (1000, 1000));
+    }
+
+    #[test]
     fn scopes_need_systemd() {
         let (fx, layout) = fixture_host("cgcreate-plan", HYBRID);
         let roots = fx.roots();
