@@ -193,11 +193,7 @@ mod tests {
     }
 
     fn parsed(args: &[&str]) -> Result<Option<Request>, Failure> {
-        let argv: Vec<OsString> = std::iter::once("cgdelete")
-            .chain(args.iter().copied())
-            .map(OsString::from)
-            .collect();
-        parse("cgdelete", &argv)
+        parse("cgdelete", &crate::tools::fixtures::argv("cgdelete", args))
     }
 
     #[test]

@@ -163,6 +163,14 @@ pub(crate) mod fixtures {
         (fx, layout)
     }
 
+    /// `prog ARGS...` as a tool's `args`.
+    pub(crate) fn argv(prog: &str, args: &[&str]) -> Vec<std::ffi::OsString> {
+        std::iter::once(prog)
+            .chain(args.iter().copied())
+            .map(Into::into)
+            .collect()
+    }
+
     /// The mount points of the hierarchies a group lands in, in order.
     pub(crate) fn mounts(targets: &[Target]) -> Vec<std::path::PathBuf> {
         targets

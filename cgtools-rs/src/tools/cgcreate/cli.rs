@@ -151,11 +151,7 @@ mod tests {
     use super::*;
 
     fn parsed(args: &[&str]) -> Result<Option<Request>, Failure> {
-        let argv: Vec<OsString> = std::iter::once("cgcreate")
-            .chain(args.iter().copied())
-            .map(OsString::from)
-            .collect();
-        parse("cgcreate", &argv)
+        parse("cgcreate", &crate::tools::fixtures::argv("cgcreate", args))
     }
 
     fn usage_error(args: &[&str]) -> String {
