@@ -51,7 +51,12 @@ pub(crate) const REPLACE_IDLE: Opt = Opt::flag(
 
 /// The systemd default slice/scope paths are relative to (`None` with `-b` or without one).
 pub(crate) fn default_base(m: &Matches, layout: &Layout) -> Option<String> {
-    if m.flag("ignore-default") {
+    default_base_unless(m.flag("ignore-default"), layout)
+}
+
+/// [`default_base`] for a tool that has read `-b` into its own arguments.
+pub(crate) fn default_base_unless(ignore_default: bool, layout: &Layout) -> Option<String> {
+    if ignore_default {
         crate::cg_debug!("-b: ignoring the systemd default cgroup");
         return None;
     }
@@ -141,4 +146,37 @@ pub(crate) fn layout() -> Result<Layout, Failure> {
 /// Print a tool's output (a failed write ends the tool as `common::stdio` says, at exit).
 pub(crate) fn out(text: &str) {
     print!("{text}");
+}
+
+/// Fixture hosts for the tools' plan tests.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use crate::layout::fixtures::{Fixture, PROC_CGROUPS};
+    pub(crate) use crate::layout::fixtures::{HYBRID, LEGACY};
+    use crate::layout::Layout;
+    use crate::spec::Target;
+
+    /// A fixture host with these mounts (`HYBRID`: cpu, memory and name=systemd on v1, cgroup2
+    /// without controllers) and its layout; the tree goes when the fixture is dropped.
+    pub(crate) fn fixture_host(tag: &str, mountinfo: &str) -> (Fixture, Layout) {
+        let fx = Fixture::new(tag, mountinfo, PROC_CGROUPS);
+        let layout = Layout::load_from(&fx.roots()).unwrap();
+        (fx, layout)
+    }
+
+    /// `prog ARGS...` as a tool's `args`.
+    pub(crate) fn argv(prog: &str, args: &[&str]) -> Vec<std::ffi::OsString> {
+        std::iter::once(prog)
+            .chain(args.iter().copied())
+            .map(Into::into)
+            .collect()
+    }
+
+    /// The mount points of the hierarchies a group lands in, in order.
+    pub(crate) fn mounts(targets: &[Target]) -> Vec<std::path::PathBuf> {
+        targets
+            .iter()
+            .map(|t| t.hierarchy.mount().to_path_buf())
+            .collect()
+    }
 }
