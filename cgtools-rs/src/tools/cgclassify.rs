@@ -2,6 +2,10 @@
 //!
 //! `-g` paths are relative to the systemd default scope (`cgcreate -c -S`) unless `-b`; `-r` kills
 //! the idle process of the scope the first pid was moved into.
+//!
+//! [`cli`] types the arguments; [`plan`] gives each pid operand its moves or its failure, from them
+//! and the host facts read before (layout, default base, rules, the pids' rule subjects);
+//! [`run_cgclassify`] reads the facts, carries the moves out and reports each failure as it goes.
 
 use std::ffi::OsString;
 

@@ -4,13 +4,16 @@
 //! execs the command: the program keeps cgexec's pid, so its exit status is the caller's `$?`.
 //! `-g` paths are relative to the systemd default scope (`cgcreate -c -S`) unless `-b`; `-r` kills
 //! the scope's idle process once cgexec is in the scope, before the exec.
+//!
+//! [`cli`] types the arguments; [`plan`] decides, from them and the host facts read before (layout,
+//! default base, rules, who runs what), the group directories in order ([`Moves`], shared with
+//! cgclassify); [`run_cgexec`] gathers the facts, carries the moves out and execs.
 
 use std::ffi::{CString, OsString};
 use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
 
 use clap::Command;
-
-use std::path::PathBuf;
 
 use crate::getopt::{Matches, Syntax};
 

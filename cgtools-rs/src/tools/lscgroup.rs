@@ -1,5 +1,8 @@
 //! `lscgroup [-h] [[-g] <controllers>:<path>] [...]`: `controllers:/path` lines, recursively,
 //! on v1 hierarchies and on cgroup v2.
+//!
+//! [`cli`] types the arguments; [`plan`] picks the hierarchy, group and label of each tree and the
+//! failures, from the layout and the default base; [`run_lscgroup`] walks the trees and prints.
 
 use std::ffi::OsString;
 use std::path::Path;

@@ -4,6 +4,9 @@
 //! controller, in `/proc/cgroups` order; `-i` adds the hierarchy number (0 on v2), `-m` the mount
 //! point, `-M` a line per mount point, `-a` the controllers that are not mounted. Works on v2 and
 //! with unmounted v1 controllers, where libcgroup's fails (libcgroup issue #537).
+//!
+//! [`cli`] types the arguments; [`plan`] selects the lines from the layout; [`run_lssubsys`] prints
+//! them.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
