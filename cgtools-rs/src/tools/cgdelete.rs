@@ -56,7 +56,7 @@ pub fn run_cgdelete(prog: &str, args: &[OsString]) -> Result<u8, Failure> {
         return Ok(0);
     };
     let layout = layout()?;
-    let base = default_base_unless(request.ignore_default, &layout);
+    let base = systemd_base(request.ignore_default, &layout);
     let mut status = 0;
     for removal in plan(&request, &layout, base.as_deref())? {
         if let Err(failure) = remove(&removal, request.recursive) {

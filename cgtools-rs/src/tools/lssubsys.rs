@@ -4,8 +4,12 @@
 //! controller, in `/proc/cgroups` order; `-i` adds the hierarchy number (0 on v2), `-m` the mount
 //! point, `-M` a line per mount point, `-a` the controllers that are not mounted. Works on v2 and
 //! with unmounted v1 controllers, where libcgroup's fails (libcgroup issue #537).
+//!
+//! [`cli`] types the arguments; [`plan`] selects the lines from the layout; [`run_lssubsys`] prints
+//! them.
 
 use std::ffi::OsString;
+use std::path::PathBuf;
 
 use clap::Command;
 
@@ -63,8 +67,42 @@ pub struct Flags {
     pub all_mounts: bool,
 }
 
-/// The listing, pure over a [`Layout`] (unit-tested on fixtures).
-pub fn listing(layout: &Layout, wanted: &[String], flags: Flags) -> String {
+/// What the user typed.
+#[derive(Debug)]
+pub(crate) struct Cli {
+    /// The controllers named (none: every one).
+    pub wanted: Vec<String>,
+    pub flags: Flags,
+}
+
+/// getopt -> [`Cli`]; `Ok(None)`: `-h` was answered.
+fn cli(prog: &str, args: &[OsString]) -> Result<Option<Cli>, Failure> {
+    let Some(m) = parse(&SYNTAX, prog, args)? else {
+        return Ok(None);
+    };
+    let flags = Flags {
+        all: m.flag("all"),
+        hierarchies: m.flag("hierarchies"),
+        mounts: m.flag("mount-points"),
+        all_mounts: m.flag("all-mount-points"),
+    };
+    Ok(Some(Cli {
+        wanted: m.operand_texts(),
+        flags,
+    }))
+}
+
+/// One line: the controllers, then the hierarchy number (`-i`) and the mount point (`-m`,
+/// `-M`) when asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Line {
+    pub label: String,
+    pub number: Option<u32>,
+    pub mount: Option<PathBuf>,
+}
+
+/// The lines to print, pure over a [`Layout`] (unit-tested on fixtures).
+pub(crate) fn plan(layout: &Layout, wanted: &[String], flags: Flags) -> Vec<Line> {
     let mut names: Vec<(String, u32)> = layout
         .proc_cgroups
         .iter()
@@ -80,18 +118,18 @@ pub fn listing(layout: &Layout, wanted: &[String], flags: Flags) -> String {
         }
     }
     let mut done: Vec<String> = Vec::new();
-    let mut text = String::new();
+    let mut lines = Vec::new();
     for (name, number) in &names {
         if !wanted.is_empty() && !wanted.contains(name) {
             continue;
         }
         let Some(h) = layout.find(name) else {
             if flags.all && wanted.is_empty() {
-                text.push_str(name);
-                if flags.hierarchies {
-                    text.push_str(" 0");
-                }
-                text.push('\n');
+                lines.push(Line {
+                    label: name.clone(),
+                    number: flags.hierarchies.then_some(0),
+                    mount: None,
+                });
             }
             continue;
         };
@@ -106,31 +144,38 @@ pub fn listing(layout: &Layout, wanted: &[String], flags: Flags) -> String {
             vec![&h.mounts[0]]
         };
         for mount in mounts {
-            text.push_str(&label);
-            if flags.hierarchies {
-                text.push_str(&format!(" {number}"));
-            }
-            if flags.mounts || flags.all_mounts {
-                text.push_str(&format!(" {}", mount.display()));
-            }
-            text.push('\n');
+            lines.push(Line {
+                label: label.clone(),
+                number: flags.hierarchies.then_some(number),
+                mount: (flags.mounts || flags.all_mounts).then(|| mount.clone()),
+            });
         }
+    }
+    lines
+}
+
+/// The text of `lines`.
+fn render(lines: &[Line]) -> String {
+    let mut text = String::new();
+    for line in lines {
+        text.push_str(&line.label);
+        if let Some(number) = line.number {
+            text.push_str(&format!(" {number}"));
+        }
+        if let Some(mount) = &line.mount {
+            text.push_str(&format!(" {}", mount.display()));
+        }
+        text.push('\n');
     }
     text
 }
 
 pub fn run_lssubsys(prog: &str, args: &[OsString]) -> Result<u8, Failure> {
-    let Some(m) = parse(&SYNTAX, prog, args)? else {
+    let Some(cli) = cli(prog, args)? else {
         return Ok(0);
     };
-    let flags = Flags {
-        all: m.flag("all"),
-        hierarchies: m.flag("hierarchies"),
-        mounts: m.flag("mount-points"),
-        all_mounts: m.flag("all-mount-points"),
-    };
     let layout = layout()?;
-    out(&listing(&layout, &m.operand_texts(), flags));
+    out(&render(&plan(&layout, &cli.wanted, cli.flags)));
     Ok(0)
 }
 
@@ -141,7 +186,7 @@ mod tests {
 
     fn list(layout: &Layout, wanted: &[&str], flags: Flags) -> String {
         let wanted: Vec<String> = wanted.iter().map(|s| s.to_string()).collect();
-        listing(layout, &wanted, flags)
+        render(&plan(layout, &wanted, flags))
     }
 
     #[test]
@@ -215,5 +260,49 @@ mod tests {
             ),
             format!("memory {}/sys/fs/cgroup\n", fx.dir.display())
         );
+    }
+
+    #[test]
+    fn the_plan_selects_controllers_numbers_and_mounts() {
+        let fx = Fixture::new("lssubsys-plan", LEGACY, PROC_CGROUPS);
+        let l = Layout::load_from(&fx.roots()).unwrap();
+        let line = |label: &str, number: Option<u32>, mount: Option<&str>| Line {
+            label: label.to_string(),
+            number,
+            mount: mount.map(|m| fx.path(m)),
+        };
+        // Named controllers only, co-mounted ones once, in /proc/cgroups order; -i without -m.
+        let wanted = [
+            "memory".to_string(),
+            "cpuacct".to_string(),
+            "cpu".to_string(),
+        ];
+        let hierarchies = Flags {
+            hierarchies: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            plan(&l, &wanted, hierarchies),
+            [
+                line("cpu,cpuacct", Some(1), None),
+                line("memory", Some(4), None)
+            ]
+        );
+        // -a: controllers that are not mounted get number 0 and no mount point, even with -m.
+        let all = Flags {
+            all: true,
+            hierarchies: true,
+            mounts: true,
+            ..Default::default()
+        };
+        let lines = plan(&l, &[], all);
+        assert_eq!(
+            lines[1],
+            line("cpu,cpuacct", Some(1), Some("/sys/fs/cgroup/cpu,cpuacct"))
+        );
+        assert_eq!(lines[2], line("blkio", Some(0), None));
+        // -a lists unmounted ones only when no controller is named.
+        let named = ["blkio".to_string()];
+        assert!(plan(&l, &named, all).is_empty());
     }
 }

@@ -51,11 +51,11 @@ pub(crate) const REPLACE_IDLE: Opt = Opt::flag(
 
 /// The systemd default slice/scope paths are relative to (`None` with `-b` or without one).
 pub(crate) fn default_base(m: &Matches, layout: &Layout) -> Option<String> {
-    default_base_unless(m.flag("ignore-default"), layout)
+    systemd_base(m.flag("ignore-default"), layout)
 }
 
-/// [`default_base`] for a tool that has read `-b` into its own arguments.
-pub(crate) fn default_base_unless(ignore_default: bool, layout: &Layout) -> Option<String> {
+/// [`default_base`] from the typed `-b` flag.
+pub(crate) fn systemd_base(ignore_default: bool, layout: &Layout) -> Option<String> {
     if ignore_default {
         crate::cg_debug!("-b: ignoring the systemd default cgroup");
         return None;

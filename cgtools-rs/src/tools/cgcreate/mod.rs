@@ -101,7 +101,7 @@ pub fn run_cgcreate(prog: &str, args: &[OsString]) -> Result<u8, Failure> {
         roots,
         // -c names slice/scope from the root; otherwise paths are under the default scope, if any.
         default_base: match request.how {
-            cli::How::Plain { ignore_default } => default_base_unless(ignore_default, &layout),
+            cli::How::Plain { ignore_default } => systemd_base(ignore_default, &layout),
             cli::How::Scope { .. } => None,
         },
         systemd_running: systemd::running(roots),
