@@ -51,7 +51,12 @@ pub(crate) const REPLACE_IDLE: Opt = Opt::flag(
 
 /// The systemd default slice/scope paths are relative to (`None` with `-b` or without one).
 pub(crate) fn default_base(m: &Matches, layout: &Layout) -> Option<String> {
-    if m.flag("ignore-default") {
+    base_path(m.flag("ignore-default"), layout)
+}
+
+/// [`default_base`] for a tool that has read its options into a typed value.
+pub(crate) fn base_path(ignore_default: bool, layout: &Layout) -> Option<String> {
+    if ignore_default {
         crate::cg_debug!("-b: ignoring the systemd default cgroup");
         return None;
     }
