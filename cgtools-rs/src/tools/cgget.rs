@@ -221,13 +221,7 @@ fn request(cli: &Cli) -> Result<Request, Failure> {
     }
     for g in &cli.groups {
         if let GroupArg::Group(text) = g {
-            let spec = parse_spec(text).ok_or_else(|| bad_args(&SYNTAX))?;
-            let sel = if spec.controllers.is_empty() || spec.controllers.iter().any(|c| c == "*") {
-                Selection::All
-            } else {
-                Selection::Controllers(spec.controllers)
-            };
-            request.groups.push((spec.path, sel));
+            request.groups.push(spec_group(text)?);
         }
     }
     let path_ctrls = cli.path_controllers();
@@ -254,6 +248,17 @@ fn request(cli: &Cli) -> Result<Request, Failure> {
         }
     }
     Ok(request)
+}
+
+/// The group of `-g ctrls:path` and what to show of it (`*` or no controllers: all).
+fn spec_group(text: &str) -> Result<(String, Selection), Failure> {
+    let spec = parse_spec(text).ok_or_else(|| bad_args(&SYNTAX))?;
+    let sel = if spec.controllers.is_empty() || spec.controllers.iter().any(|c| c == "*") {
+        Selection::All
+    } else {
+        Selection::Controllers(spec.controllers)
+    };
+    Ok((spec.path, sel))
 }
 
 /// One read of a group, in the order libcgroup makes them.
@@ -321,46 +326,47 @@ fn info(request: &Request, layout: &Layout) -> String {
 
 /// The reads for one selection, up to the first failure.
 fn reads<'a>(layout: &'a Layout, sel: &Selection) -> Vec<Read<'a>> {
+    let known = |ctrl: &str| hierarchy_for(layout, ctrl).ok_or_else(|| no_controller(ctrl));
+    let each: Vec<Result<Read<'a>, Failure>> = match sel {
+        Selection::Names(names) => names
+            .iter()
+            .map(|name| {
+                let ctrl = controller_of(name).ok_or_else(|| bad_name(name))?;
+                Ok(Read::Setting {
+                    hierarchy: known(ctrl)?,
+                    name: name.clone(),
+                })
+            })
+            .collect(),
+        Selection::Controllers(ctrls) => ctrls
+            .iter()
+            .map(|ctrl| {
+                Ok(Read::Controller {
+                    hierarchy: known(ctrl)?,
+                    ctrl: ctrl.clone(),
+                })
+            })
+            .collect(),
+        Selection::All => vec![Ok(Read::All(&layout.hierarchies))],
+    };
     let mut reads = Vec::new();
-    match sel {
-        Selection::Names(names) => {
-            for name in names {
-                let Some(ctrl) = controller_of(name) else {
-                    // libcgroup 3.1's message, missing final newline included.
-                    reads.push(Read::Fail(Failure::new(Ecg::Inval.exit()).then(
-                        Words::Bare(format!("cgget: error parsing parameter name '{name}'")),
-                    )));
-                    break;
-                };
-                match hierarchy_for(layout, ctrl) {
-                    Some(hierarchy) => reads.push(Read::Setting {
-                        hierarchy,
-                        name: name.clone(),
-                    }),
-                    None => {
-                        reads.push(Read::Fail(no_controller(ctrl)));
-                        break;
-                    }
-                }
+    for read in each {
+        match read {
+            Ok(read) => reads.push(read),
+            Err(failure) => {
+                reads.push(Read::Fail(failure));
+                break;
             }
         }
-        Selection::Controllers(ctrls) => {
-            for ctrl in ctrls {
-                match hierarchy_for(layout, ctrl) {
-                    Some(hierarchy) => reads.push(Read::Controller {
-                        hierarchy,
-                        ctrl: ctrl.clone(),
-                    }),
-                    None => {
-                        reads.push(Read::Fail(no_controller(ctrl)));
-                        break;
-                    }
-                }
-            }
-        }
-        Selection::All => reads.push(Read::All(&layout.hierarchies)),
     }
     reads
+}
+
+/// libcgroup 3.1's message for a name without `controller.`, missing final newline included.
+fn bad_name(name: &str) -> Failure {
+    Failure::new(Ecg::Inval.exit()).then(Words::Bare(format!(
+        "cgget: error parsing parameter name '{name}'"
+    )))
 }
 
 /// The hierarchy of a controller named in a setting; `cgroup` (v2's core files) is cgroup2's.
@@ -669,7 +675,7 @@ mod tests {
                 ],
             }]
         );
-        let parse_error = Failure::new(Ecg::Inval.exit()).then(Words::Bare(
+        let parse_error = Failure::new(91).then(Words::Bare(
             "cgget: error parsing parameter name 'noname'".into(),
         ));
         assert_eq!(
