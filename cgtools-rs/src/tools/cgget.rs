@@ -7,9 +7,10 @@
 //! Paths are relative to the systemd default scope (`cgcreate -c -S`) unless `-b`; the header
 //! shows the path as typed.
 //!
-//! In three steps: [`cli`] reads what was typed, [`request`] checks the options together in
-//! libcgroup 3.1's order, [`plan`] (pure, from the layout and the default scope) says what to read
-//! from which hierarchy, and [`run_cgget`] reads and prints it.
+//! [`cli`] reads what was typed; [`check`] makes libcgroup 3.1's checks in its order (a `-g ctrl`
+//! must be mounted, then [`request`]: the options together); [`plan`], pure, says from the layout
+//! and the default scope what to read from which hierarchy, up to the first failure; and
+//! [`run_cgget`] reads and prints it.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};

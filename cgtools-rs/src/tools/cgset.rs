@@ -3,6 +3,11 @@
 //! Values are written raw (the kernel parses `10M`), except that a v1 name on a v2 group or a v2
 //! name on a v1 group is translated ([`crate::names`]). Paths are relative to the systemd default
 //! scope (`cgcreate -c -S`) unless `-b`.
+//!
+//! [`cli`] reads and checks what was typed in libcgroup 3.1's order; [`plan`], pure, says from the
+//! layout and the default scope which groups get which settings in which hierarchy; and
+//! [`run_cgset`] reads the `--copy-from` source, maps each name and value to the group's cgroup
+//! version ([`crate::names::plan_write`]) and writes.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
