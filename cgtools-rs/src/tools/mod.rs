@@ -49,12 +49,8 @@ pub(crate) const REPLACE_IDLE: Opt = Opt::flag(
     "Replace the default idle_thread spawned for the systemd scope (with the first pid)",
 );
 
-/// The systemd default slice/scope paths are relative to (`None` with `-b` or without one).
-pub(crate) fn default_base(m: &Matches, layout: &Layout) -> Option<String> {
-    systemd_base(m.flag("ignore-default"), layout)
-}
-
-/// [`default_base`] from the typed `-b` flag.
+/// The systemd default slice/scope that group paths are relative to (`None` with `-b`, the
+/// typed `ignore_default`, or without one).
 pub(crate) fn systemd_base(ignore_default: bool, layout: &Layout) -> Option<String> {
     if ignore_default {
         crate::cg_debug!("-b: ignoring the systemd default cgroup");
@@ -97,7 +93,9 @@ pub(crate) fn parse_checked(
     if let Some(e) = &m.error {
         // glibc prints the option as typed, byte for byte.
         return Err(Failure::new(EXIT_BADARGS)
-            .then(Words::Getopt(std::os::unix::ffi::OsStringExt::from_vec(e.to_bytes())))
+            .then(Words::Getopt(std::os::unix::ffi::OsStringExt::from_vec(
+                e.to_bytes(),
+            )))
             .then(Words::Usage(syntax.try_help)));
     }
     Ok(Some(m))
