@@ -36,6 +36,8 @@ pub struct Differential {
     arg0: Option<OsString>,
     ours: PathBuf,
     original: PathBuf,
+    /// How many times both sides run again when they differ (see [`Differential::rerun_on_difference`]).
+    reruns: usize,
 }
 
 impl Differential {
@@ -64,6 +66,7 @@ impl Differential {
             arg0: None,
             ours: crate::ours(tool),
             original: crate::original(tool),
+            reruns: 0,
         }
     }
 
@@ -116,6 +119,15 @@ impl Differential {
                 o.code = Some(ours);
             }
         })
+    }
+
+    /// Run both sides again, up to `times` more, when they differ: for rows whose outcome the
+    /// kernel decides by a race now and then on a loaded machine (the same for both tools). A
+    /// difference that agrees on a rerun is printed (`differed, then agreed on a rerun`) and
+    /// counted against byte-identity; one that repeats every time fails as usual.
+    pub fn rerun_on_difference(mut self, times: usize) -> Self {
+        self.reruns = times;
+        self
     }
 
     /// Allow stderr to differ entirely (its shape is checked by the caller if needed).
@@ -199,9 +211,26 @@ impl Differential {
 
     /// Run both sides; return them (normalised) when equal, a side-by-side report otherwise.
     pub fn check(&self) -> Result<(Outcome, Outcome), String> {
-        let ours = self.run_one(Side::Ours)?;
-        let original = self.run_one(Side::Original)?;
+        let mut ours = self.run_one(Side::Ours)?;
+        let mut original = self.run_one(Side::Original)?;
         let identical = ours == original;
+        let mut rerun = 0;
+        while rerun < self.reruns
+            && self.allowed(Side::Ours, ours.clone())
+                != self.allowed(Side::Original, original.clone())
+        {
+            rerun += 1;
+            ours = self.run_one(Side::Ours)?;
+            original = self.run_one(Side::Original)?;
+            if self.allowed(Side::Ours, ours.clone())
+                == self.allowed(Side::Original, original.clone())
+            {
+                println!(
+                    "{} {:?}: differed, then agreed on rerun {rerun}",
+                    self.tool, self.args
+                );
+            }
+        }
         if self.tallied {
             NEWEST_TALLY.record(identical, || {
                 let why = self.reasons(&ours, &original);

@@ -230,6 +230,15 @@ fn ours_at(level: Option<&str>, tool: &str, args: &[&str]) -> Result<Outcome, St
 fn idle_in(dir: &Path) -> Result<ChildGuard, String> {
     use std::os::unix::process::CommandExt;
     let child = ChildGuard::spawn(Command::new(ours("cgcreate")).arg0(IDLE_NAME))?;
+    // Moved only once it runs under the idle name: before its exec, the tools would not count it
+    // as an idle process (a race seen on a loaded machine).
+    let cmdline = format!("/proc/{}/cmdline", child.pid());
+    let named = wait_until(Duration::from_secs(10), || {
+        std::fs::read(&cmdline).is_ok_and(|c| c.starts_with(IDLE_NAME.as_bytes()))
+    });
+    if !named {
+        return Err(format!("pid {} never ran as {IDLE_NAME}", child.pid()));
+    }
     std::fs::write(dir.join("cgroup.procs"), child.pid().to_string())
         .map_err(|e| format!("move idle into {}: {e}", dir.display()))?;
     Ok(child)

@@ -1103,7 +1103,7 @@ fn unshare_test() -> TestResult {
         };
         // A private mount namespace of the test's own around each side: binds for `--NS=FILE`
         // and proc mounts with `--propagation unchanged` end with it.
-        Some(check.wrapped(&[
+        Some(check.rerun_on_difference(2).wrapped(&[
             "/usr/bin/unshare",
             "-m",
             "--propagation",
