@@ -505,19 +505,17 @@ fn parse_recording_maps(
                 note(&spec, false);
                 cli.map_groups.push(spec);
             }
-            Id::MapAuto => {
+            Id::MapAuto | Id::MapSubids => {
+                // Both maps, users' and groups'.
+                let spec = match found.id {
+                    Id::MapAuto => MapSpec::Auto,
+                    _ => MapSpec::SubIds,
+                };
                 cli.flags |= libc::CLONE_NEWUSER;
-                note(&MapSpec::Auto, true);
-                note(&MapSpec::Auto, false);
-                cli.map_users.push(MapSpec::Auto);
-                cli.map_groups.push(MapSpec::Auto);
-            }
-            Id::MapSubids => {
-                cli.flags |= libc::CLONE_NEWUSER;
-                note(&MapSpec::SubIds, true);
-                note(&MapSpec::SubIds, false);
-                cli.map_users.push(MapSpec::SubIds);
-                cli.map_groups.push(MapSpec::SubIds);
+                note(&spec, true);
+                note(&spec, false);
+                cli.map_users.push(spec);
+                cli.map_groups.push(spec);
             }
             Id::Owner => {
                 cli.flags |= libc::CLONE_NEWUSER;
