@@ -10,9 +10,10 @@
 //! names its controllers, the task file, the parent's `cgroup.subtree_control`) or of
 //! [`Hierarchy`] (acts and views: enabling a controller for a new group, a group's controllers, a
 //! process's group, the labels lscgroup and lssubsys print), so that group.rs, systemd.rs and the
-//! listing tools ask a hierarchy what to do instead of branching on its version. Two places still
-//! read [`Hierarchy::version`]: the v1<->v2 setting translation (`names.rs`, given the version by
-//! cgget and cgset) and `*` on a hybrid host (`spec.rs`); `cgget -c` prints its number.
+//! listing tools ask a hierarchy what to do instead of branching on its version; what `*` names is
+//! [`Layout::star_hierarchies`]. One place still reads [`Hierarchy::version`]: the v1<->v2
+//! setting translation (`names.rs`, given the version by cgget and cgset); `cgget -c` prints its
+//! number.
 //!
 //! Every pseudo-filesystem root is a parameter ([`Layout::parse`], [`Roots`]) so that the model is
 //! unit-tested on fixture trees in a temporary directory.
@@ -373,6 +374,16 @@ impl Layout {
     }
 
     /// The hierarchy carrying `ctrl`.
+    /// The hierarchies a `*` controller list names: every one carrying controllers, except
+    /// cgroup v2 on a hybrid host (libcgroup 3.1 takes the v1 hierarchies there).
+    pub fn star_hierarchies(&self) -> impl Iterator<Item = &Hierarchy> {
+        let hybrid = self.mode() == Some(Mode::Hybrid);
+        let v2_on_hybrid = move |h: &Hierarchy| hybrid && h.version == Version::V2;
+        self.hierarchies
+            .iter()
+            .filter(move |h| !h.controllers.is_empty() && !v2_on_hybrid(h))
+    }
+
     pub fn find(&self, ctrl: &str) -> Option<&Hierarchy> {
         self.hierarchies.iter().find(|h| h.carries(ctrl))
     }

@@ -83,11 +83,7 @@ pub fn resolve<'a>(layout: &'a Layout, controllers: &[String]) -> Result<Vec<Tar
     }
     for ctrl in controllers {
         if ctrl == "*" {
-            let hybrid = layout.mode() == Some(crate::layout::Mode::Hybrid);
-            for h in layout.hierarchies.iter().filter(|h| {
-                let v2_on_hybrid = hybrid && h.version == crate::layout::Version::V2;
-                !h.controllers.is_empty() && !v2_on_hybrid
-            }) {
+            for h in layout.star_hierarchies() {
                 for c in &h.controllers {
                     add(h, Some(c));
                 }
