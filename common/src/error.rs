@@ -9,6 +9,7 @@ use std::ffi::OsStr;
 use std::fmt;
 use std::io;
 
+use crate::errno::strerror;
 use crate::stdio::IoPolicy;
 
 /// What distinguishes one tool's error reporting from another's.
@@ -70,15 +71,6 @@ impl fmt::Display for ToolError {
 }
 
 impl std::error::Error for ToolError {}
-
-/// `strerror(errno)` exactly as glibc words it, without Rust's ` (os error N)` suffix.
-pub fn strerror(errno: i32) -> String {
-    let text = io::Error::from_raw_os_error(errno).to_string();
-    match text.rfind(" (os error ") {
-        Some(cut) => text[..cut].to_string(),
-        None => text,
-    }
-}
 
 /// One error's own text: OS errors as `strerror`, everything else through `Display`.
 fn describe_one(err: &(dyn std::error::Error + 'static)) -> String {
@@ -142,7 +134,7 @@ where
     F: FnOnce() -> anyhow::Result<u8>,
 {
     crate::init_logging();
-    crate::stdio::with_policy(tool, || match body() {
+    crate::stdio::with_policy(tool.name, tool.io, || match body() {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => 0,
         Err(err) => {

@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 
-use crate::error::{strerror, ToolError};
+use crate::errno::strerror;
+use crate::error::ToolError;
 
 /// Exit code when the program was not found.
 pub const EXIT_ENOENT: u8 = 127;

@@ -11,6 +11,7 @@
 //! * [`mountinfo`]: unescaping `/proc/PID/mountinfo` fields.
 //! * [`start`]: the C `main` of every tool binary, without Rust's runtime start-up.
 //! * [`cli`]: getopt-compatible messages for clap errors and the `--version` line.
+//! * [`errno`]: glibc's words for an errno (`strerror`), for error messages and write errors.
 //! * [`stdio`]: stdout and stderr written as C's stdio writes them (print macros that never
 //!   panic), and each original's rule for a failed write ([`IoPolicy`]).
 //! * [`getopt`]: glibc's `getopt_long` rules and messages, for tools that read argv with it, and
@@ -21,6 +22,7 @@
 
 pub mod caps;
 pub mod cli;
+pub mod errno;
 pub mod error;
 pub mod exec;
 #[cfg(any(test, feature = "proptest"))]
@@ -35,7 +37,8 @@ pub mod start;
 pub mod stdio;
 pub mod wait;
 
-pub use error::{run, strerror, Tool, ToolError};
+pub use errno::strerror;
+pub use error::{run, Tool, ToolError};
 pub use stdio::IoPolicy;
 
 /// The nstools release, printed by every tool's `--version`.

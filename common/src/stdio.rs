@@ -24,7 +24,7 @@ use std::os::raw::c_int;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering::SeqCst};
 use std::sync::{LazyLock, Mutex, PoisonError};
 
-use crate::error::{strerror, Tool};
+use crate::errno::strerror;
 
 /// How a tool ends after a failed write to stdout or stderr: its original's `close_stdout`,
 /// measured on the newest releases (`tests/tests/io_errors.rs` compares all twelve tools).
@@ -240,20 +240,18 @@ enum Closing {
     WriteError(String),
 }
 
-/// Run `body` (which returns the exit status) under `tool`'s [`IoPolicy`]: set up what the
-/// original sets up, flush stdout at the end and return the status its `close_stdout` would.
-pub fn with_policy(tool: &Tool, body: impl FnOnce() -> u8) -> u8 {
-    tool.io.start();
+/// Run `body` (which returns the exit status) under `policy`, for the tool called `name`: set up
+/// what the original sets up, flush stdout at the end and return the status its `close_stdout`
+/// would.
+pub fn with_policy(name: &str, policy: IoPolicy, body: impl FnOnce() -> u8) -> u8 {
+    policy.start();
     let status = body();
     let _ = stdout().flush();
-    match tool
-        .io
-        .close(STDOUT_ERRNO.load(SeqCst), STDERR_FAILED.load(SeqCst))
-    {
+    match policy.close(STDOUT_ERRNO.load(SeqCst), STDERR_FAILED.load(SeqCst)) {
         Closing::Keep => status,
         Closing::Exit(code) => code,
         Closing::WriteError(reason) => {
-            crate::eprintln!("{}: write error: {reason}", tool.name);
+            crate::eprintln!("{name}: write error: {reason}");
             1
         }
     }

@@ -183,7 +183,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
     // glibc's `program_invocation_name`, as typed: procps's internal-error lines start with it.
     let invoked_as = args.next().unwrap_or_else(|| "ps".into());
     let args: Vec<String> = args.collect();
-    common::stdio::with_policy(&TOOL, || run_main(&invoked_as, &args))
+    common::stdio::with_policy(TOOL.name, TOOL.io, || run_main(&invoked_as, &args))
 }
 
 fn run_main(invoked_as: &str, args: &[String]) -> u8 {
