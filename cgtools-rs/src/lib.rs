@@ -7,13 +7,16 @@
 //! * `group`: create (owners, modes, v2 `subtree_control`), delete, attach, list.
 //! * `names`: v1 <-> v2 setting names and values for cgset/cgget.
 //! * `rules`: `/etc/cgrules.conf` placement for cgexec/cgclassify without `-g`.
-//! * `error`: libcgroup's error numbers, texts and exit codes.
+//! * `error`: libcgroup's error numbers, texts and exit codes, and `Failure`, the one way a tool
+//!   reports a failure (its status and libcgroup's words), printed in one place.
 //! * `getopt`: each tool's options declared once, read with `common::getopt` as libcgroup does.
 //! * `cglog`: `CGROUP_LOGLEVEL` (libcgroup's DEBUG/INFO/WARNING/ERROR) for every tool.
 //! * `systemd`: libcgroup 3.1's systemd scopes (`cgcreate -c -p -S`), the default slice/scope and
 //!   `-b`, the idle process and `-r`.
 //! * `sys`: the few raw system calls (pidfd, process name).
-//! * `tools`: one module per tool, each with its public `command_<tool>()`.
+//! * `tools`: one module per tool, each with its public `command_<tool>()`, and each read as
+//!   cli (typed arguments) -> plan (pure over the layout and host facts read beforehand, unit
+//!   tested on fixtures) -> run.
 //!
 //! Only [`main`], [`main_at`], [`Roots`], [`commands`], [`command`] and the `command_<tool>()`
 //! functions are public; everything else is `pub(crate)`, so the compiler reports dead code.

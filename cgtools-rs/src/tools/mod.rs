@@ -1,6 +1,7 @@
 //! The eight tools. Each has `command_<tool>()` (its clap `Command`, reused for man pages and
 //! completions) and `run_<tool>(prog, args)`, where `prog` is `argv[0]` as typed: libcgroup prefixes
-//! its messages and usage lines with `argv[0]`, and so do we.
+//! its messages and usage lines with `argv[0]`, and so do we. A run returns its exit status or a
+//! [`Failure`], which `lib.rs` prints.
 
 pub mod cgclassify;
 pub mod cgcreate;
