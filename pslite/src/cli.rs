@@ -12,9 +12,11 @@
 
 use common::parse::{atoi, strtol, strtoul};
 
-use crate::item::{self, Item};
-use crate::print::Printer;
-use crate::spec::{self, Just, When};
+use crate::item;
+use crate::output::Item;
+use crate::output::Printer;
+use crate::output::{Col, Just, PrintOpts, When, OUTBUF_SIZE};
+use crate::spec;
 
 /// System look-ups the parser needs.
 pub(crate) trait Lookup {
@@ -41,21 +43,6 @@ pub(crate) struct Env {
     pub(crate) cached_tty: u32,
     /// strlen of /proc/sys/kernel/pid_max.
     pub(crate) pid_length: usize,
-}
-
-pub(crate) const OUTBUF_SIZE: i64 = 2 * 64 * 1024;
-
-/// One output column.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Col {
-    pub(crate) name: String,
-    /// `None` for AIX literal text.
-    pub(crate) pr: Option<&'static Printer>,
-    /// The sort key of its specifier.
-    pub(crate) key: &'static Item,
-    pub(crate) width: usize,
-    pub(crate) just: Just,
-    pub(crate) when: When,
 }
 
 /// Sort direction; procps silently skips a key whose direction is neither (BSD `O` quirk).
@@ -197,27 +184,6 @@ struct SfNode {
     f_cooked: Vec<Col>,
     /// Sort keys in the user's order (first = primary).
     s_cooked: Vec<SortKey>,
-}
-
-/// How values print: procps's globals of these names, set by options and read by the printers
-/// ([`crate::output::Out`] holds them as the plan gives them).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct PrintOpts {
-    /// BSD `c`: the command name where the command line would be.
-    pub(crate) bsd_c: bool,
-    /// BSD `e`: the environment after the command.
-    pub(crate) bsd_e: bool,
-    /// `-f`: `comm` shows the command line.
-    pub(crate) unix_f: bool,
-    /// BSD `n`: numbers for users and wait channels.
-    pub(crate) user_is_number: bool,
-    pub(crate) wchan_is_number: bool,
-    /// BSD `S`: times and faults include dead children.
-    pub(crate) include_dead_children: bool,
-    /// `-D`/`--date-format`: the strftime format of `lstart` (procps 4.0.3).
-    pub(crate) lstart_format: Option<String>,
-    /// `--signames`: signal masks as names (procps 4.0.4).
-    pub(crate) signal_names: bool,
 }
 
 /// The resolved request.

@@ -1,45 +1,12 @@
 //! The items procps fetches for a process (its `PIDS_*`), each a static on one line: what it
 //! reads from /proc and its value as a sort key. A column sorts by one item (its row in
-//! [`crate::spec`]) and its printer fetches some ([`crate::print::Printer::fetches`]): procps
+//! [`crate::spec`]) and its printer fetches some ([`crate::output::Printer::fetches`]): procps
 //! applies a sort key only if its item was fetched.
 
 use std::cmp::Ordering;
 
-use crate::output::Out;
+use crate::output::{Item, Sv};
 use crate::proc::need as n;
-use crate::proc::Proc;
-
-/// One item.
-pub(crate) struct Item {
-    /// The static's name (`VM_RSS`).
-    name: &'static str,
-    /// The /proc files (and other sources) its value needs.
-    pub(crate) needs: u32,
-    /// Its value, compared as procps compares the item's type.
-    pub(crate) value: fn(&mut Out, &Proc) -> Sv,
-}
-
-/// Every item is a static: one is another when they are the same static.
-impl PartialEq for Item {
-    fn eq(&self, other: &Self) -> bool {
-        std::ptr::eq(self, other)
-    }
-}
-
-impl Eq for Item {}
-
-/// `VmRss` for `VM_RSS`.
-impl std::fmt::Debug for Item {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for word in self.name.split('_') {
-            let mut chars = word.chars();
-            if let Some(first) = chars.next() {
-                write!(f, "{first}{}", chars.as_str().to_ascii_lowercase())?;
-            }
-        }
-        Ok(())
-    }
-}
 
 macro_rules! item {
     ($name:ident, $needs:expr, $value:expr) => {
@@ -161,17 +128,6 @@ mod table {
 }
 
 pub(crate) use table::*;
-
-/// A sort value, compared the way procps compares the item's type.
-#[derive(Debug, Clone)]
-pub(crate) enum Sv {
-    Int(i64),
-    Uns(u64),
-    Real(f64),
-    Str(Vec<u8>),
-    Vers(Vec<u8>),
-    None,
-}
 
 pub(crate) fn cmp_sv(a: &Sv, b: &Sv) -> Ordering {
     match (a, b) {

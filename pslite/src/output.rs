@@ -1,15 +1,152 @@
 //! Line layout: procps's `show_one_proc` and `check_header_width`, so columns pad, overflow and
 //! truncate exactly as procps's do; and what the printers ([`crate::print`]) share: escaping,
-//! the forest prefix, user and terminal names, signal masks, times.
+//! the forest prefix, user and terminal names, signal masks, times. With it, the column model the
+//! other layers share ([`Col`], [`Printer`], [`Item`], [`Sv`], [`Just`], [`When`], [`PrintOpts`]):
+//! the tables (item.rs, print.rs, spec.rs) and the parser (cli.rs) build on it, and it uses none
+//! of them, so no two files use each other.
 
 use std::collections::HashMap;
 use std::io::Write;
 
-use crate::cli::{Col, PrintOpts, OUTBUF_SIZE};
-use crate::print::Printer;
 use crate::proc::Proc;
-use crate::spec::Just;
 use crate::sys;
+
+// ---- The column model every layer shares: a column, its printer and sort item, how it is
+// justified, the print options. It lives here, with the line layout that uses it, so that the
+// tables above (item.rs, print.rs, spec.rs) and the parser (cli.rs) only look down.
+
+pub(crate) const OUTBUF_SIZE: i64 = 2 * 64 * 1024;
+
+/// One output column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Col {
+    pub(crate) name: String,
+    /// `None` for AIX literal text.
+    pub(crate) pr: Option<&'static Printer>,
+    /// The sort key of its specifier.
+    pub(crate) key: &'static Item,
+    pub(crate) width: usize,
+    pub(crate) just: Just,
+    pub(crate) when: When,
+}
+
+/// Column justification (procps `CF_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Just {
+    /// AIX literal text between `%` descriptors.
+    Aix,
+    /// Left-aligned text, numbers right-aligned when `n` is given.
+    User,
+    Left,
+    Right,
+    /// May take the rest of the line when last.
+    Unlimited,
+    Wchan,
+    /// 9 columns, or 16 when the screen is wide enough.
+    Signal,
+    /// A signal column under `--signames`: left-aligned, unlimited when last (set at run time).
+    SignalNames,
+}
+
+/// Which rows of `-m`/`m` thread output show the column (procps `CF_PRINT_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum When {
+    ThreadOnly,
+    ProcessOnly,
+    EveryTime,
+    AsNeeded,
+}
+
+/// How values print: procps's globals of these names, set by options and read by the printers
+/// ([`crate::output::Out`] holds them as the plan gives them).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PrintOpts {
+    /// BSD `c`: the command name where the command line would be.
+    pub(crate) bsd_c: bool,
+    /// BSD `e`: the environment after the command.
+    pub(crate) bsd_e: bool,
+    /// `-f`: `comm` shows the command line.
+    pub(crate) unix_f: bool,
+    /// BSD `n`: numbers for users and wait channels.
+    pub(crate) user_is_number: bool,
+    pub(crate) wchan_is_number: bool,
+    /// BSD `S`: times and faults include dead children.
+    pub(crate) include_dead_children: bool,
+    /// `-D`/`--date-format`: the strftime format of `lstart` (procps 4.0.3).
+    pub(crate) lstart_format: Option<String>,
+    /// `--signames`: signal masks as names (procps 4.0.4).
+    pub(crate) signal_names: bool,
+}
+
+/// Print one value of a process into the buffer; the cells it takes.
+pub(crate) type PrintFn = fn(&mut Out, &Proc, &mut Vec<u8>) -> i64;
+
+/// One printer.
+pub(crate) struct Printer {
+    pub(crate) print: PrintFn,
+    /// The /proc files (and other sources) it reads: ps reads only what its columns need.
+    pub(crate) needs: u32,
+    /// The items procps fetches for it: a sort key counts only if its item was fetched.
+    pub(crate) fetches: &'static [&'static Item],
+}
+
+/// Every printer is a static: one is another when they are the same static.
+impl PartialEq for Printer {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Eq for Printer {}
+
+impl std::fmt::Debug for Printer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Printer@{:p}", self)
+    }
+}
+
+/// One item.
+pub(crate) struct Item {
+    /// The static's name (`VM_RSS`).
+    pub(crate) name: &'static str,
+    /// The /proc files (and other sources) its value needs.
+    pub(crate) needs: u32,
+    /// Its value, compared as procps compares the item's type.
+    pub(crate) value: fn(&mut Out, &Proc) -> Sv,
+}
+
+/// Every item is a static: one is another when they are the same static.
+impl PartialEq for Item {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Eq for Item {}
+
+/// `VmRss` for `VM_RSS`.
+impl std::fmt::Debug for Item {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for word in self.name.split('_') {
+            let mut chars = word.chars();
+            if let Some(first) = chars.next() {
+                write!(f, "{first}{}", chars.as_str().to_ascii_lowercase())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A sort value, compared the way procps compares the item's type.
+#[derive(Debug, Clone)]
+pub(crate) enum Sv {
+    Int(i64),
+    Uns(u64),
+    Real(f64),
+    Str(Vec<u8>),
+    Vers(Vec<u8>),
+    None,
+}
 
 /// Everything the printers need besides the process.
 pub(crate) struct Out {

@@ -2,38 +2,12 @@
 //! the items procps fetches for it, and the function that prints, inline when it is short.
 //! A column of the table in [`crate::spec`] names its printer; several columns may share one.
 
-use crate::item::{self, Item};
+use crate::item;
 use crate::output::Out;
+use crate::output::Printer;
 use crate::proc::need as n;
 use crate::proc::Proc;
 use crate::sys;
-
-/// Print one value of a process into the buffer; the cells it takes.
-pub(crate) type PrintFn = fn(&mut Out, &Proc, &mut Vec<u8>) -> i64;
-
-/// One printer.
-pub(crate) struct Printer {
-    pub(crate) print: PrintFn,
-    /// The /proc files (and other sources) it reads: ps reads only what its columns need.
-    pub(crate) needs: u32,
-    /// The items procps fetches for it: a sort key counts only if its item was fetched.
-    pub(crate) fetches: &'static [&'static Item],
-}
-
-/// Every printer is a static: one is another when they are the same static.
-impl PartialEq for Printer {
-    fn eq(&self, other: &Self) -> bool {
-        std::ptr::eq(self, other)
-    }
-}
-
-impl Eq for Printer {}
-
-impl std::fmt::Debug for Printer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Printer@{:p}", self)
-    }
-}
 
 macro_rules! printer {
     ($name:ident, $needs:expr, [$($item:ident),*], $print:expr) => {

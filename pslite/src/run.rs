@@ -5,12 +5,12 @@ use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 use std::io::{BufWriter, Write};
 
-use crate::cli::{tf, Col, Head, Order, Plan, SelItem, SelKind};
-use crate::item::{self, cmp_sv, Item, Sv};
+use crate::cli::{tf, Head, Order, Plan, SelItem, SelKind};
+use crate::item::{self, cmp_sv};
 use crate::output::Out;
+use crate::output::{Col, Item, Sv, When};
 use crate::print;
 use crate::proc::{need, Proc, ProcFs};
-use crate::spec::When;
 use crate::sys;
 
 /// Batches of at least this many processes are read on several threads.

@@ -9,35 +9,9 @@
 //! A new specifier is a row here, a printer in `print.rs` (unless it shares one) and, when its
 //! data is new, an item in `item.rs` and a field parsed in `proc.rs`.
 
-use crate::item::{self as it, Item};
-use crate::print::{self as pr, Printer};
-
-/// Column justification (procps `CF_*`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Just {
-    /// AIX literal text between `%` descriptors.
-    Aix,
-    /// Left-aligned text, numbers right-aligned when `n` is given.
-    User,
-    Left,
-    Right,
-    /// May take the rest of the line when last.
-    Unlimited,
-    Wchan,
-    /// 9 columns, or 16 when the screen is wide enough.
-    Signal,
-    /// A signal column under `--signames`: left-aligned, unlimited when last (set at run time).
-    SignalNames,
-}
-
-/// Which rows of `-m`/`m` thread output show the column (procps `CF_PRINT_*`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum When {
-    ThreadOnly,
-    ProcessOnly,
-    EveryTime,
-    AsNeeded,
-}
+use crate::item as it;
+use crate::output::{Item, Just, Printer, When};
+use crate::print as pr;
 
 /// One format specifier.
 #[derive(Debug)]
