@@ -112,6 +112,9 @@ impl From<io::Error> for CgError {
     }
 }
 
+/// libcgroup 3.1+'s `EXIT_BADARGS`: the status of every usage error.
+pub(crate) const EXIT_BADARGS: u8 = 129;
+
 /// A failure of a tool run: the exit status and what libcgroup prints for it, in order. A tool
 /// returns it to end the run (`lib.rs` prints it), or prints it itself with [`Failure::print`] and
 /// goes on where libcgroup goes on past a failed group or pid (the status is then the last one's).
@@ -149,7 +152,7 @@ impl Failure {
 
     /// libcgroup's usage error (exit 129) with its hint.
     pub(crate) fn usage(hint: &'static str) -> Self {
-        Failure::new(crate::tools::EXIT_BADARGS).then(Words::Usage(hint))
+        Failure::new(EXIT_BADARGS).then(Words::Usage(hint))
     }
 
     /// `PROG: text`, exit `status`.

@@ -21,8 +21,7 @@ pub(crate) use crate::getopt::HELP as HELP_OPT;
 use crate::getopt::{Matches, Opt, Syntax};
 use crate::layout::{Layout, Roots};
 
-/// libcgroup 3.1+'s `EXIT_BADARGS`.
-pub const EXIT_BADARGS: u8 = 129;
+pub(crate) use crate::error::EXIT_BADARGS;
 
 /// `-g <controllers>:<path>`, repeatable.
 pub(crate) const GROUP: Opt =
