@@ -1,6 +1,7 @@
 //! Running a command with a deadline and capturing how it ended.
 
 use std::io::{Read, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -129,4 +130,20 @@ pub fn run(cmd: &mut Command) -> Result<Outcome, String> {
 /// Run a shell script (`sh -c`) with the default deadline; handy for `$?` and pipelines.
 pub fn sh(script: &str) -> Result<Outcome, String> {
     run(Command::new("/bin/sh").arg("-c").arg(script))
+}
+
+/// `bin` run as `TOOL WORD` (argv[0] the bare name): its exit code and its stderr, byte for byte.
+pub fn raw_stderr(
+    bin: &std::path::Path,
+    tool: &str,
+    word: &[u8],
+) -> Result<(Option<i32>, Vec<u8>), String> {
+    let path = std::env::temp_dir().join(crate::guard::unique_name("stderr"));
+    let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut cmd = Command::new(bin);
+    cmd.arg0(tool).arg(std::ffi::OsStr::from_bytes(word));
+    let outcome = run_with_streams(&mut cmd, None, None, Some(file.into()), DEADLINE);
+    let stderr = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()));
+    let _ = std::fs::remove_file(&path);
+    Ok((outcome?.code, stderr?))
 }

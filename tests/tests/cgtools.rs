@@ -58,7 +58,6 @@
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -67,22 +66,10 @@ use nstools_tests::gate::{self, Need};
 use nstools_tests::guard::{
     argv0_of, leaked_idle_processes, unique_name, wait_until, ChildGuard, TestCgroup, IDLE_NAME,
 };
-use nstools_tests::run::{run, run_with_streams, DEADLINE};
+use nstools_tests::run::{raw_stderr, run};
 use nstools_tests::{ensure, ensure_eq, ours, Differential, Outcome, Side, Suite, TestResult};
 
 use nstools_tests::bins::LIBCGROUP_TOOLS as TOOLS;
-
-/// `bin` run as `TOOL WORD` (argv[0] the bare name): its exit code and its stderr, byte for byte.
-fn raw_stderr(bin: &Path, tool: &str, word: &[u8]) -> Result<(Option<i32>, Vec<u8>), String> {
-    let path = std::env::temp_dir().join(unique_name("stderr"));
-    let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut cmd = Command::new(bin);
-    cmd.arg0(tool).arg(OsStr::from_bytes(word));
-    let outcome = run_with_streams(&mut cmd, None, None, Some(file.into()), DEADLINE);
-    let stderr = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()));
-    let _ = std::fs::remove_file(&path);
-    Ok((outcome?.code, stderr?))
-}
 
 /// Allocates ~30 MB in a shell variable: more than a 10 MiB limit allows.
 const HOG: &str = "x=$(head -c 30000000 /dev/zero | tr \"\\0\" a); echo ${#x}";

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use nstools_tests::gate::Need;
 use nstools_tests::guard::{unique_name, wait_until, ChildGuard, TestCgroup};
-use nstools_tests::run::{run, sh};
+use nstools_tests::run::{raw_stderr, run, sh};
 use nstools_tests::{ensure, ensure_eq, ours, Differential, Outcome, Side, Suite, TestResult};
 
 const ORIGINAL: Need = Need::Original("/usr/bin/unshare");
@@ -115,6 +115,21 @@ fn main() {
 
 /// Messages and exit codes that need no namespace at all.
 fn cli_contract(suite: &mut Suite) {
+    // The differential runner reads output as text (a stray byte becomes U+FFFD on both sides),
+    // so a non-ASCII option byte is compared here, raw: glibc prints it as typed.
+    suite.test("cli::non_ascii_option_byte_as_typed", &[NEWEST], || {
+        for word in [&b"-\xe9"[..], b"--\xe9=\xff"] {
+            let ours = raw_stderr(&ours("unshare"), "unshare", word)?;
+            let original = raw_stderr(&nstools_tests::bins::newest("unshare"), "unshare", word)?;
+            ensure_eq!(
+                ours,
+                original,
+                "unshare {:?}",
+                String::from_utf8_lossy(word)
+            );
+        }
+        Ok(())
+    });
     suite.test("cli::unknown_option_two_lines_exit_1", &[], || {
         let o = ours_run(&["--bogus"])?;
         ensure_eq!(o.stdout, "");

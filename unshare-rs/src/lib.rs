@@ -24,6 +24,7 @@ mod sys;
 
 use std::ffi::OsString;
 use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
 
 use common::{Tool, ToolError};
 
@@ -49,13 +50,11 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> u8 {
         let parsed = match parsed {
             Ok(p) => p,
             Err(cli::CliError::Getopt(e)) => {
-                // glibc's getopt names the program as it was invoked (argv[0] verbatim).
-                let argv0 = argv
-                    .first()
-                    .map(|a| a.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "unshare".into());
+                // glibc's getopt names the program as it was invoked and the option as typed,
+                // byte for byte (argv[0] and the option verbatim).
+                let argv0 = argv.first().map(|a| a.as_bytes()).unwrap_or(b"unshare");
                 let mut err = common::stdio::stderr();
-                let _ = writeln!(err, "{argv0}: {e}");
+                let _ = err.write_all(&[argv0, b": ", &e.to_bytes(), b"\n"].concat());
                 let _ = writeln!(err, "Try 'unshare --help' for more information.");
                 return Err(ToolError::Exit(1).into());
             }
