@@ -310,12 +310,6 @@ pub fn settings(dir: &Path, ctrl: &str) -> Vec<String> {
         .collect()
 }
 
-/// Controllers whose files a group of `h` has ([`Hierarchy::group_controllers`]). Kept for
-/// cgget and cgset until they ask the hierarchy themselves.
-pub fn group_controllers(h: &Hierarchy, dir: &Path) -> Vec<String> {
-    h.group_controllers(dir)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -454,7 +448,7 @@ mod tests {
         );
         let l = Layout::load_from(&fx.roots()).unwrap();
         assert_eq!(
-            group_controllers(l.unified().unwrap(), &root.join("x")),
+            l.unified().unwrap().group_controllers(&root.join("x")),
             ["cpu", "memory"]
         );
         assert_eq!(

@@ -453,7 +453,7 @@ fn group_text(g: &GroupPlan, values_only: bool) -> Result<String, Failure> {
                         continue;
                     };
                     found = true;
-                    for ctrl in group::group_controllers(h, &dir) {
+                    for ctrl in h.group_controllers(&dir) {
                         text.push_str(&controller_lines(&dir, &ctrl, values_only));
                     }
                 }

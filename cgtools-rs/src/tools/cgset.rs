@@ -336,7 +336,7 @@ fn snapshot(layout: &Layout, src: &str) -> Result<Vec<Setting>, CgError> {
             continue;
         }
         found = true;
-        for ctrl in group::group_controllers(h, &dir) {
+        for ctrl in h.group_controllers(&dir) {
             for name in group::settings(&dir, &ctrl) {
                 let writable = std::fs::metadata(dir.join(&name)).is_ok_and(|m| {
                     std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o200 != 0
