@@ -175,7 +175,8 @@ impl Syntax {
             if let Some(s) = o.short {
                 arg = arg.short(s);
             }
-            if let Some(l) = o.long {
+            // cgcreate's empty long name (`--=cpu:G`) is getopt's alone: clap has no such spelling.
+            if let Some(l) = o.long.filter(|l| !l.is_empty()) {
                 arg = arg.long(l);
             }
             arg = match o.arg {

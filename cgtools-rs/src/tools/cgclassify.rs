@@ -31,19 +31,20 @@ Move running task(s) to given cgroups
   -r				Replace the default idle_thread spawned for the systemd scope
 ";
 
-/// cgclassify's command line (getopt `+g:shbr`).
+/// cgclassify's command line (getopt `+g:shbr`); the long options in libcgroup 3.1's table order,
+/// which glibc follows when it lists the possibilities of an ambiguous prefix.
 pub(crate) const SYNTAX: Syntax = Syntax {
     name: "cgclassify",
     about: "Move running task(s) to given cgroups",
     opts: &[
         GROUP,
         STICKY,
-        HELP_OPT,
         Opt::long_only(
             "cancel-sticky",
             "cancel-sticky",
             "cgred daemon change pidlist and children tasks",
         ),
+        HELP_OPT,
         IGNORE_DEFAULT,
         REPLACE_IDLE,
     ],

@@ -42,7 +42,8 @@ Print parameter(s) of given group(s).
   -c				Display controller version
 ";
 
-/// cgget's command line (getopt `r:hnvg:ambc`).
+/// cgget's command line (getopt `r:hnvg:ambc`). The long options in libcgroup 3.1's table order,
+/// which glibc follows when it lists the possibilities of an ambiguous prefix.
 pub(crate) const SYNTAX: Syntax = Syntax {
     name: "cgget",
     about: "Print parameter(s) of given group(s)",
@@ -56,6 +57,7 @@ pub(crate) const SYNTAX: Syntax = Syntax {
         .value("name"),
         HELP_OPT,
         Opt::flag("no-headers", 'n', "Do not print headers"),
+        Opt::flag("all", 'a', "Print info about all relevant controllers").long("all"),
         Opt::flag("values-only", 'v', "Print only values, not parameter names").long("values-only"),
         Opt::flag(
             "group",
@@ -63,7 +65,6 @@ pub(crate) const SYNTAX: Syntax = Syntax {
             "Controllers whose settings to display, optionally for one group",
         )
         .value("controllers>[:<path]"),
-        Opt::flag("all", 'a', "Print info about all relevant controllers").long("all"),
         Opt::flag("mode", 'm', "Display the cgroup mode"),
         IGNORE_DEFAULT,
         Opt::flag("versions", 'c', "Display the controller and its version"),

@@ -33,7 +33,8 @@ Set the parameters of given cgroup(s)
   -b					Ignore default systemd delegate hierarchy
 ";
 
-/// cgset's command line (getopt `r:hbR`; `-R` is newer than libcgroup 3.1).
+/// cgset's command line (getopt `r:hbR`; `-R` is newer than libcgroup 3.1, so it comes after 3.1's
+/// long options, whose table order glibc follows when it lists an ambiguous prefix's possibilities).
 pub(crate) const SYNTAX: Syntax = Syntax {
     name: "cgset",
     about: "Set the parameters of given cgroup(s)",
@@ -47,18 +48,18 @@ pub(crate) const SYNTAX: Syntax = Syntax {
         .value("name=value"),
         HELP_OPT,
         IGNORE_DEFAULT,
-        Opt::flag(
-            "recursive",
-            'R',
-            "Apply the parameters to the cgroup and all its descendants",
-        )
-        .long("recursive"),
         Opt::long_only(
             "copy-from",
             "copy-from",
             "Control group whose parameters will be copied",
         )
         .value("source_cgroup_path"),
+        Opt::flag(
+            "recursive",
+            'R',
+            "Apply the parameters to the cgroup and all its descendants",
+        )
+        .long("recursive"),
     ],
     operands: Some(("cgroup_path", "Groups to modify")),
     stop_at_operand: false,

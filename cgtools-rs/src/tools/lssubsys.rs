@@ -35,11 +35,10 @@ pub(crate) const SYNTAX: Syntax = Syntax {
     name: "lssubsys",
     about: "List information about given controller(s)",
     // libcgroup 3.1's long_options order, which glibc follows when it lists the possibilities
-    // of an ambiguous prefix (`--al`, `--h`).
+    // of an ambiguous prefix (`--=`, `--al`).
     opts: &[
         HELP_OPT,
         Opt::flag("mount-points", 'm', "Display mount points").long("mount-points"),
-        Opt::flag("hierarchies", 'i', "Display information about hierarchies").long("hierarchies"),
         Opt::flag("all-mount-points", 'M', "Display all mount points").long("all-mount-points"),
         Opt::flag(
             "all",
@@ -47,6 +46,7 @@ pub(crate) const SYNTAX: Syntax = Syntax {
             "Display information about all controllers (including not mounted ones)",
         )
         .long("all"),
+        Opt::flag("hierarchies", 'i', "Display information about hierarchies").long("hierarchies"),
     ],
     operands: Some(("controller", "Controllers to describe")),
     stop_at_operand: false,

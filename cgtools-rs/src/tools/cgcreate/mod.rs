@@ -37,18 +37,21 @@ Create control group(s)
   -S, --setdefault		Set this scope as the default scope delegate hierarchy
 ";
 
-/// cgcreate's command line (getopt `a:t:g:hd:f:s:bcp:S`).
+/// cgcreate's command line (getopt `a:t:g:hd:f:s:bcp:S`); the long options in libcgroup 3.1's
+/// table order, which glibc follows when it lists the possibilities of an ambiguous prefix.
 pub(crate) const SYNTAX: Syntax = Syntax {
     name: "cgcreate",
     about: "Create control group(s)",
     opts: &[
-        Opt::flag("admin", 'a', "Owner of the group and all its files")
-            .long("admin")
-            .value("agid>:<auid"),
+        HELP_OPT,
         Opt::flag("task", 't', "Owner of the tasks file")
             .long("task")
             .value("tuid>:<tgid"),
-        HELP_OPT,
+        Opt::flag("admin", 'a', "Owner of the group and all its files")
+            .long("admin")
+            .value("agid>:<auid"),
+        // libcgroup 3.1's table spells -g `--` with an empty name: `--=cpu:G` is `-g cpu:G`.
+        GROUP.long(""),
         Opt::flag("dperm", 'd', "Group directory permissions")
             .long("dperm")
             .value("mode"),
@@ -58,7 +61,6 @@ pub(crate) const SYNTAX: Syntax = Syntax {
         Opt::flag("tperm", 's', "Tasks file permissions")
             .long("tperm")
             .value("mode"),
-        GROUP,
         IGNORE_DEFAULT,
         Opt::flag(
             "scope",
@@ -67,18 +69,18 @@ pub(crate) const SYNTAX: Syntax = Syntax {
         )
         .long("scope"),
         Opt::flag(
+            "setdefault",
+            'S',
+            "Set this scope as the default scope delegate hierarchy",
+        )
+        .long("setdefault"),
+        Opt::flag(
             "pid",
             'p',
             "Task pid to use to create systemd scope (default: an idle process)",
         )
         .long("pid")
         .value("pid"),
-        Opt::flag(
-            "setdefault",
-            'S',
-            "Set this scope as the default scope delegate hierarchy",
-        )
-        .long("setdefault"),
     ],
     operands: None,
     stop_at_operand: false,
