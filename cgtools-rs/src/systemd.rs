@@ -177,9 +177,30 @@ pub fn under(base: Option<&str>, path: &str) -> String {
     }
 }
 
-/// True when systemd is PID 1 (the test `sd_booted()` makes): `/run/systemd/system` exists.
-pub fn running(roots: &Roots) -> bool {
-    roots.fs.join("run/systemd/system").is_dir()
+/// The system bus's socket (relative to the fs root), where sd-bus connects.
+const BUS_SOCKET: &str = "run/dbus/system_bus_socket";
+
+/// Whether `cgcreate -c` can ask systemd for a scope, as libcgroup finds out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// systemd is PID 1 (the test `sd_booted()` makes: `/run/systemd/system` exists).
+    Running,
+    /// The system bus cannot be opened: connecting to its socket failed with this errno, which
+    /// libcgroup prints (`failed to open the system bus: 2` where there is no bus).
+    NoBus(i32),
+    /// A bus answers but systemd is not PID 1.
+    NotRunning,
+}
+
+/// How far systemd can be reached on this host.
+pub fn reach(roots: &Roots) -> Reach {
+    if roots.fs.join("run/systemd/system").is_dir() {
+        return Reach::Running;
+    }
+    match std::os::unix::net::UnixStream::connect(roots.fs.join(BUS_SOCKET)) {
+        Ok(_) => Reach::NotRunning,
+        Err(e) => Reach::NoBus(e.raw_os_error().unwrap_or(libc::EIO)),
+    }
 }
 
 /// What `cgcreate -c` asks systemd for.
@@ -555,9 +576,13 @@ mod tests {
             read_default(&fx.roots(), &l).as_deref(),
             Some("a.slice/a-b.slice/y.scope")
         );
-        assert!(!running(&fx.roots()));
+        assert_eq!(reach(&fx.roots()), Reach::NoBus(libc::ENOENT));
+        fx.dir("/run/dbus");
+        let bus = fx.roots().fs.join(BUS_SOCKET);
+        let _listening = std::os::unix::net::UnixListener::bind(&bus).unwrap();
+        assert_eq!(reach(&fx.roots()), Reach::NotRunning);
         fx.dir("/run/systemd/system");
-        assert!(running(&fx.roots()));
+        assert_eq!(reach(&fx.roots()), Reach::Running);
     }
 
     #[test]

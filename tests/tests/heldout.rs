@@ -29,6 +29,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use nstools_tests::diff::{libcgroup_idle_child_dropped, LIBCGROUP_IDLE_CHILD};
 use nstools_tests::guard::{unique_name, wait_until, ChildGuard, TestCgroup};
 use nstools_tests::{ensure, Differential, Need, Outcome, Side, Suite, TestResult};
 
@@ -1559,21 +1560,8 @@ fn cg_allowances(tool: &str, row: &[String], args: &[String], check: Differentia
             },
         );
     }
-    if tool == "cgcreate" && row.iter().any(|a| a == "-c" || a.starts_with("--sc")) {
-        check = check.allow(
-            "README Compatibility, cg tools: cgcreate -c with a group name that is not <slice>/<scope> says so (129) before asking systemd (3.1: the bus or the name, then `can't create cgroup`, 91 or 93)",
-            |side, o| {
-                let refused = match side {
-                    Side::Ours => o.code == Some(129) && o.stderr.contains("Invalid scope name"),
-                    Side::Original => {
-                        matches!(o.code, Some(91 | 93)) && o.stderr.contains("can't create cgroup")
-                    }
-                };
-                if refused {
-                    *o = Outcome::default();
-                }
-            },
-        );
+    if tool == "cgcreate" {
+        check = check.volatile(LIBCGROUP_IDLE_CHILD, libcgroup_idle_child_dropped);
     }
     if tool == "cgclassify" && row.iter().any(|a| a == "-r") {
         check = check.allow(

@@ -1,6 +1,6 @@
 //! cgcreate's command line as typed arguments, with libcgroup's checks in libcgroup's order: each
 //! option's value as getopt returns it (a bad value before `-h` is an error, after it the help
-//! wins), then the combinations of options, then the scope names of `-c`.
+//! wins), then the combinations of options.
 
 use std::ffi::OsString;
 
@@ -8,7 +8,6 @@ use super::SYNTAX;
 use crate::error::{Failure, Words};
 use crate::group::CreateOptions;
 use crate::spec::{parse_mode, parse_owner, parse_spec, Spec};
-use crate::systemd::ScopeName;
 use crate::tools::{bad_args, parse_checked, EXIT_BADARGS};
 
 /// What cgcreate was asked to make.
@@ -26,13 +25,9 @@ pub(crate) struct Request {
 pub(crate) enum How {
     /// Paths relative to the default scope, unless `-b`.
     Plain { ignore_default: bool },
-    /// `-c`: each group is a scope, `names[i]` the one `specs[i]` names; `pid` is `-p`,
-    /// `set_default` is `-S`.
-    Scope {
-        names: Vec<ScopeName>,
-        pid: Option<u32>,
-        set_default: bool,
-    },
+    /// `-c`: each group is a scope (its name is checked when libcgroup reaches it, in the plan);
+    /// `pid` is `-p`, `set_default` is `-S`.
+    Scope { pid: Option<u32>, set_default: bool },
 }
 
 /// The option values as getopt hands them over, each already checked.
@@ -74,7 +69,6 @@ pub(crate) fn parse(prog: &str, args: &[OsString]) -> Result<Option<Request>, Fa
     }
     let how = if scope {
         How::Scope {
-            names: scope_names(&values.specs)?,
             pid: values.pid,
             set_default: m.flag("setdefault"),
         }
@@ -128,22 +122,6 @@ fn take(values: &mut Values, prog: &str, id: &str, text: &str) -> Result<(), Fai
         _ => {}
     }
     Ok(())
-}
-
-/// With `-c` each group must name `<slice>.slice/<name>.scope`; the first that does not ends the
-/// run before anything is made.
-fn scope_names(specs: &[Spec]) -> Result<Vec<ScopeName>, Failure> {
-    specs
-        .iter()
-        .map(|spec| {
-            ScopeName::parse(&spec.path).ok_or_else(|| {
-                Failure::prog(
-                    EXIT_BADARGS,
-                    format!("Invalid scope name {}, expected <slice>/<scope>", spec.path),
-                )
-            })
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -213,25 +191,13 @@ mod tests {
     }
 
     #[test]
-    fn scope_names_are_checked_after_the_combinations() {
-        assert_eq!(
-            usage_error(&["-c", "-g", "cpu:nst.slice/x.scope", "-g", "cpu:plain"]),
-            "Invalid scope name plain, expected <slice>/<scope>"
-        );
-        assert_eq!(
-            usage_error(&["-c", "-g", "cpu:plain", "extra"]),
-            "wrong arguments (extra)"
-        );
-    }
-
-    #[test]
     fn options_without_a_group_ask_for_nothing() {
         assert!(parsed(&["-c", "-S"]).unwrap().is_none());
         assert!(matches!(parsed(&[]), Err(f) if f == bad_args(&SYNTAX)));
     }
 
     #[test]
-    fn a_scope_request_keeps_pid_default_and_names() {
+    fn a_scope_request_keeps_pid_and_default() {
         let r = parsed(&[
             "-c",
             "-S",
@@ -242,10 +208,11 @@ mod tests {
         ])
         .unwrap()
         .unwrap();
+        // Names are the plan's to check, in libcgroup's order: one that is no scope passes here.
+        assert!(parsed(&["-c", "-g", "cpu:plain"]).unwrap().is_some());
         assert_eq!(
             r.how,
             How::Scope {
-                names: vec![ScopeName::parse("nst.slice/x.scope").unwrap()],
                 pid: Some(4242),
                 set_default: true,
             }

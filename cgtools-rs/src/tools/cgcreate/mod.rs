@@ -106,7 +106,10 @@ pub fn run_cgcreate(prog: &str, args: &[OsString]) -> Result<u8, Failure> {
             cli::How::Plain { ignore_default } => systemd_base(ignore_default, &layout),
             cli::How::Scope { .. } => None,
         },
-        systemd_running: systemd::running(roots),
+        systemd: match request.how {
+            cli::How::Scope { .. } => Some(systemd::reach(roots)),
+            cli::How::Plain { .. } => None,
+        },
         caller: (
             nix::unistd::getuid().as_raw(),
             nix::unistd::getgid().as_raw(),

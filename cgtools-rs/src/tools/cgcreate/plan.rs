@@ -2,11 +2,12 @@
 //! access and no system call, so every decision is unit-tested on fixture layouts.
 
 use super::cli::{How, Request};
-use crate::error::{Ecg, Failure};
+use crate::error::Words;
+use crate::error::{CgError, Ecg, Failure, EXIT_BADARGS};
 use crate::group::CreateOptions;
 use crate::layout::{Layout, Roots};
 use crate::spec::{resolve, Spec, Target};
-use crate::systemd::{self, ScopeName};
+use crate::systemd::{self, Reach, ScopeName};
 
 /// The facts about the host a plan depends on, gathered before planning.
 pub(crate) struct Host<'a> {
@@ -15,8 +16,8 @@ pub(crate) struct Host<'a> {
     pub roots: &'a Roots,
     /// The default scope's cgroup path plain groups are made under (`None`: the root).
     pub default_base: Option<String>,
-    /// systemd is PID 1 (needed for `-c`).
-    pub systemd_running: bool,
+    /// How far systemd can be reached (asked only for `-c`).
+    pub systemd: Option<Reach>,
     /// The caller's (uid, gid): the owner where `-a`/`-t` name none.
     pub caller: (u32, u32),
 }
@@ -38,13 +39,13 @@ pub(crate) struct Group<'a> {
     /// The path relative to every hierarchy root: under the default scope, or the scope's cgroup.
     pub rel: String,
     pub targets: Vec<Target<'a>>,
-    pub scope: Option<Scope<'a>>,
+    pub scope: Option<Scope>,
 }
 
 /// The systemd scope a group is (`-c`).
 #[derive(Debug)]
-pub(crate) struct Scope<'a> {
-    pub name: &'a ScopeName,
+pub(crate) struct Scope {
+    pub name: ScopeName,
     /// `-p`: the process to put in it (`None`: a new idle process).
     pub pid: Option<u32>,
     /// `-S`: record it as the default once made.
@@ -58,33 +59,8 @@ pub(crate) fn plan<'a>(request: &'a Request, host: &Host<'a>) -> Plan<'a> {
         groups: Vec::new(),
         stop: None,
     };
-    if let How::Scope { .. } = request.how {
-        if !host.systemd_running {
-            plan.stop = Some(Failure::prog(
-                Ecg::Other.exit(),
-                format!(
-                    "can't create scope {}: systemd is not running (no {})",
-                    request.specs[0].path,
-                    host.roots.fs.join("run/systemd/system").display()
-                ),
-            ));
-            return plan;
-        }
-    }
-    for (i, spec) in request.specs.iter().enumerate() {
-        let scope = match &request.how {
-            How::Plain { .. } => None,
-            How::Scope {
-                names,
-                pid,
-                set_default,
-            } => Some(Scope {
-                name: &names[i],
-                pid: *pid,
-                set_default: *set_default,
-            }),
-        };
-        match group(spec, scope, host) {
+    for spec in &request.specs {
+        match group(spec, &request.how, host) {
             Ok(g) => plan.groups.push(g),
             Err(failure) => {
                 plan.stop = Some(failure);
@@ -95,15 +71,19 @@ pub(crate) fn plan<'a>(request: &'a Request, host: &Host<'a>) -> Plan<'a> {
     plan
 }
 
-/// Where one `-g` goes: its hierarchies (an unknown controller fails) and its path, which must
-/// stay inside them.
-fn group<'a>(
-    spec: &'a Spec,
-    scope: Option<Scope<'a>>,
-    host: &Host<'a>,
-) -> Result<Group<'a>, Failure> {
+/// Where one `-g` goes: its hierarchies (an unknown controller fails), then, with `-c`, its scope;
+/// its path must stay inside the hierarchies.
+fn group<'a>(spec: &'a Spec, how: &How, host: &Host<'a>) -> Result<Group<'a>, Failure> {
     let targets =
         resolve(host.layout, &spec.controllers).map_err(|e| cannot_create(spec, e.exit(), e))?;
+    let scope = match *how {
+        How::Plain { .. } => None,
+        How::Scope { pid, set_default } => Some(Scope {
+            name: scope_name(spec, host)?,
+            pid,
+            set_default,
+        }),
+    };
     let rel = match &scope {
         Some(s) => s.name.cgroup_path(),
         None => systemd::under(host.default_base.as_deref(), &spec.path),
@@ -121,6 +101,57 @@ fn group<'a>(
         targets,
         scope,
     })
+}
+
+/// The scope `-c` makes of one group, checked in libcgroup 3.1's order: the name has one slash
+/// (`<slice>/<scope>`), then the system bus opens, then (ours, where systemd runs) the two halves
+/// are a slice and a scope systemd accepts.
+fn scope_name(spec: &Spec, host: &Host) -> Result<ScopeName, Failure> {
+    // libcgroup's logger prints its own errors on stdout, before the tool's line.
+    let refused = |ecg: Ecg, logged: String| {
+        Failure::new(ecg.exit())
+            .then(Words::Stdout(format!("Error: {logged}\n")))
+            .then(Words::Prog(format!(
+                "can't create cgroup {}: {}",
+                spec.path,
+                CgError::new(ecg)
+            )))
+    };
+    let name = &spec.path;
+    match name.matches('/').count() {
+        0 => {
+            return Err(refused(
+                Ecg::Inval,
+                format!("cgroup name does not contain a slash: {name}"),
+            ))
+        }
+        1 => {}
+        _ => {
+            return Err(refused(
+                Ecg::Inval,
+                format!("cgroup name contains more than one slash: {name}"),
+            ))
+        }
+    }
+    match host.systemd {
+        Some(Reach::NoBus(errno)) => Err(refused(
+            Ecg::Fail,
+            format!("failed to open the system bus: {errno}"),
+        )),
+        Some(Reach::NotRunning) => Err(Failure::prog(
+            Ecg::Other.exit(),
+            format!(
+                "can't create scope {name}: systemd is not running (no {})",
+                host.roots.fs.join("run/systemd/system").display()
+            ),
+        )),
+        Some(Reach::Running) | None => ScopeName::parse(name).ok_or_else(|| {
+            Failure::prog(
+                EXIT_BADARGS,
+                format!("Invalid scope name {name}, expected <slice>/<scope>"),
+            )
+        }),
+    }
 }
 
 /// `can't create cgroup PATH: why`, the path as typed.
@@ -147,13 +178,8 @@ mod tests {
     }
 
     fn scopes(specs: &[&str], set_default: bool) -> Request {
-        let names = specs
-            .iter()
-            .map(|s| ScopeName::parse(s.split_once(':').unwrap().1).unwrap())
-            .collect();
         request(
             How::Scope {
-                names,
                 pid: None,
                 set_default,
             },
@@ -175,17 +201,19 @@ mod tests {
             layout,
             roots,
             default_base: base.map(str::to_string),
-            systemd_running: true,
+            systemd: Some(Reach::Running),
             caller: (1000, 1000),
         }
     }
 
+    /// What a failure says: (status, text), libcgroup's stdout lines marked `stdout: `.
     fn said(failure: &Option<Failure>) -> Vec<(u8, String)> {
         failure
             .iter()
             .flat_map(|f| {
                 f.words.iter().map(|w| match w {
                     Words::Prog(text) => (f.status, text.clone()),
+                    Words::Stdout(text) => (f.status, format!("stdout: {text}")),
                     other => panic!("{other:?}"),
                 })
             })
@@ -287,23 +315,83 @@ mod tests {
     }
 
     #[test]
-    fn scopes_need_systemd() {
+    fn scopes_need_the_bus_and_systemd() {
         let (fx, layout) = fixture_host("cgcreate-plan", HYBRID);
         let roots = fx.roots();
         let req = scopes(&["cpu:nst.slice/x.scope", "cpu:nst.slice/y.scope"], false);
         let mut facts = host(&layout, &roots, None);
-        facts.systemd_running = false;
+        facts.systemd = Some(Reach::NoBus(2));
         let p = plan(&req, &facts);
         assert!(p.groups.is_empty());
-        let marker = fx.path("run/systemd/system");
         assert_eq!(
             said(&p.stop),
+            [
+                (
+                    93,
+                    "stdout: Error: failed to open the system bus: 2\n".into()
+                ),
+                (
+                    93,
+                    "can't create cgroup nst.slice/x.scope: Cgroup operation failed".into()
+                )
+            ]
+        );
+        facts.systemd = Some(Reach::NotRunning);
+        let marker = fx.path("run/systemd/system");
+        assert_eq!(
+            said(&plan(&req, &facts).stop),
             [(
                 96,
                 format!(
                     "can't create scope nst.slice/x.scope: systemd is not running (no {})",
                     marker.display()
                 )
+            )]
+        );
+    }
+
+    #[test]
+    fn scope_names_are_checked_per_group_in_libcgroups_order() {
+        let (fx, layout) = fixture_host("cgcreate-plan", HYBRID);
+        let roots = fx.roots();
+        let mut facts = host(&layout, &roots, None);
+        // The slashes first, whether or not a bus answers.
+        for reach in [Reach::Running, Reach::NoBus(2)] {
+            facts.systemd = Some(reach);
+            for (spec, why) in [
+                ("cpu:plain", "does not contain a slash: plain"),
+                ("cpu:a/b/c", "contains more than one slash: a/b/c"),
+                ("cpu:/a/b", "contains more than one slash: /a/b"),
+            ] {
+                let req = scopes(&[spec], false);
+                let name = spec.split_once(':').unwrap().1;
+                assert_eq!(
+                    said(&plan(&req, &facts).stop),
+                    [
+                        (91, format!("stdout: Error: cgroup name {why}\n")),
+                        (
+                            91,
+                            format!("can't create cgroup {name}: Cgroup invalid operation")
+                        )
+                    ],
+                    "{spec} {reach:?}"
+                );
+            }
+        }
+        // An unknown controller is found before the name.
+        let req = scopes(&["blkio:plain"], false);
+        assert_eq!(said(&plan(&req, &facts).stop)[0].0, 84);
+        // Where systemd runs, a name with one slash must be a slice and a scope; the groups
+        // before a bad one are made.
+        facts.systemd = Some(Reach::Running);
+        let req = scopes(&["cpu:nst.slice/x.scope", "cpu:nst.slice/a"], false);
+        let p = plan(&req, &facts);
+        assert_eq!(p.groups.len(), 1);
+        assert_eq!(
+            said(&p.stop),
+            [(
+                129,
+                "Invalid scope name nst.slice/a, expected <slice>/<scope>".into()
             )]
         );
     }

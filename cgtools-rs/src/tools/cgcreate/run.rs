@@ -32,7 +32,7 @@ pub(crate) fn carry_out(plan: &Plan, layout: &Layout, roots: &Roots) -> Result<(
 /// directory in every hierarchy, with owners and modes.
 fn make(plan: &Plan, g: &Group, layout: &Layout) -> Result<(), Failure> {
     let idle = match &g.scope {
-        Some(scope) => start_scope(layout, g.spec, scope.name, scope.pid).map_err(|msg| {
+        Some(scope) => start_scope(layout, g.spec, &scope.name, scope.pid).map_err(|msg| {
             Failure::prog(
                 Ecg::Other.exit(),
                 format!("can't create scope {}: {msg}", g.spec.path),
