@@ -384,6 +384,15 @@ impl Layout {
             .filter(move |h| !h.controllers.is_empty() && !v2_on_hybrid(h))
     }
 
+    /// Where a process is (its `/proc/PID/cgroup`): each mounted hierarchy it has a line for, and
+    /// its group there.
+    pub fn groups_of(&self, proc_cgroup: &str) -> Vec<(&Hierarchy, String)> {
+        self.hierarchies
+            .iter()
+            .filter_map(|h| Some((h, h.group_of(proc_cgroup)?)))
+            .collect()
+    }
+
     pub fn find(&self, ctrl: &str) -> Option<&Hierarchy> {
         self.hierarchies.iter().find(|h| h.carries(ctrl))
     }
@@ -549,6 +558,16 @@ mod tests {
         assert_eq!(sd.group_of(text).as_deref(), Some("/a.scope"));
         assert_eq!(cpu.group_of(text).as_deref(), Some("/c"));
         assert_eq!(l.find("cpuset").unwrap().group_of(text), None);
+        // Where the process is: every hierarchy with a line, in mount order.
+        let whereabouts: Vec<(String, String)> = l
+            .groups_of(text)
+            .into_iter()
+            .map(|(h, rel)| (h.label(), rel))
+            .collect();
+        assert!(whereabouts.contains(&("cpu,cpuacct".into(), "/c".into())));
+        assert!(whereabouts.contains(&("memory".into(), "/m".into())));
+        assert!(whereabouts.contains(&("name=systemd".into(), "/a.scope".into())));
+        assert!(!whereabouts.iter().any(|(label, _)| label == "cpuset"));
         assert_eq!(
             cpu.group_controllers(Path::new("/nonexistent")),
             ["cpu", "cpuacct"]

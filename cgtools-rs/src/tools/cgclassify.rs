@@ -1,7 +1,8 @@
 //! `cgclassify [[-g] <controllers>:<path>] [--sticky | --cancel-sticky] [-b] [-r] <list of pids>`
 //!
 //! `-g` paths are relative to the systemd default scope (`cgcreate -c -S`) unless `-b`; `-r` kills
-//! the idle process of the scope the first pid was moved into.
+//! the idle process of the scope the first pid was moved into, or, where there is none, puts that
+//! pid back where it was and stops there (libcgroup 3.1's rollback).
 //!
 //! [`cli`] types the arguments; [`plan`] gives each pid operand its moves or its failure, from them
 //! and the host facts read before (layout, default base, rules, the pids' rule subjects);
@@ -17,6 +18,7 @@ use super::cgexec::{
     carry_out, group_specs, log_rules_failed, moves, rule_specs, under_base, Moves,
 };
 use super::*;
+use crate::layout::Hierarchy;
 use crate::rules::{Rule, Subject};
 use crate::spec::Spec;
 
@@ -162,11 +164,12 @@ pub(crate) fn plan(
     let specs = under_base(&cli.specs, base);
     let plan_one = |pid: i32| -> Result<PidMove, Failure> {
         let moves = match (by_rules, rules) {
-            (true, None) => {
-                let e = CgError::new(Ecg::ParseFail);
-                let text = format!("Error: change of cgroup failed for pid {pid}: {e}");
-                return Err(Failure::bare(1, text));
-            }
+            // No rules to place it by: its move fails (libcgroup still goes on to -r with it).
+            (true, None) => Moves {
+                specs: Vec::new(),
+                dests: Vec::new(),
+                refused: Some(CgError::new(Ecg::ParseFail)),
+            },
             // pid 0 is no process: libcgroup fails it as a write would (ENOENT), moving nothing.
             _ if pid == 0 => Moves {
                 specs: Vec::new(),
@@ -229,8 +232,9 @@ pub fn run_cgclassify(prog: &str, args: &[OsString]) -> Result<u8, Failure> {
         failure.print(prog);
         status = failure.status;
     };
-    // -r replaces the idle process with the first pid of the list (when that one moved).
-    let mut first_moved: Option<Option<i32>> = None;
+    // -r: the first pid that plans replaces the idle process of the scope it is then in; where
+    // that fails, libcgroup 3.1 puts the pid back where it was and stops.
+    let mut replacing = cli.replace_idle;
     for planned in plan(&cli, &layout, base.as_deref(), rules.as_deref(), &subjects) {
         let pid_move = match planned {
             Ok(pid_move) => pid_move,
@@ -239,18 +243,49 @@ pub fn run_cgclassify(prog: &str, args: &[OsString]) -> Result<u8, Failure> {
                 continue;
             }
         };
-        let result = carry_out(&pid_move.moves, pid_move.pid);
-        first_moved.get_or_insert(result.is_ok().then_some(pid_move.pid));
-        if let Err(e) = result {
+        let pid = pid_move.pid;
+        let before = match replacing {
+            true => Some(whereabouts(&layout, pid)?),
+            false => None,
+        };
+        if let Err(e) = carry_out(&pid_move.moves, pid) {
             report(pid_move.failure(e.cg()));
         }
-    }
-    if let (true, Some(Some(pid))) = (cli.replace_idle, first_moved) {
+        let Some(before) = before else {
+            continue;
+        };
+        replacing = false;
         if let Err(e) = crate::systemd::replace_idle(super::roots(), &layout, pid as u32) {
-            report(Failure::bare(1, e));
+            Failure::bare(1, e).print(prog);
+            put_back(&before, pid);
+            // 3.1 exits with the put-back's status (0): a failure reported as success.
+            return Ok(1);
         }
     }
     Ok(status)
+}
+
+/// Where process `pid` is before `-r` moves it: each hierarchy and its group there. Unreadable:
+/// libcgroup 3.1's two lines (`cgroups` sic), exit 1, nothing moved.
+fn whereabouts(layout: &Layout, pid: i32) -> Result<Vec<(&Hierarchy, String)>, Failure> {
+    let shown = pid as u32;
+    match std::fs::read_to_string(super::roots().proc.join(format!("{pid}/cgroup"))) {
+        Ok(text) => Ok(layout.groups_of(&text)),
+        Err(_) => Err(
+            Failure::bare(1, format!("Failed to open: /proc/{shown}/cgroup")).then(Words::Bare(
+                format!("Failed to read /proc/{shown}/cgroups\n"),
+            )),
+        ),
+    }
+}
+
+/// Move `pid` back to the groups [`whereabouts`] found (where it still can go).
+fn put_back(before: &[(&Hierarchy, String)], pid: i32) {
+    for (h, rel) in before {
+        if let Ok(dir) = crate::path::join(h.mount(), rel) {
+            let _ = crate::group::attach(&dir, pid);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -401,16 +436,21 @@ mod tests {
                 "Error: change of cgroup failed for pid 12: Cgroup does not exist"
             )
         );
-        // No rules file: every valid pid fails, the others as usual.
+        // No rules file: the move of every valid pid fails, the others as usual.
         let cli = typed(&[], vec![Ok(12), Err("z".into())]);
+        let planned = plan(&cli, &layout, None, None, &[]);
+        let no_rules = planned[0].as_ref().unwrap();
+        assert_eq!(no_rules.moves.refused, Some(CgError::new(Ecg::ParseFail)));
         assert_eq!(
-            outcomes(&plan(&cli, &layout, None, None, &[]), &fx),
-            [
-                Err(vec![Words::Bare(
-                    "Error: change of cgroup failed for pid 12: Cgroup parsing failed\n".into()
-                )]),
-                Err(vec![Words::Bare("Error: z is not valid pid.\n".into())]),
-            ]
+            no_rules.failure(CgError::new(Ecg::ParseFail)),
+            Failure::bare(
+                1,
+                "Error: change of cgroup failed for pid 12: Cgroup parsing failed"
+            )
+        );
+        assert_eq!(
+            planned[1],
+            Err(Failure::bare(2, "Error: z is not valid pid."))
         );
     }
 }
