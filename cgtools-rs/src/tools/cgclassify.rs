@@ -256,10 +256,9 @@ pub fn run_cgclassify(prog: &str, args: &[OsString]) -> Result<u8, Failure> {
         };
         replacing = false;
         if let Err(e) = crate::systemd::replace_idle(super::roots(), &layout, pid as u32) {
-            Failure::bare(1, e).print(prog);
             put_back(&before, pid);
             // 3.1 exits with the put-back's status (0): a failure reported as success.
-            return Ok(1);
+            return Err(Failure::bare(1, e));
         }
     }
     Ok(status)
