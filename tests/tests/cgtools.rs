@@ -1037,7 +1037,7 @@ const ALLOWED: &[(&str, &str, Normalise)] = &[
     ("lssubsys-hybrid", "lssubsys on a hybrid host with mounted v1 controllers: 3.1 exits 82, having printed nothing or (-a) only the unmounted controllers (libcgroup #537); ours lists the controllers", |_, o| {
         *o = Outcome::default();
     }),
-    ("cgget-c", "cgget -c: 3.1 prints the list and then exits 103 on this hybrid host, before any group; ours exits 0 and goes on to the groups", |side, o| {
+    ("cgget-c", "cgget -c: 3.1 prints the list and then exits 103 (the list's end, ECGEOF, returned as its status), before any group; ours exits 0 and goes on to the groups", |side, o| {
         if side == Side::Original && o.code == Some(103) {
             o.code = Some(0);
         }
