@@ -81,7 +81,6 @@ mod table {
     item!(NS_TIME, n::NS, |_, p| Sv::Uns(p.ns[5]));
     item!(NS_USER, n::NS, |_, p| Sv::Uns(p.ns[6]));
     item!(NS_UTS, n::NS, |_, p| Sv::Uns(p.ns[7]));
-    item!(NSPID, n::STATUS, |_, p| Sv::Int(p.nspid.unwrap_or(0) as i64));
     item!(OOM_ADJ, n::OOM, |_, p| Sv::Int(p.oom_adj as i64));
     item!(OOM_SCORE, n::OOM, |_, p| Sv::Int(p.oom_score as i64));
     item!(PRIORITY, n::STAT, |_, p| Sv::Int(p.priority as i64));

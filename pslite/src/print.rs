@@ -1,10 +1,10 @@
 //! The printers (procps `pr_*`), each a static [`Printer`] on one line: what it reads from /proc,
-//! the items procps fetches for it, and the function that prints, inline when it is short.
+//! the items procps fetches for it, and the function that prints, inline when it is short. A
+//! printer of data no procps item holds declares its sort key on the same line (`key X = ...`).
 //! A column of the table in [`crate::spec`] names its printer; several columns may share one.
 
 use crate::item;
-use crate::output::Out;
-use crate::output::Printer;
+use crate::output::{Item, Out, Printer, Sv};
 use crate::proc::need as n;
 use crate::proc::Proc;
 use crate::sys;
@@ -13,6 +13,12 @@ macro_rules! printer {
     ($name:ident, $needs:expr, [$($item:ident),*], $print:expr) => {
         pub(crate) static $name: Printer =
             Printer { print: $print, needs: $needs, fetches: &[$(&item::$item),*] };
+    };
+    // A column whose data no procps item holds (our `nspid`): its sort key, `key`, is declared on
+    // the printer's own line and is the one item the printer fetches.
+    ($name:ident, $needs:expr, key $key:ident = $value:expr, $print:expr) => {
+        pub(crate) static $key: Item = Item { name: stringify!($name), needs: $needs, value: $value };
+        pub(crate) static $name: Printer = Printer { print: $print, needs: $needs, fetches: &[&$key] };
     };
 }
 
@@ -51,7 +57,7 @@ mod table {
     printer!(PROCS, 0, [ID_TGID], |_, p, b| num(b, p.tgid));
     printer!(TASKS, 0, [ID_PID], |_, p, b| num(b, p.tid));
     printer!(NLWP, n::STAT, [NLWP], |_, p, b| num(b, p.nlwp));
-    printer!(NSPID, n::STATUS, [NSPID], |_, p, b| match p.nspid { Some(n) => num(b, n), None => text(b, "-") });
+    printer!(NSPID, n::STATUS, key NSPID_KEY = |_, p| Sv::Int(p.nspid.unwrap_or(0) as i64), |_, p, b| match p.nspid { Some(n) => num(b, n), None => text(b, "-") });
     printer!(PRIORITY, n::STAT, [PRIORITY], |_, p, b| num(b, p.priority));
     printer!(OPRI, n::STAT, [PRIORITY], |_, p, b| num(b, 60 + p.priority));
     printer!(PRI_FOO, n::STAT, [PRIORITY], |_, p, b| num(b, p.priority - 20));

@@ -6,8 +6,9 @@
 //! as in procps), default width, justification and the `-m` rows it shows on. ps reads only the
 //! /proc files its columns, sort keys and selections need ([`crate::proc::need`]).
 //!
-//! A new specifier is a row here, a printer in `print.rs` (unless it shares one) and, when its
-//! data is new, an item in `item.rs` and a field parsed in `proc.rs`.
+//! A new specifier is a row here and a printer in `print.rs` (unless it shares one); when its
+//! data is new, a field parsed in `proc.rs`, whose sort key the printer's line declares (as
+//! `nspid`'s does). `item.rs` holds procps's own items, which columns share.
 
 use crate::item as it;
 use crate::output::{Item, Just, Printer, When};
@@ -181,7 +182,7 @@ pub(crate) static SPECS: &[Spec] = &[
     s("nlwp", "NLWP", &pr::NLWP, &it::NLWP, 4, R, PO),
     s("nsignals", "NSIGS", &pr::NOP, &it::NOOP, 5, R, AN),
     s("nsigs", "NSIGS", &pr::NOP, &it::NOOP, 5, R, AN),
-    s("nspid", "NSPID", &pr::NSPID, &it::NSPID, PIDMAX, R, PO),
+    s("nspid", "NSPID", &pr::NSPID, &pr::NSPID_KEY, PIDMAX, R, PO),
     s("nswap", "NSWAP", &pr::NOP, &it::NOOP, 5, R, AN),
     s("numa", "NUMA", &pr::NUMA, &it::PROCESSOR_NODE, 4, R, AN),
     s("nvcsw", "VCSW", &pr::NOP, &it::NOOP, 5, R, AN),
