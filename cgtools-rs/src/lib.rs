@@ -15,9 +15,9 @@
 //!   `-b`, the idle process and `-r`.
 //! * `sys`: the few raw system calls (pidfd, process name).
 //! * `tools`: one module per tool, each with its public `command_<tool>()`, and each read as
-//!   cli (typed arguments) -> plan (over the layout and host facts read beforehand, unit tested
-//!   on fixtures; only the cgrules matching of cgexec and cgclassify still looks up user and
-//!   group names) -> run.
+//!   cli (typed arguments) -> plan (pure, over the layout and host facts read beforehand, the
+//!   cgrules' groups and the subjects' user and group names among them; unit tested on
+//!   fixtures) -> run.
 //!
 //! Only [`main`], [`main_at`], [`Roots`], [`commands`], [`command`] and the `command_<tool>()`
 //! functions are public; everything else is `pub(crate)`, so the compiler reports dead code.

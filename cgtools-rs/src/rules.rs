@@ -11,6 +11,9 @@
 //! A rule is one line plus the `%` lines that follow it; the first rule whose user (`name`,
 //! `@group`, `*`) and optional process name (base name, or a full path when the rule has a `/`)
 //! match wins. Destinations expand `%u %U %g %G %p %P`.
+//!
+//! The system's user and group databases are read with the other host facts: [`load`] looks up
+//! each `@group`, [`Subject::looked_up`] the subject's names, so matching and expanding are pure.
 
 use std::path::{Path, PathBuf};
 
@@ -25,8 +28,18 @@ pub struct Line {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
     pub user: String,
+    /// For an `@group` rule, the group as the system knows it ([`load`] looks it up; `None`: no
+    /// such group, and the rule matches nobody).
+    pub group: Option<Members>,
     pub process: Option<String>,
     pub lines: Vec<Line>,
+}
+
+/// A group's id and the user names listed as its members.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Members {
+    pub gid: u32,
+    pub users: Vec<String>,
 }
 
 /// Parse the rules text; malformed lines are skipped (libcgroup warns and goes on).
@@ -58,6 +71,7 @@ pub fn parse(text: &str) -> Vec<Rule> {
         }
         rules.push(Rule {
             user: user.to_string(),
+            group: None,
             process,
             lines: vec![entry],
         });
@@ -86,48 +100,66 @@ pub fn load(root: &Path) -> Option<Vec<Rule>> {
             s.push_str(&t);
         }
     }
-    text.map(|t| parse(&t))
+    let mut rules = parse(&text?);
+    for rule in &mut rules {
+        if let Some(name) = rule.user.strip_prefix('@') {
+            rule.group = nix::unistd::Group::from_name(name)
+                .ok()
+                .flatten()
+                .map(|g| Members {
+                    gid: g.gid.as_raw(),
+                    users: g.mem,
+                });
+        }
+    }
+    Some(rules)
 }
 
-/// Who is being placed.
+/// Who is being placed, with the names of its ids as the system knows them (read with the other
+/// host facts, so that matching and expanding are pure).
 #[derive(Debug, Clone)]
 pub struct Subject {
     pub uid: u32,
     pub gid: u32,
+    /// The name of `uid` (`None`: no such user).
+    pub user: Option<String>,
+    /// The name of `gid` (`None`: no such group).
+    pub group: Option<String>,
     /// Process name: the program as run (cgexec) or its executable (cgclassify).
     pub process: String,
     pub pid: i32,
 }
 
-fn user_name(uid: u32) -> Option<String> {
-    nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
-        .ok()
-        .flatten()
-        .map(|u| u.name)
+impl Subject {
+    /// The subject of process `pid`, its user and group names looked up.
+    pub fn looked_up(uid: u32, gid: u32, process: String, pid: i32) -> Subject {
+        Subject {
+            uid,
+            gid,
+            user: nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+                .ok()
+                .flatten()
+                .map(|u| u.name),
+            group: nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid))
+                .ok()
+                .flatten()
+                .map(|g| g.name),
+            process,
+            pid,
+        }
+    }
 }
 
-fn group_name(gid: u32) -> Option<String> {
-    nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid))
-        .ok()
-        .flatten()
-        .map(|g| g.name)
-}
-
-fn user_matches(rule_user: &str, s: &Subject) -> bool {
-    if rule_user == "*" {
+fn user_matches(rule: &Rule, s: &Subject) -> bool {
+    if rule.user == "*" {
         return true;
     }
-    if let Some(group) = rule_user.strip_prefix('@') {
-        let Ok(Some(g)) = nix::unistd::Group::from_name(group) else {
-            return false;
-        };
-        if g.gid.as_raw() == s.gid {
-            return true;
-        }
-        let name = user_name(s.uid);
-        return name.is_some_and(|n| g.mem.contains(&n));
+    if rule.user.starts_with('@') {
+        return rule.group.as_ref().is_some_and(|g| {
+            g.gid == s.gid || s.user.as_ref().is_some_and(|n| g.users.contains(n))
+        });
     }
-    user_name(s.uid).as_deref() == Some(rule_user)
+    s.user.as_deref() == Some(rule.user.as_str())
 }
 
 fn process_matches(rule_proc: &Option<String>, s: &Subject) -> bool {
@@ -163,9 +195,9 @@ pub fn expand(dest: &str, s: &Subject) -> String {
                 .unwrap_or_default()
         };
         match chars.next() {
-            Some('u') => out.push_str(&user_name(s.uid).unwrap_or_else(|| s.uid.to_string())),
+            Some('u') => out.push_str(&s.user.clone().unwrap_or_else(|| s.uid.to_string())),
             Some('U') => out.push_str(&s.uid.to_string()),
-            Some('g') => out.push_str(&group_name(s.gid).unwrap_or_else(|| s.gid.to_string())),
+            Some('g') => out.push_str(&s.group.clone().unwrap_or_else(|| s.gid.to_string())),
             Some('G') => out.push_str(&s.gid.to_string()),
             Some('p') => out.push_str(&base()),
             Some('P') => out.push_str(&s.pid.to_string()),
@@ -183,7 +215,7 @@ pub fn expand(dest: &str, s: &Subject) -> String {
 pub fn placements(rules: &[Rule], s: &Subject) -> Vec<(Vec<String>, String)> {
     rules
         .iter()
-        .find(|r| user_matches(&r.user, s) && process_matches(&r.process, s))
+        .find(|r| user_matches(r, s) && process_matches(&r.process, s))
         .map(|r| {
             r.lines
                 .iter()
@@ -201,9 +233,21 @@ mod tests {
         Subject {
             uid: 0,
             gid: 0,
+            user: Some("root".into()),
+            group: Some("root".into()),
             process: process.to_string(),
             pid: 42,
         }
+    }
+
+    /// [`RULES`] with its `@root` rule's group as [`load`] would find it.
+    fn rules() -> Vec<Rule> {
+        let mut rules = parse(RULES);
+        rules[3].group = Some(Members {
+            gid: 0,
+            users: Vec::new(),
+        });
+        rules
     }
 
     const RULES: &str = "\
@@ -230,7 +274,7 @@ broken line
 
     #[test]
     fn first_matching_rule_wins() {
-        let rules = parse(RULES);
+        let rules = rules();
         assert_eq!(
             placements(&rules, &root_subject("/usr/bin/sleep")),
             vec![(vec!["cpu".to_string()], "sleepers/sleep".to_string())]
@@ -253,6 +297,8 @@ broken line
         let nobody = Subject {
             uid: 65534,
             gid: 65534,
+            user: Some("nobody".into()),
+            group: Some("nogroup".into()),
             process: "x".into(),
             pid: 1,
         };
@@ -261,6 +307,26 @@ broken line
             vec![(vec!["memory".to_string()], "default".to_string())]
         );
         assert!(placements(&parse("nst-nobody-such cpu x\n"), &nobody).is_empty());
+        // An @group rule matches the group's id or a listed member; an unknown group nobody.
+        let mut staff = parse("@staff memory staff\n");
+        assert!(placements(&staff, &nobody).is_empty());
+        staff[0].group = Some(Members {
+            gid: 50,
+            users: vec!["nobody".into()],
+        });
+        assert_eq!(placements(&staff, &nobody).len(), 1);
+        staff[0].group = Some(Members {
+            gid: 65534,
+            users: Vec::new(),
+        });
+        assert_eq!(placements(&staff, &nobody).len(), 1);
+        // Without names, %u and %g are the ids.
+        let unnamed = Subject {
+            user: None,
+            group: None,
+            ..nobody
+        };
+        assert_eq!(expand("%u/%g", &unnamed), "65534/65534");
     }
 
     #[test]

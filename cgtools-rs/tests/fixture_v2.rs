@@ -386,6 +386,23 @@ fn main() {
         let o = fx.run("cgclassify", &[&child.pid().to_string()])?;
         ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
         ensure_eq!(fx.read("sys/fs/cgroup/sleepers/cgroup.procs"), child.pid().to_string());
+        // Users and groups by name, from the system's databases: an unknown user's rule and an
+        // unknown group's rule match nobody; the child's own group matches.
+        let name_of = |text: std::io::Result<std::process::Output>| {
+            text.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                .map_err(|e| e.to_string())
+        };
+        let user = name_of(Command::new("id").arg("-un").output())?;
+        let group = name_of(Command::new("id").arg("-gn").output())?;
+        let dest = format!("admins/{user}-{group}");
+        fx.group(&dest, &[("cgroup.procs", "")])?;
+        fx.file(
+            "etc/cgrules.conf",
+            &format!("nst-no-such-user memory nowhere\n@nst-no-such-group memory nowhere\n@{group}:sleep memory admins/%u-%g\n"),
+        )?;
+        let o = fx.run("cgclassify", &[&child.pid().to_string()])?;
+        ensure_eq!((o.code, o.stderr.as_str()), (Some(0), ""), "{}", o.show());
+        ensure_eq!(fx.read(&format!("sys/fs/cgroup/{dest}/cgroup.procs")), child.pid().to_string());
         // A rule naming a group that does not exist.
         fx.file("etc/cgrules.conf", "*:sleep memory nowhere\n")?;
         let o = fx.run("cgclassify", &[&child.pid().to_string()])?;

@@ -117,12 +117,7 @@ fn read_subject(pid: i32) -> Subject {
             std::fs::read_to_string(format!("/proc/{pid}/comm")).map(|c| c.trim().to_string())
         })
         .unwrap_or_default();
-    Subject {
-        uid: id("Uid:"),
-        gid: id("Gid:"),
-        process,
-        pid,
-    }
+    Subject::looked_up(id("Uid:"), id("Gid:"), process, pid)
 }
 
 /// The move of one pid.
@@ -151,8 +146,8 @@ impl PidMove {
 /// Each pid operand in order: its move, or the failure libcgroup reports for it without moving
 /// anything. From the typed arguments and the host facts read before: the layout, the systemd
 /// default base, the rules (`None` without a rules file; used without -g only) and the rule
-/// subjects of the pids (a pid missing there matches as an unreadable process). Pure but for the
-/// user and group names the rules may look up.
+/// subjects of the pids, their names already looked up (a pid missing there matches as an
+/// unreadable process). Pure.
 pub(crate) fn plan(
     cli: &Cli,
     layout: &Layout,
@@ -180,6 +175,8 @@ pub(crate) fn plan(
                 let unread = Subject {
                     uid: u32::MAX,
                     gid: u32::MAX,
+                    user: None,
+                    group: None,
                     process: String::new(),
                     pid,
                 };
@@ -411,6 +408,8 @@ mod tests {
         let sleeper = Subject {
             uid: 1000,
             gid: 1000,
+            user: None,
+            group: None,
             process: "/usr/bin/sleep".into(),
             pid: 12,
         };

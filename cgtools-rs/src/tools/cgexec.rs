@@ -159,7 +159,7 @@ fn change_failed(status: u8) -> Failure {
 
 /// Where cgexec goes, from the typed arguments and the host facts read before: the layout, the
 /// systemd default base, the rules (`None`: no rules file) and who runs what (`subject`, used
-/// with the rules only). Pure but for the user and group names the rules may look up.
+/// with the rules only, its names already looked up). Pure.
 pub(crate) fn plan(
     cli: &Cli,
     layout: &Layout,
@@ -252,12 +252,7 @@ pub fn run_cgexec(prog: &str, args: &[OsString]) -> Result<u8, Failure> {
             .unwrap_or_else(|| cli.command[0].to_string_lossy().into_owned()),
         false => String::new(),
     };
-    let subject = Subject {
-        uid,
-        gid,
-        process,
-        pid,
-    };
+    let subject = Subject::looked_up(uid, gid, process, pid);
     let moves = plan(&cli, &layout, base.as_deref(), rules.as_deref(), &subject)?;
     if by_rules {
         for spec in &moves.specs {
@@ -357,6 +352,8 @@ mod tests {
         Subject {
             uid,
             gid: 100,
+            user: None,
+            group: None,
             process: process.to_string(),
             pid: 4242,
         }
