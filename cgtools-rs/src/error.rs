@@ -136,6 +136,9 @@ pub(crate) enum Words {
     Bare(String),
     /// `text` on stdout exactly as given (cgcreate's `wrong mode format`).
     Stdout(String),
+    /// A line libcgroup's logger prints at its ERROR level (`Error: ...`): on stdout, unless
+    /// `CGROUP_LOGLEVEL` hides it ([`crate::cglog::compat`]).
+    Logged(String),
     /// libcgroup's usage-error line, `Wrong input parameters, try PROG <hint> for more
     /// information.`; the hint is the tool's (`-h`, `--help`, or 3.1's stray `--help'`).
     Usage(&'static str),
@@ -185,6 +188,9 @@ impl Failure {
                 }
                 Words::Bare(text) => common::eprint!("{text}"),
                 Words::Stdout(text) => common::print!("{text}"),
+                Words::Logged(line) => {
+                    crate::cglog::compat(crate::cglog::Level::Error, format_args!("{line}"))
+                }
                 Words::Usage(hint) => common::eprintln!(
                     "Wrong input parameters, try {prog} {hint} for more information."
                 ),

@@ -2,8 +2,7 @@
 //! access and no system call, so every decision is unit-tested on fixture layouts.
 
 use super::cli::{How, Request};
-use crate::error::Words;
-use crate::error::{CgError, Ecg, Failure, EXIT_BADARGS};
+use crate::error::{CgError, Ecg, Failure, Words, EXIT_BADARGS};
 use crate::group::CreateOptions;
 use crate::layout::{Layout, Roots};
 use crate::spec::{resolve, Spec, Target};
@@ -107,10 +106,10 @@ fn group<'a>(spec: &'a Spec, how: &How, host: &Host<'a>) -> Result<Group<'a>, Fa
 /// (`<slice>/<scope>`), then the system bus opens, then (ours, where systemd runs) the two halves
 /// are a slice and a scope systemd accepts.
 fn scope_name(spec: &Spec, host: &Host) -> Result<ScopeName, Failure> {
-    // libcgroup's logger prints its own errors on stdout, before the tool's line.
+    // libcgroup's logger says why, then the tool its own line.
     let refused = |ecg: Ecg, logged: String| {
         Failure::new(ecg.exit())
-            .then(Words::Stdout(format!("Error: {logged}\n")))
+            .then(Words::Logged(format!("Error: {logged}")))
             .then(Words::Prog(format!(
                 "can't create cgroup {}: {}",
                 spec.path,
@@ -206,14 +205,14 @@ mod tests {
         }
     }
 
-    /// What a failure says: (status, text), libcgroup's stdout lines marked `stdout: `.
+    /// What a failure says: (status, text), libcgroup's logger lines marked `logged: `.
     fn said(failure: &Option<Failure>) -> Vec<(u8, String)> {
         failure
             .iter()
             .flat_map(|f| {
                 f.words.iter().map(|w| match w {
                     Words::Prog(text) => (f.status, text.clone()),
-                    Words::Stdout(text) => (f.status, format!("stdout: {text}")),
+                    Words::Logged(text) => (f.status, format!("logged: {text}")),
                     other => panic!("{other:?}"),
                 })
             })
@@ -326,10 +325,7 @@ mod tests {
         assert_eq!(
             said(&p.stop),
             [
-                (
-                    93,
-                    "stdout: Error: failed to open the system bus: 2\n".into()
-                ),
+                (93, "logged: Error: failed to open the system bus: 2".into()),
                 (
                     93,
                     "can't create cgroup nst.slice/x.scope: Cgroup operation failed".into()
@@ -368,7 +364,7 @@ mod tests {
                 assert_eq!(
                     said(&plan(&req, &facts).stop),
                     [
-                        (91, format!("stdout: Error: cgroup name {why}\n")),
+                        (91, format!("logged: Error: cgroup name {why}")),
                         (
                             91,
                             format!("can't create cgroup {name}: Cgroup invalid operation")
