@@ -131,6 +131,18 @@ pub struct Subject {
 }
 
 impl Subject {
+    /// A subject whose names are not known (not looked up, or no process to read).
+    pub fn unnamed(uid: u32, gid: u32, process: String, pid: i32) -> Subject {
+        Subject {
+            uid,
+            gid,
+            user: None,
+            group: None,
+            process,
+            pid,
+        }
+    }
+
     /// The subject of process `pid`, its user and group names looked up.
     pub fn looked_up(uid: u32, gid: u32, process: String, pid: i32) -> Subject {
         Subject {

@@ -325,15 +325,10 @@ pub fn libcgroup_idle_child_dropped(side: Side, o: &mut Outcome) {
     if side != Side::Original {
         return;
     }
-    let cannot: Vec<&str> = o
-        .stderr
-        .lines()
-        .filter(|l| l.contains(": can't create cgroup "))
-        .collect();
-    if cannot.len() > 1 {
-        let child = |l: &str| {
-            l.contains(": can't create cgroup ") && l.ends_with(": No such file or directory")
-        };
+    let cannot = |l: &&str| l.contains(": can't create cgroup ");
+    // Only beside the parent's own line: a lone ENOENT is the parent's, and stays.
+    if o.stderr.lines().filter(cannot).count() > 1 {
+        let child = |l: &str| cannot(&l) && l.ends_with(": No such file or directory");
         o.stderr = o
             .stderr
             .lines()

@@ -172,14 +172,7 @@ pub(crate) fn plan(
                 refused: Some(CgError::errno(libc::ENOENT)),
             },
             (true, Some(rules)) => {
-                let unread = Subject {
-                    uid: u32::MAX,
-                    gid: u32::MAX,
-                    user: None,
-                    group: None,
-                    process: String::new(),
-                    pid,
-                };
+                let unread = Subject::unnamed(u32::MAX, u32::MAX, String::new(), pid);
                 let subject = subjects.iter().find(|s| s.pid == pid).unwrap_or(&unread);
                 moves(layout, rule_specs(rules, subject))
             }

@@ -246,13 +246,16 @@ pub fn run_cgexec(prog: &str, args: &[OsString]) -> Result<u8, Failure> {
     if by_rules && rules.is_none() {
         log_rules_failed();
     }
-    let process = match by_rules {
-        true => common::exec::find_in_path(&cli.command[0])
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_else(|| cli.command[0].to_string_lossy().into_owned()),
-        false => String::new(),
+    // Who runs what matters to the rules alone: no lookups on the usual `-g` path.
+    let subject = match rules {
+        Some(_) => {
+            let process = common::exec::find_in_path(&cli.command[0])
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_else(|| cli.command[0].to_string_lossy().into_owned());
+            Subject::looked_up(uid, gid, process, pid)
+        }
+        None => Subject::unnamed(uid, gid, String::new(), pid),
     };
-    let subject = Subject::looked_up(uid, gid, process, pid);
     let moves = plan(&cli, &layout, base.as_deref(), rules.as_deref(), &subject)?;
     if by_rules {
         for spec in &moves.specs {
