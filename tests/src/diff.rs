@@ -23,7 +23,8 @@ type Normaliser = Box<dyn Fn(Side, &mut Outcome)>;
 pub struct Differential {
     tool: String,
     args: Vec<OsString>,
-    env: Vec<(String, String)>,
+    /// Variables set (`Some`) or removed (`None`) for both sides; the rest is inherited.
+    env: Vec<(String, Option<String>)>,
     stdin: Option<Vec<u8>>,
     allowances: Vec<(String, Normaliser)>,
     /// Rewrites of what legitimately varies between any two runs (pids, times): applied before
@@ -57,7 +58,10 @@ impl Differential {
         Differential {
             tool: tool.to_string(),
             args: args.iter().map(OsString::from).collect(),
-            env: vec![("LC_ALL".into(), "C".into()), ("TZ".into(), "UTC".into())],
+            env: vec![
+                ("LC_ALL".into(), Some("C".into())),
+                ("TZ".into(), Some("UTC".into())),
+            ],
             stdin: None,
             allowances: Vec::new(),
             volatile: Vec::new(),
@@ -85,7 +89,13 @@ impl Differential {
     }
 
     pub fn env(mut self, key: &str, value: &str) -> Self {
-        self.env.push((key.into(), value.into()));
+        self.env.push((key.into(), Some(value.into())));
+        self
+    }
+
+    /// Run both sides without `key` in their environment, whatever the host's has.
+    pub fn env_remove(mut self, key: &str) -> Self {
+        self.env.push((key.into(), None));
         self
     }
 
@@ -156,8 +166,11 @@ impl Differential {
         };
         // Both must see the same argv[0] base name, since tools print it.
         cmd.args(&self.args);
-        for (k, v) in &self.env {
-            cmd.env(k, v);
+        for (key, value) in &self.env {
+            match value {
+                Some(value) => cmd.env(key, value),
+                None => cmd.env_remove(key),
+            };
         }
         let mut outcome = run_with(&mut cmd, self.stdin.as_deref(), DEADLINE)?;
         for (_, normalise) in &self.volatile {
@@ -339,4 +352,32 @@ pub fn libcgroup_idle_child_dropped(side: Side, o: &mut Outcome) {
     o.stdout = o
         .stdout
         .replace("Error: failed to create system idle thread.\n", "");
+}
+
+/// README Compatibility, unshare and nsenter: the shell run when there is no program and no
+/// `$SHELL`.
+pub const NO_SHELL_VARIABLE: &str = "README Compatibility, unshare and nsenter: with no program and no $SHELL, the passwd entry's shell runs (util-linux 2.42's order); 2.41 runs /bin/sh";
+
+/// `check` (a command line without a program) run without `$SHELL`, its login shell asked for
+/// `$0`; and the `$0` ours must print: `-` and the base name of the caller's passwd shell, as
+/// util-linux 2.42 runs it. 2.41's `-sh` counts as that name.
+pub fn without_shell_variable(check: Differential) -> Result<(Differential, String), String> {
+    let user = nix::unistd::User::from_uid(nix::unistd::getuid())
+        .map_err(|e| format!("getpwuid: {e}"))?
+        .ok_or("the caller has no passwd entry")?;
+    let base = user
+        .shell
+        .file_name()
+        .ok_or("the passwd shell has no base name")?;
+    let expected = format!("-{}\n", base.to_string_lossy());
+    let as_ours = expected.clone();
+    let check = check.env_remove("SHELL").stdin(b"echo \"$0\"\n").allow(
+        NO_SHELL_VARIABLE,
+        move |side, o| {
+            if side == Side::Original && o.stdout == "-sh\n" {
+                o.stdout = as_ours.clone();
+            }
+        },
+    );
+    Ok((check, expected))
 }

@@ -18,6 +18,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use nstools_tests::bins::newest;
+use nstools_tests::diff::without_shell_variable;
 use nstools_tests::guard::wait_until;
 use nstools_tests::run::run;
 use nstools_tests::{
@@ -864,6 +865,10 @@ fn container_tests(suite: &mut Suite) {
                 let base = Path::new(shell).file_name().unwrap().to_string_lossy();
                 ensure_eq!(o.stdout, format!("-{base}\nnst-ct\n"));
             }
+            let (check, expected) =
+                without_shell_variable(Differential::newest("nsenter", &["-t", &pid, "-u"]))?;
+            let (o, _) = check.check()?;
+            ensure_eq!(o.stdout, expected);
             Ok(())
         },
     );

@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use nstools_tests::diff::without_shell_variable;
 use nstools_tests::gate::Need;
 use nstools_tests::guard::{unique_name, wait_until, ChildGuard, TestCgroup};
 use nstools_tests::run::{raw_stderr, run, sh};
@@ -811,6 +812,17 @@ fn differential(suite: &mut Suite) {
         ensure_eq!(ours.stdout, "-bash\n");
         Ok(())
     });
+
+    suite.test(
+        "newest::without_shell_variable_the_passwd_shell",
+        &[NEWEST],
+        || {
+            let (check, expected) = without_shell_variable(newest(&[]))?;
+            let (ours, _) = check.check()?;
+            ensure_eq!(ours.stdout, expected);
+            Ok(())
+        },
+    );
 
     suite.test(
         "newest::sigkill_of_the_child_reaches_the_caller",
