@@ -93,7 +93,7 @@ pub(crate) const OPTIONS: &[Decl] = &[
     decl(Opt::long(Id::MapCurrentUser, "map-current-user", No).short('c', No), "", "-c, --map-current-user", "map current user to itself (implies --user)"),
     decl(Opt::long(Id::MapAuto, "map-auto", No), "", "--map-auto", "map users and groups automatically (implies --user)"),
     decl(Opt::long(Id::MapSubids, "map-subids", No), "", "", "map users and groups based on current user's subids (implies --user)"),
-    decl(Opt::long(Id::Owner, "owner", Required), "uid:gid", "", "set the owner of the user namespace (implies --user)"),
+    decl(Opt::long(Id::Owner, "owner", Required), "uid:gid", "", "set the user namespace owner (implies --user)"),
     decl(Opt::long(Id::Propagation, "propagation", Required), "slave|shared|private|unchanged", "--propagation slave|shared|private|unchanged", "modify mount propagation in mount namespace"),
     decl(Opt::long(Id::Setgroups, "setgroups", Required), "allow|deny", "--setgroups allow|deny", "control the setgroups syscall in user namespaces"),
     decl(Opt::long(Id::KeepCaps, "keep-caps", No), "", "--keep-caps", "retain capabilities granted in user namespaces"),
@@ -519,7 +519,7 @@ fn parse_recording_maps(
             }
             Id::Owner => {
                 cli.flags |= libc::CLONE_NEWUSER;
-                cli.owner = Some(owner(&text(), user, group)?);
+                cli.owner = Some(owner(&text())?);
             }
             Id::Propagation => cli.propagation = propagation(&text())?,
             Id::Setgroups => cli.setgroups = Some(setgroups(&text())?),
@@ -588,15 +588,23 @@ fn unset_if_minus_one(id: u32) -> Option<u32> {
     (id != u32::MAX).then_some(id)
 }
 
-/// `--owner uid:gid` (names or numbers).
-fn owner(text: &str, user: Lookup<'_>, group: Lookup<'_>) -> Result<(u32, u32), CliError> {
-    let Some((u, g)) = text.split_once(':') else {
-        return Err(CliError::Invalid(format!("invalid owner '{text}'")));
+/// `--owner uid:gid` as util-linux 2.42 reads it, `sscanf("%u:%u%n")` with nothing after: two
+/// decimal numbers (C's blanks, sign and wrap-around), no names. An id of `-1` (4294967295)
+/// stays unset, as in C.
+fn owner(text: &str) -> Result<(u32, u32), CliError> {
+    let bytes = text.as_bytes();
+    // scanf's `%u`: strtoul in base 10, stored in an unsigned int (overflow wraps to -1 there).
+    let scan_u32 = |from: usize| {
+        let n = common::parse::strtoul(&bytes[from..], 10);
+        (n.used > 0).then_some((n.value as u32, from + n.used))
     };
-    Ok((
-        by_name_or_number(u, user, "failed to parse uid")?,
-        by_name_or_number(g, group, "failed to parse gid")?,
-    ))
+    let scanned = scan_u32(0)
+        .filter(|&(_, end)| bytes.get(end) == Some(&b':'))
+        .and_then(|(uid, end)| scan_u32(end + 1).map(|(gid, end)| (uid, gid, end)));
+    match scanned {
+        Some((uid, gid, end)) if end == bytes.len() => Ok((uid, gid)),
+        _ => Err(CliError::Invalid("failed to parse owner".into())),
+    }
 }
 
 /// util-linux 2.39+ `get_map_range`: `inner:outer:count`, else legacy `outer,inner,count`;
@@ -1090,7 +1098,17 @@ For more details see unshare(1).
             cli(&["--setgroups=allow"]).setgroups,
             Some(SetGroups::Allow)
         );
-        assert_eq!(cli(&["--owner", "alice:50"]).owner, Some((1000, 50)));
+        // util-linux 2.42.4's sscanf("%u:%u%n"): numbers only, C's blanks, sign and wrap-around.
+        assert_eq!(cli(&["--owner", "5:50"]).owner, Some((5, 50)));
+        assert_eq!(cli(&["--owner", " 5: +6"]).owner, Some((5, 6)));
+        assert_eq!(
+            cli(&["--owner", "-1:-2"]).owner,
+            Some((u32::MAX, u32::MAX - 1))
+        );
+        assert_eq!(
+            cli(&["--owner", "4294967296:99999999999999999999"]).owner,
+            Some((0, u32::MAX))
+        );
     }
 
     #[test]
@@ -1144,7 +1162,14 @@ For more details see unshare(1).
             (&["--map-users", "1,2"], "invalid mapping '1,2'"),
             (&["--map-users", "1:2:3:4"], "invalid mapping '1:2:3:4'"),
             (&["--map-groups", "a:2:3"], "invalid mapping 'a:2:3'"),
-            (&["--owner", "5"], "invalid owner '5'"),
+            (&["--owner", "5"], "failed to parse owner"),
+            (&["--owner", "alice:50"], "failed to parse owner"),
+            (&["--owner", "5:6x"], "failed to parse owner"),
+            (&["--owner", "5:6 "], "failed to parse owner"),
+            (&["--owner", "5 :6"], "failed to parse owner"),
+            (&["--owner", ":6"], "failed to parse owner"),
+            (&["--owner", "5:"], "failed to parse owner"),
+            (&["--owner", "0x5:6"], "failed to parse owner"),
         ];
         for (args, want) in table {
             assert_eq!(invalid(args), *want, "{args:?}");

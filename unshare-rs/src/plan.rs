@@ -105,7 +105,8 @@ pub(crate) struct Plan {
     pub(crate) uid_ranges: Vec<MapLine>,
     pub(crate) gid_ranges: Vec<MapLine>,
     /// `--owner`: become this uid and gid before unshare(2), so they own the namespaces.
-    pub(crate) owner: Option<(u32, u32)>,
+    pub(crate) owner_uid: Option<u32>,
+    pub(crate) owner_gid: Option<u32>,
     /// CLONE_NEW* flags for unshare(2).
     pub(crate) flags: libc::c_int,
     /// `(clock, seconds)` for `/proc/self/timens_offsets`, boottime first.
@@ -152,10 +153,13 @@ impl Plan {
             })
             .collect();
 
-        // With --owner, unshare(2) runs as the owner: its ids are the ones mapped.
-        let (euid, egid) = cli.owner.unwrap_or((host.euid, host.egid));
-        let uid_single = cli.map_user.map(|inner| MapLine::new(inner, euid, 1));
-        let gid_single = cli.map_group.map(|inner| MapLine::new(inner, egid, 1));
+        // `--owner`'s ids; -1 leaves that id as it is (util-linux 2.42).
+        let owner_uid = cli.owner.map(|(uid, _)| uid).filter(|&uid| uid != u32::MAX);
+        let owner_gid = cli.owner.map(|(_, gid)| gid).filter(|&gid| gid != u32::MAX);
+        // A single mapping maps the caller's own id, also with --owner: util-linux 2.42 then
+        // has the helper write it (it keeps the caller's credentials), as with ranges.
+        let uid_single = cli.map_user.map(|inner| MapLine::new(inner, host.euid, 1));
+        let gid_single = cli.map_group.map(|inner| MapLine::new(inner, host.egid, 1));
 
         let mut uid_ranges = Vec::new();
         for spec in &cli.map_users {
@@ -166,13 +170,14 @@ impl Plan {
             gid_ranges.extend(resolve(spec, host, "/etc/subgid", "gid_map")?);
         }
 
-        // A single id mapping joins the helper's lines when there are ranges of that kind.
-        let (uid_ranges, uid_single) = if uid_ranges.is_empty() {
+        // A single id mapping joins the helper's lines when there are ranges of that kind or an
+        // owner for that kind of id.
+        let (uid_ranges, uid_single) = if uid_ranges.is_empty() && owner_uid.is_none() {
             (uid_ranges, uid_single)
         } else {
             (merge(uid_single, &uid_ranges), None)
         };
-        let (gid_ranges, gid_single) = if gid_ranges.is_empty() {
+        let (gid_ranges, gid_single) = if gid_ranges.is_empty() && owner_gid.is_none() {
             (gid_ranges, gid_single)
         } else {
             (merge(gid_single, &gid_ranges), None)
@@ -209,7 +214,8 @@ impl Plan {
             persist,
             uid_ranges,
             gid_ranges,
-            owner: cli.owner,
+            owner_uid,
+            owner_gid,
             flags: cli.flags,
             time_offsets,
             fork: cli.fork.then_some(Fork {
@@ -500,9 +506,19 @@ mod tests {
         assert!(p.uid_ranges.is_empty() && p.gid_ranges.is_empty());
         assert_eq!(p.program, Some(vec![OsString::from("sh")]));
         assert_eq!(plan(&["-U"]).unwrap().program, None);
+        // util-linux 2.42.4: with --owner, the helper maps the caller's ids, not the owner's.
         let p = plan(&["--owner", "5:6", "-r"]).unwrap();
-        assert_eq!(p.uid_single, Some(MapLine::new(0, 5, 1)));
-        assert_eq!(p.gid_single, Some(MapLine::new(0, 6, 1)));
+        assert_eq!((p.owner_uid, p.owner_gid), (Some(5), Some(6)));
+        assert_eq!((p.uid_single, p.gid_single), (None, None));
+        assert_eq!(p.uid_ranges, [MapLine::new(0, 1000, 1)]);
+        assert_eq!(p.gid_ranges, [MapLine::new(0, 1000, 1)]);
+        // An id of -1 is no owner for that kind: its single mapping stays unshare's own.
+        let p = plan(&["--owner", "5:-1", "-r"]).unwrap();
+        assert_eq!((p.owner_uid, p.owner_gid), (Some(5), None));
+        assert_eq!(p.uid_ranges, [MapLine::new(0, 1000, 1)]);
+        assert_eq!(p.gid_single, Some(MapLine::new(0, 1000, 1)));
+        let p = plan(&["--owner", "5:6"]).unwrap();
+        assert!(p.uid_ranges.is_empty() && p.gid_ranges.is_empty());
     }
 
     #[test]

@@ -56,13 +56,13 @@ pub(crate) fn execute(plan: &Plan) -> anyhow::Result<u8> {
         Some(MapHelper::start(&plan.uid_ranges, &plan.gid_ranges)?)
     };
 
-    if let Some((uid, gid)) = plan.owner {
+    // util-linux 2.42's order and words; the maps are the helper's, which kept root.
+    if let Some(gid) = plan.owner_gid {
         sys::drop_supplementary_groups().map_err(|e| os_failure("setgroups failed", e))?;
-        sys::setgid(gid).map_err(|e| os_failure("setgid failed", e))?;
-        sys::setuid(uid).map_err(|e| os_failure("setuid failed", e))?;
-        // Changing credentials cleared "dumpable", which makes /proc/self/uid_map root's file;
-        // the new owner must be able to write its maps.
-        sys::set_dumpable().map_err(|e| io_failure("prctl failed", &e))?;
+        sys::setgid(gid).map_err(|e| os_failure("setgid() failed", e))?;
+    }
+    if let Some(uid) = plan.owner_uid {
+        sys::setuid(uid).map_err(|e| os_failure("setuid() failed", e))?;
     }
 
     sys::unshare(plan.flags).map_err(|e| os_failure("unshare failed", e))?;
@@ -104,11 +104,9 @@ fn fork_and_wait(plan: &Plan, fork: Fork, persist: Option<PersistHelper>) -> any
     // The parent must outlive its child: block (or forward) what a Ctrl-C or kill sends. With
     // forwarding the signals stay blocked until the parent knows the child's pid, so one that
     // arrives while fork() is returning is delivered (and forwarded) then, not dropped.
-    let saved_actions = if fork.forward_signals {
-        Some(sys::install_forwarding(&signals).map_err(|e| os_failure("sigaction failed", e))?)
-    } else {
-        None
-    };
+    if fork.forward_signals {
+        sys::install_forwarding(&signals).map_err(|e| os_failure("sigaction failed", e))?;
+    }
     let old_mask = sys::block(&signals).map_err(|e| os_failure("sigprocmask block failed", e))?;
     let parent_fd = match fork.kill_child {
         Some(_) => {
@@ -127,9 +125,9 @@ fn fork_and_wait(plan: &Plan, fork: Fork, persist: Option<PersistHelper>) -> any
 
     match sys::fork().map_err(|e| os_failure("fork failed", e))? {
         ForkResult::Child => {
-            if let Some(saved) = &saved_actions {
-                sys::restore_actions(saved).map_err(|e| os_failure("sigaction failed", e))?;
-            }
+            // The forwarding handlers stay, as in util-linux 2.42: they do nothing here (no child
+            // to forward to) and exec resets them to the default, whatever the caller had set
+            // (a SIGINT ignored by a shell's `&` too).
             sys::set_mask(&old_mask).map_err(|e| os_failure("sigprocmask restore failed", e))?;
             drop(persist);
             let failed_w = match sync {
@@ -150,7 +148,7 @@ fn fork_and_wait(plan: &Plan, fork: Fork, persist: Option<PersistHelper>) -> any
             Err(err)
         }
         ForkResult::Parent { child } => {
-            if saved_actions.is_some() {
+            if fork.forward_signals {
                 sys::forward_to(child);
                 sys::set_mask(&old_mask)
                     .map_err(|e| os_failure("sigprocmask restore failed", e))?;

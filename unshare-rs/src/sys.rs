@@ -109,39 +109,24 @@ extern "C" fn forward(sig: libc::c_int) {
     }
 }
 
-/// Saved dispositions, restored in the child.
-pub(crate) struct SavedActions(Vec<(Signal, nix::sys::signal::SigAction)>);
-
 /// Install the forwarding handler for `signals`; the child pid is set with [`forward_to`].
-pub(crate) fn install_forwarding(signals: &[Signal]) -> nix::Result<SavedActions> {
+pub(crate) fn install_forwarding(signals: &[Signal]) -> nix::Result<()> {
     use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler};
     let action = SigAction::new(
         SigHandler::Handler(forward),
         SaFlags::SA_RESTART,
         SigSet::empty(),
     );
-    let mut saved = Vec::new();
     for s in signals {
         // SAFETY: `forward` only reads an atomic and calls kill(2), both async-signal-safe.
-        let old = unsafe { sigaction(*s, &action) }?;
-        saved.push((*s, old));
+        unsafe { sigaction(*s, &action) }?;
     }
-    Ok(SavedActions(saved))
+    Ok(())
 }
 
 /// Where forwarded signals go.
 pub(crate) fn forward_to(pid: Pid) {
     FORWARD_TO.store(pid.as_raw(), Ordering::SeqCst);
-}
-
-/// Put back the dispositions [`install_forwarding`] replaced.
-pub(crate) fn restore_actions(saved: &SavedActions) -> nix::Result<()> {
-    for (s, old) in &saved.0 {
-        // SAFETY: restores a disposition the process had before (default, ignore or a handler
-        // installed by whoever started us, which is inherited only as default/ignore across exec).
-        unsafe { nix::sys::signal::sigaction(*s, old) }?;
-    }
-    Ok(())
 }
 
 /// pidfd_open(pid, 0).
@@ -174,16 +159,6 @@ pub(crate) fn pidfd_exited(fd: BorrowedFd<'_>) -> io::Result<bool> {
 pub(crate) fn set_parent_death_signal(sig: libc::c_int) -> io::Result<()> {
     // SAFETY: prctl with integer arguments.
     let rc = unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig as libc::c_ulong, 0, 0, 0) };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
-}
-
-/// prctl(PR_SET_DUMPABLE, 1).
-pub(crate) fn set_dumpable() -> io::Result<()> {
-    // SAFETY: prctl with integer arguments.
-    let rc = unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 1 as libc::c_ulong, 0, 0, 0) };
     if rc < 0 {
         return Err(io::Error::last_os_error());
     }
