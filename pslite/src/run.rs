@@ -425,9 +425,13 @@ impl<W: Write> Runner<'_, W> {
             let mut i = 0;
             while i < all.len() {
                 if self.want(&all[i]) {
-                    let me = all[i].tid;
+                    // procps compares the following tasks' tgid with this one's pid. A first task
+                    // whose tgid is not its own pid (its leader unreadable, a status file lying)
+                    // then never matches, and procps prints it forever; the group's tgid gives
+                    // the same output wherever procps ends, and always ends.
+                    let group = all[i].tgid;
                     self.out.show(&mut self.w, Some(&all[i]), proc_fmt)?;
-                    while i < all.len() && all[i].tgid == me {
+                    while i < all.len() && all[i].tgid == group {
                         self.out.show(&mut self.w, Some(&all[i]), task_fmt)?;
                         i += 1;
                     }
@@ -698,6 +702,40 @@ mod tests {
         assert_eq!(
             on_fixture("-p 1 -o pid,%mem,vsz,sz").1.lines().nth(1),
             Some("    1  5.0   8000  2000")
+        );
+    }
+
+    #[test]
+    fn threads_after_processes_end_when_a_group_lacks_its_leader() {
+        // Process 50's task list holds 51 and 52 only (its leader's entry gone mid-scan): the
+        // first task of the group is not the group's own pid. procps 4.0.4 prints its line
+        // forever there; ours prints the group once, its tasks under it.
+        let d = fixture();
+        let dir = d.path().join("50");
+        for tid in [51, 52] {
+            let task = dir.join("task").join(tid.to_string());
+            std::fs::create_dir_all(&task).unwrap();
+            std::fs::write(
+                task.join("stat"),
+                format!("{tid} (worker) S 1 50 50 0 -1 0 0 0 0 0 0 0 0 0 20 0 2 0 700 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n"),
+            )
+            .unwrap();
+        }
+        let plan = plan_of("m -p 50 -o pid,tid,comm");
+        let (code, out) = run_to(
+            &plan,
+            d.path().to_str().unwrap(),
+            Vec::new(),
+            false,
+            0,
+            1_000_100,
+        );
+        assert_eq!(
+            (code, String::from_utf8(out).unwrap().as_str()),
+            (
+                0,
+                "  PID   TID COMMAND\n   50     - worker\n    -    51 -\n    -    52 -\n"
+            )
         );
     }
 
