@@ -674,7 +674,11 @@ mod tests {
     }
 
     fn on_fixture(args: &str) -> (u8, String) {
-        let d = fixture();
+        run_on(&fixture(), args)
+    }
+
+    /// ps `args` over the /proc tree in `d`.
+    fn run_on(d: &tempfile::TempDir, args: &str) -> (u8, String) {
         let plan = plan_of(args);
         let (code, out) = run_to(
             &plan,
@@ -721,20 +725,11 @@ mod tests {
             )
             .unwrap();
         }
-        let plan = plan_of("m -p 50 -o pid,tid,comm");
-        let (code, out) = run_to(
-            &plan,
-            d.path().to_str().unwrap(),
-            Vec::new(),
-            false,
-            0,
-            1_000_100,
-        );
         assert_eq!(
-            (code, String::from_utf8(out).unwrap().as_str()),
+            run_on(&d, "m -p 50 -o pid,tid,comm"),
             (
                 0,
-                "  PID   TID COMMAND\n   50     - worker\n    -    51 -\n    -    52 -\n"
+                "  PID   TID COMMAND\n   50     - worker\n    -    51 -\n    -    52 -\n".into()
             )
         );
     }
