@@ -58,9 +58,12 @@ impl Differential {
         Differential {
             tool: tool.to_string(),
             args: args.iter().map(OsString::from).collect(),
+            // What the host's environment would otherwise decide: messages' language, times,
+            // and the shell unshare and nsenter run without a program (CI has no `SHELL`).
             env: vec![
                 ("LC_ALL".into(), Some("C".into())),
                 ("TZ".into(), Some("UTC".into())),
+                ("SHELL".into(), Some("/bin/sh".into())),
             ],
             stdin: None,
             allowances: Vec::new(),

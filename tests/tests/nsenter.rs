@@ -191,7 +191,7 @@ fn compare(
         });
     }
     if let Some(input) = stdin {
-        check = check.env("SHELL", "/bin/sh").stdin(input.as_bytes());
+        check = check.stdin(input.as_bytes());
     }
     check.check().map(|(ours, _)| ours)
 }
