@@ -584,13 +584,13 @@ fn by_name_or_number(text: &str, lookup: Lookup<'_>, what: &str) -> Result<u32, 
 }
 
 /// util-linux keeps "no mapping" as the id `-1`: `--map-user=4294967295` maps nothing.
-fn unset_if_minus_one(id: u32) -> Option<u32> {
+pub(crate) fn unset_if_minus_one(id: u32) -> Option<u32> {
     (id != u32::MAX).then_some(id)
 }
 
 /// `--owner uid:gid` as util-linux 2.42 reads it, `sscanf("%u:%u%n")` with nothing after: two
 /// decimal numbers (C's blanks, sign and wrap-around), no names. An id of `-1` (4294967295)
-/// stays unset, as in C.
+/// is kept here; the plan leaves that id unset ([`unset_if_minus_one`]), as C does.
 fn owner(text: &str) -> Result<(u32, u32), CliError> {
     let bytes = text.as_bytes();
     // scanf's `%u`: strtoul in base 10, stored in an unsigned int (overflow wraps to -1 there).

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use common::ToolError;
 use nix::mount::MsFlags;
 
-use crate::cli::{Cli, CliError, MapSpec, Propagation, SetGroups};
+use crate::cli::{unset_if_minus_one, Cli, CliError, MapSpec, Propagation, SetGroups};
 
 /// One line of `uid_map`/`gid_map`: `inner outer count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,8 +154,8 @@ impl Plan {
             .collect();
 
         // `--owner`'s ids; -1 leaves that id as it is (util-linux 2.42).
-        let owner_uid = cli.owner.map(|(uid, _)| uid).filter(|&uid| uid != u32::MAX);
-        let owner_gid = cli.owner.map(|(_, gid)| gid).filter(|&gid| gid != u32::MAX);
+        let owner_uid = cli.owner.and_then(|(uid, _)| unset_if_minus_one(uid));
+        let owner_gid = cli.owner.and_then(|(_, gid)| unset_if_minus_one(gid));
         // A single mapping maps the caller's own id, also with --owner: util-linux 2.42 then
         // has the helper write it (it keeps the caller's credentials), as with ranges.
         let uid_single = cli.map_user.map(|inner| MapLine::new(inner, host.euid, 1));
